@@ -1,0 +1,99 @@
+#ifndef NN_DATA_H
+#define NN_DATA_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "nn/export.h"
+#include "nn/matrix.h"
+#include "nn/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* A labelled data set: x is n_samples x n_features (owned, from nn_mat_alloc),
+ * y holds n_samples labels in [0, n_classes). Release with nn_dataset_free. */
+typedef struct nn_dataset {
+    nn_mat x;
+    int32_t *y;
+    size_t n_classes;
+} nn_dataset;
+
+/* scikit-learn's make_moons: n_samples/2 (rounded down) points on the upper
+ * half circle (cos t, sin t), t = linspace(0, pi), class 0; the rest on the
+ * lower one (1 - cos t, 0.5 - sin t), class 1; rows shuffled; then N(0, noise^2)
+ * added to every coordinate. Deterministic for a given seed (libnn's own RNG,
+ * so the points differ from scikit-learn's, the distribution does not).
+ * @return NN_OK; NN_EINVAL for NULL out, n_samples < 2, or noise < 0 or not
+ *         finite; NN_ENOMEM. *out is written only on success. */
+NN_API nn_status nn_make_moons(nn_dataset *out, size_t n_samples, double noise, uint64_t seed);
+
+/* Shuffle the rows of all (seeded) and put round(test_fraction * n) of them
+ * (at least 1, at most n - 1) in *test and the rest in *train, both new
+ * owned copies. scikit-learn's default is test_fraction = 0.25.
+ * @return NN_OK; NN_EINVAL for NULL pointers, an invalid data set, fewer than
+ *         2 rows, or test_fraction outside (0, 1); NN_ENOMEM. */
+NN_API nn_status nn_train_test_split(const nn_dataset *all, double test_fraction, uint64_t seed,
+                                     nn_dataset *train, nn_dataset *test);
+
+/* As nn_train_test_split, but each class is split in the same proportion. */
+NN_API nn_status nn_train_test_split_stratified(const nn_dataset *all, double test_fraction,
+                                                uint64_t seed, nn_dataset *train,
+                                                nn_dataset *test);
+
+/* *out = an n x n_classes matrix (allocated here, free with nn_mat_free) with
+ * out[i, labels[i]] = 1 and 0 elsewhere.
+ * @return NN_OK; NN_EINVAL for NULL pointers, n or n_classes 0, or a label
+ *         outside [0, n_classes); NN_ENOMEM. */
+NN_API nn_status nn_one_hot(const int32_t *labels, size_t n, size_t n_classes, nn_mat *out);
+
+/* How nn_load_csv reads a file. */
+typedef struct nn_csv_options {
+    long label_column; /* 0-based column holding the label; -1 = the last column */
+    bool has_header;   /* skip the first line */
+    char delimiter;    /* field separator, e.g. ',' (0 means ',') */
+} nn_csv_options;
+
+/* { label_column = -1, has_header = false, delimiter = ',' } */
+NN_API nn_csv_options nn_csv_defaults(void);
+
+/* Load a CSV of numbers: one row per line, the same number of fields on every
+ * line, one label column holding integers in [0, 65535]. Blank lines are
+ * skipped; CRLF line ends are accepted. n_classes = max label + 1.
+ * opt may be NULL for the defaults.
+ * @return NN_OK; NN_EINVAL for NULL out or path or bad options; NN_EIO if the
+ *         file cannot be opened or read; NN_EFORMAT for an empty file, ragged
+ *         row, a field that is not a number, or a bad label, with the
+ *         "path:line:column: reason" in nn_last_error(); NN_ENOMEM. *out is
+ *         written only on success. */
+NN_API nn_status nn_load_csv(nn_dataset *out, const char *path, const nn_csv_options *opt);
+
+/* Release a data set's storage and zero it. Accepts NULL, and a zeroed or
+ * already freed data set. */
+NN_API void nn_dataset_free(nn_dataset *d);
+
+/* Per-feature standardization, z = (x - mean) / scale. Fit on the training
+ * set, apply the same to training, test and any later input. */
+typedef struct nn_scaler {
+    size_t n_features;
+    double *mean;  /* n_features, owned */
+    double *scale; /* n_features, owned; the standard deviation, or 1 where it is 0 */
+} nn_scaler;
+
+/* Fit *s (allocated here; free with nn_scaler_free) to the columns of x.
+ * @return NN_OK; NN_EINVAL for NULL s, an invalid view, or non-finite data;
+ *         NN_ENOMEM. */
+NN_API nn_status nn_scaler_fit(nn_scaler *s, nn_mat x);
+/* x = (x - mean) / scale, in place.
+ * @return NN_OK; NN_EINVAL for a NULL or unfitted scaler; NN_ESHAPE if
+ *         x.cols != s->n_features. */
+NN_API nn_status nn_scaler_apply(const nn_scaler *s, nn_mat x);
+/* Accepts NULL and a zeroed or already freed scaler. */
+NN_API void nn_scaler_free(nn_scaler *s);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* NN_DATA_H */

@@ -1,0 +1,33 @@
+#ifndef NN_VERSION_H
+#define NN_VERSION_H
+
+#include "nn/export.h"
+
+/* Same major version means ABI compatible; a new major version bumps the
+ * SOVERSION of libnn.so. CMake parses the three numbers below. */
+#define NN_VERSION_MAJOR 0
+#define NN_VERSION_MINOR 1
+#define NN_VERSION_PATCH 0
+
+#define NN_VERSION_NUMBER \
+    (NN_VERSION_MAJOR * 10000 + NN_VERSION_MINOR * 100 + NN_VERSION_PATCH)
+#define NN_VERSION_STR_(x) #x
+#define NN_VERSION_STR(x) NN_VERSION_STR_(x)
+#define NN_VERSION_STRING \
+    NN_VERSION_STR(NN_VERSION_MAJOR) "." NN_VERSION_STR(NN_VERSION_MINOR) "." \
+    NN_VERSION_STR(NN_VERSION_PATCH)
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Version of the library actually linked, to catch a header/library mismatch:
+ * compare with NN_VERSION_NUMBER. */
+NN_API unsigned nn_version_number(void);
+NN_API const char *nn_version_string(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* NN_VERSION_H */

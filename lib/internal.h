@@ -1,0 +1,97 @@
+#ifndef NN_INTERNAL_H
+#define NN_INTERNAL_H
+
+/* Private declarations shared by the files under lib/. Never installed. */
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nn.h"
+
+#if defined(__GNUC__) || defined(__clang__)
+#define NN_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#define NN_PRINTF(f, a)
+#endif
+
+/* ---- errors (status.c) -------------------------------------------------- */
+
+/* Record the detail text for this thread's last failure and return s, so
+ * that `return nn__fail(NN_EINVAL, "...", ...);` reads naturally. */
+nn_status nn__fail(nn_status s, const char *fmt, ...) NN_PRINTF(2, 3);
+
+/* ---- matrices (matrix.c) ------------------------------------------------ */
+
+/* Check a view used as an argument: non-NULL data when it has elements,
+ * ld >= cols, and no dimension or ld above INT_MAX (BLAS takes int).
+ * what names the argument in the error message. */
+nn_status nn__check_view(nn_mat m, const char *func, const char *what);
+
+/* Aligned allocation (64 bytes) of n doubles, zeroed; NULL on overflow or
+ * failure. Release with nn__free. */
+double *nn__alloc_doubles(size_t n);
+void nn__free(void *p);
+
+/* ---- random numbers (rng.c) --------------------------------------------- */
+
+/* xoshiro256** seeded through splitmix64. Held by value by its owner; there
+ * is no global generator. */
+typedef struct nn__rng {
+    uint64_t s[4];
+} nn__rng;
+
+void nn__rng_seed(nn__rng *r, uint64_t seed);
+uint64_t nn__rng_u64(nn__rng *r);
+double nn__rng_uniform(nn__rng *r);           /* [0, 1), 53 random bits */
+uint64_t nn__rng_below(nn__rng *r, uint64_t n); /* uniform in [0, n), unbiased; n > 0 */
+double nn__rng_normal(nn__rng *r);            /* N(0, 1), Marsaglia polar method */
+void nn__rng_permutation(nn__rng *r, size_t *perm, size_t n); /* Fisher-Yates of 0..n-1 */
+
+/* ---- kernels (kernels/) ------------------------------------------------- */
+
+/* One implementation of every hot loop. All take a matrix as
+ * (pointer, rows, cols, ld) with ld >= cols and touch only the first cols
+ * elements of each row. Arguments are already validated. */
+typedef struct nn__kernels {
+    const char *name; /* "scalar", "avx2", "avx512" */
+    /* x = max(x, 0) */
+    void (*relu)(double *x, size_t rows, size_t cols, size_t ld);
+    /* g = 0 where out <= 0 */
+    void (*relu_backward)(double *g, size_t ldg, const double *out, size_t ldo,
+                          size_t rows, size_t cols);
+    /* z[i,:] += b */
+    void (*bias_add)(double *z, size_t rows, size_t cols, size_t ld, const double *b);
+    /* z[i,:] = max(z[i,:] + b, 0) */
+    void (*bias_relu)(double *z, size_t rows, size_t cols, size_t ld, const double *b);
+    /* each row = softmax(row) */
+    void (*softmax_rows)(double *x, size_t rows, size_t cols, size_t ld);
+    /* returns sum_i -log(max(p[i, y[i]], DBL_MIN)); labels already checked */
+    double (*xent_sum)(const double *p, size_t rows, size_t cols, size_t ld,
+                       const int32_t *y);
+    /* p = (p - onehot(y)) * scale */
+    void (*xent_grad)(double *p, size_t rows, size_t cols, size_t ld, const int32_t *y,
+                      double scale);
+    /* The fused output layer of a training step: z[i,:] += b, softmax, then
+     * z = (softmax - onehot(y)) * scale; returns the summed clamped
+     * cross-entropy sum_i -log(max(softmax[i, y[i]], DBL_MIN)). */
+    double (*bias_softmax_xent)(double *z, size_t rows, size_t cols, size_t ld,
+                                const double *b, const int32_t *y, double scale);
+    /* out[j] = sum_i g[i, j] (overwrites out) */
+    void (*col_sums)(const double *g, size_t rows, size_t cols, size_t ld, double *out);
+    /* out[i] = argmax_j x[i, j], first index on ties */
+    void (*argmax_rows)(const double *x, size_t rows, size_t cols, size_t ld, int32_t *out);
+    /* y[i] = exp(x[i]) (our own vectorized exp; y may equal x) */
+    void (*exp)(const double *x, double *y, size_t n);
+} nn__kernels;
+
+/* The path chosen for this process: from CPUID, overridden by NN_SIMD. The
+ * choice is made once (thread-safe) and never changes afterwards. */
+const nn__kernels *nn__kernels_get(void);
+
+/* A specific path by name ("scalar", "avx2", "avx512"), or NULL when this CPU
+ * or build cannot run it. For tests and benches. */
+const nn__kernels *nn__kernels_by_name(const char *name);
+
+extern const nn__kernels nn__kernels_scalar; /* kernels/ref.c: the reference */
+
+#endif /* NN_INTERNAL_H */

@@ -1,0 +1,39 @@
+# Install the build tree to a scratch prefix, then build and run a consumer
+# program against it twice: through find_package(nn) and through pkg-config.
+file(REMOVE_RECURSE ${WORK_DIR})
+set(prefix ${WORK_DIR}/prefix)
+
+function(run)
+    execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+    if(NOT rc EQUAL 0)
+        message(FATAL_ERROR "failed (${rc}): ${ARGN}\n${out}\n${err}")
+    endif()
+    message(STATUS "${out}")
+endfunction()
+
+run(${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${prefix})
+
+# 1. find_package
+run(${CMAKE_COMMAND} -S ${SOURCE_DIR}/tests/install -B ${WORK_DIR}/cmake-build
+    -DCMAKE_PREFIX_PATH=${prefix} -DCMAKE_C_COMPILER=${C_COMPILER}
+    -DCMAKE_BUILD_RPATH=${prefix}/lib)
+run(${CMAKE_COMMAND} --build ${WORK_DIR}/cmake-build)
+run(${WORK_DIR}/cmake-build/consumer)
+
+# 2. pkg-config
+file(GLOB_RECURSE pcfile ${prefix}/*/nn.pc)
+if(NOT pcfile)
+    message(FATAL_ERROR "nn.pc was not installed")
+endif()
+get_filename_component(pcdir ${pcfile} DIRECTORY)
+set(ENV{PKG_CONFIG_PATH} ${pcdir})
+execute_process(COMMAND pkg-config --cflags --libs nn OUTPUT_VARIABLE flags
+    RESULT_VARIABLE rc OUTPUT_STRIP_TRAILING_WHITESPACE)
+if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "pkg-config nn failed")
+endif()
+separate_arguments(flags UNIX_COMMAND "${flags}")
+get_filename_component(libdir ${pcdir} DIRECTORY)
+run(${C_COMPILER} -std=c11 -Wall -Werror ${SOURCE_DIR}/tests/install/consumer.c ${flags}
+    -Wl,-rpath,${libdir} -o ${WORK_DIR}/consumer-pc)
+run(${WORK_DIR}/consumer-pc)

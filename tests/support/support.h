@@ -1,0 +1,42 @@
+#ifndef NN_TEST_SUPPORT_H
+#define NN_TEST_SUPPORT_H
+
+/* Helpers shared by the cmocka tests: random fills, tolerances, a naive gemm
+ * oracle. cmocka needs these four headers, in this order. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "internal.h"
+
+/* Fill the view's cols x rows elements with uniform values in [lo, hi);
+ * padding elements (past cols, up to ld) are set to pad. */
+void ts_fill_uniform(nn__rng *r, nn_mat m, double lo, double hi, double pad);
+
+/* |a - b| <= atol + rtol * max(|a|, |b|); NaN equals NaN. */
+int ts_close(double a, double b, double atol, double rtol);
+
+/* Largest mixed error max |a-b| / (atol + rtol*max(|a|,|b|)) over the views;
+ * <= 1 means every element passes ts_close. */
+double ts_max_err(nn_mat a, nn_mat b, double atol, double rtol);
+
+/* c = alpha*op(a)*op(b) + beta*c by the textbook triple loop. */
+void ts_naive_gemm(int trans_a, int trans_b, double alpha, nn_mat a, nn_mat b, double beta,
+                   nn_mat c);
+
+/* Assert that status s equals want and that both texts are non-empty. */
+#define ts_assert_status(s, want)                                 \
+    do {                                                          \
+        nn_status ts_s_ = (s);                                    \
+        assert_int_equal(ts_s_, (want));                          \
+        assert_true(nn_status_str(ts_s_)[0] != '\0');             \
+        if ((want) != NN_OK)                                      \
+            assert_true(nn_last_error()[0] != '\0');              \
+    } while (0)
+
+#define ts_ok(expr) assert_int_equal((expr), NN_OK)
+
+#endif

@@ -1,0 +1,15 @@
+#!/bin/sh
+# Install the Debian 12 packages libnn needs, if any is missing.
+# Uses sudo when not run as root.
+set -eu
+pkgs="cmake gcc clang make pkg-config libopenblas-dev liblapacke-dev libcmocka-dev python3-numpy"
+missing=""
+for p in $pkgs; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+echo "libnn: installing$missing" >&2
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO=sudo
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing >/dev/null
