@@ -199,16 +199,34 @@ static nn_status load_stream(nn_net **out, stream *st, const char *path)
         units[l] = (size_t)u;
     }
     uint64_t P = get_u64(st);
+    if (st->failed)
+        return nn__fail(NN_EFORMAT, "%s: truncated header", path);
+    /* Before allocating anything, make sure the header agrees with itself
+     * and with the file's length, so a corrupt size can never make us
+     * allocate gigabytes. */
+    uint64_t need = 0;
+    for (size_t l = 0; l < L; l++) {
+        uint64_t layer = (uint64_t)units[l] * units[l + 1] + units[l + 1];
+        if (layer > UINT64_MAX / 16 - need)
+            return nn__fail(NN_EFORMAT, "%s: layer sizes overflow", path);
+        need += layer;
+    }
+    if (P != need)
+        return nn__fail(NN_EFORMAT, "%s: %llu parameters stored, the layer sizes need %llu",
+                        path, (unsigned long long)P, (unsigned long long)need);
+    long here = ftell(st->f);
+    if (here < 0 || fseek(st->f, 0, SEEK_END) != 0)
+        return nn__fail(NN_EIO, "%s: cannot seek", path);
+    long end = ftell(st->f);
+    if (end < 0 || fseek(st->f, here, SEEK_SET) != 0)
+        return nn__fail(NN_EIO, "%s: cannot seek", path);
+    if ((uint64_t)(end - here) != P * 8 + 8)
+        return nn__fail(NN_EFORMAT, "%s: the file holds %ld bytes of parameters, expected %llu",
+                        path, end - here, (unsigned long long)(P * 8 + 8));
     nn_net *net;
     nn_status s = nn__net_alloc(&net, units, (size_t)L, (nn_init)init, seed);
     if (s != NN_OK)
-        return s == NN_ENOMEM ? s : nn__fail(NN_EFORMAT, "%s: %s", path, nn_last_error());
-    if (st->failed || P != net->n_params) {
-        size_t need = net->n_params;
-        nn_net_free(net);
-        return nn__fail(NN_EFORMAT, "%s: %llu parameters stored, the layer sizes need %zu", path,
-                        (unsigned long long)P, need);
-    }
+        return s;
     for (size_t i = 0; i < net->n_params && !st->failed; i++)
         net->params[i] = bits_double(get_u64(st));
     uint64_t want = st->hash;
