@@ -94,4 +94,31 @@ const nn__kernels *nn__kernels_by_name(const char *name);
 
 extern const nn__kernels nn__kernels_scalar; /* kernels/ref.c: the reference */
 
+
+/* ---- small gemm (kernels/gemm_small*.c) --------------------------------- */
+
+/* C = op(A) · op(B) for small operands, row-major, beta 0 (see
+ * kernels/gemm_small.inc). The net uses it below a size threshold, where
+ * it beats cblas_dgemm's per-call overhead; tests keep it equal to the
+ * cblas path. */
+typedef void (*nn__gemm_small_fn)(int trans_a, int trans_b, size_t m, size_t n, size_t k,
+                                  const double *restrict a, size_t lda,
+                                  const double *restrict b, size_t ldb, double *restrict c,
+                                  size_t ldc);
+void nn__gemm_small_ref(int trans_a, int trans_b, size_t m, size_t n, size_t k,
+                        const double *restrict a, size_t lda, const double *restrict b,
+                        size_t ldb, double *restrict c, size_t ldc);
+#if defined(NN_HAVE_AVX2_BUILD)
+void nn__gemm_small_avx2(int trans_a, int trans_b, size_t m, size_t n, size_t k,
+                         const double *restrict a, size_t lda, const double *restrict b,
+                         size_t ldb, double *restrict c, size_t ldc);
+#endif
+#if defined(NN_HAVE_AVX512_BUILD)
+void nn__gemm_small_avx512(int trans_a, int trans_b, size_t m, size_t n, size_t k,
+                           const double *restrict a, size_t lda, const double *restrict b,
+                           size_t ldb, double *restrict c, size_t ldc);
+#endif
+/* The variant that matches a kernel path name ("scalar", "avx2", "avx512"). */
+nn__gemm_small_fn nn__gemm_small_for(const char *path);
+
 #endif /* NN_INTERNAL_H */

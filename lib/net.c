@@ -98,6 +98,10 @@ nn_status nn__net_alloc(nn_net **out, const size_t *units, size_t n_layers, nn_i
         off += o;
     }
     net->k = nn__kernels_get();
+    net->gemm_small = nn__gemm_small_for(net->k->name);
+    /* The portable build of the small gemm does not beat OpenBLAS's own
+     * SIMD code; it stays for tests and for non-x86 machines. */
+    net->small_gemm_max = strcmp(net->k->name, "scalar") == 0 ? 0 : NN__SMALL_GEMM_MAX;
     *out = net;
     return NN_OK;
 }
@@ -341,17 +345,28 @@ nn_status nn__net_reserve(nn_net *net, size_t rows)
 
 /* ---- forward and backward ------------------------------------------------ */
 
-/* C = A·B (beta = 0) on validated, row-major operands: the one gemm shape of
- * the forward pass. trans_a/trans_b select the two backward shapes:
+/* C = op(A)·op(B) (beta = 0) on validated, row-major operands. The three
+ * shapes of a training step:
  *   forward   Z  = A_prev · W        (n x in)(in x out)
  *   weights   dW = A_prevᵀ · dZ      (in x n)(n x out), A_prev stored n x in
- *   inputs    dA = dZ · Wᵀ           (n x out)(out x in), W stored in x out */
-static void gemm(int trans_a, int trans_b, size_t m, size_t n, size_t k, const double *a,
-                 size_t lda, const double *b, size_t ldb, double *c, size_t ldc)
+ *   inputs    dA = dZ · Wᵀ           (n x out)(out x in), W stored in x out
+ * Small products skip cblas_dgemm's fixed per-call cost (see gemm_small.inc). */
+static void gemm(const nn_net *net, int trans_a, int trans_b, size_t m, size_t n, size_t k,
+                 const double *a, size_t lda, const double *b, size_t ldb, double *c,
+                 size_t ldc)
 {
+    if (m * n <= net->small_gemm_max && m * n * k <= net->small_gemm_max) {
+        net->gemm_small(trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc);
+        return;
+    }
     cblas_dgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
                 trans_b ? CblasTrans : CblasNoTrans, (int)m, (int)n, (int)k, 1.0, a, (int)lda,
                 b, (int)ldb, 0.0, c, (int)ldc);
+}
+
+void nn__net_set_small_gemm(nn_net *net, size_t max)
+{
+    net->small_gemm_max = max;
 }
 
 /* Forward pass of n <= cap rows. Leaves the hidden activations in act[l].
@@ -364,7 +379,7 @@ void nn__net_forward_rows(nn_net *net, const double *x, size_t ldx, size_t n, in
     size_t L = net->n_layers;
     for (size_t l = 0; l < L; l++) {
         nn_mat z = net->act[l];
-        gemm(0, 0, n, z.cols, net->units[l], a, lda, net->W[l].data, net->W[l].ld, z.data,
+        gemm(net, 0, 0, n, z.cols, net->units[l], a, lda, net->W[l].data, net->W[l].ld, z.data,
              z.ld);
         if (l + 1 < L)
             net->k->bias_relu(z.data, n, z.cols, z.ld, net->b[l].data);
@@ -398,12 +413,12 @@ double nn__net_step_grads(nn_net *net, const double *x, size_t ldx, size_t n, co
         const double *a = l ? net->act[l - 1].data : x;
         size_t lda = l ? net->act[l - 1].ld : ldx;
         size_t in = net->units[l], o = net->units[l + 1];
-        gemm(1, 0, in, o, n, a, lda, dz, lddz, net->dW[l].data, net->dW[l].ld);
+        gemm(net, 1, 0, in, o, n, a, lda, dz, lddz, net->dW[l].data, net->dW[l].ld);
         net->k->col_sums(dz, n, o, lddz, net->db[l].data);
         if (l == 0)
             break;
         double *da = net->delta[l & 1];
-        gemm(0, 1, n, in, o, dz, lddz, net->W[l].data, net->W[l].ld, da, in);
+        gemm(net, 0, 1, n, in, o, dz, lddz, net->W[l].data, net->W[l].ld, da, in);
         net->k->relu_backward(da, in, a, lda, n, in);
         dz = da;
         lddz = in;

@@ -8,6 +8,9 @@
 
 #define NN__MAX_LAYERS 64    /* dense layers, hidden + output */
 #define NN__INFER_CHUNK 256  /* rows per forward chunk at inference */
+/* GEMMs with m*n*k at or below this go to the small gemm instead of
+ * cblas_dgemm (measured by bench/epoch_bench; see README, Performance). */
+#define NN__SMALL_GEMM_MAX 2048
 
 struct nn_net {
     size_t n_layers;                     /* dense layers L */
@@ -20,6 +23,8 @@ struct nn_net {
     nn_mat W[NN__MAX_LAYERS], b[NN__MAX_LAYERS];   /* views into params */
     nn_mat dW[NN__MAX_LAYERS], db[NN__MAX_LAYERS]; /* views into grads */
     const nn__kernels *k;                /* kernel path, fixed at creation */
+    nn__gemm_small_fn gemm_small;        /* its small gemm */
+    size_t small_gemm_max;               /* m*n*k threshold; 0 = always cblas */
     /* Workspace for batches of up to cap rows (grown by nn__net_reserve). */
     size_t cap;
     double *ws_block;
@@ -34,6 +39,9 @@ nn_status nn__net_reserve(nn_net *net, size_t rows);
 void nn__net_forward_rows(nn_net *net, const double *x, size_t ldx, size_t n, int train);
 double nn__net_step_grads(nn_net *net, const double *x, size_t ldx, size_t n,
                           const int32_t *y);
+/* For tests and benches: route GEMMs with m*n*k <= max to the small gemm
+ * (0 sends every GEMM to cblas_dgemm). */
+void nn__net_set_small_gemm(nn_net *net, size_t max);
 void nn__net_score(nn_net *net, const nn_dataset *d, double *accuracy, double *mean_loss);
 nn_status nn__net_check_batch(const nn_net *net, nn_mat x, const int32_t *y, const char *func,
                               const char *what);

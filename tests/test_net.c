@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "net_internal.h"
 #include "support.h"
 
 typedef struct arch {
@@ -303,12 +304,93 @@ static void test_accessors_and_clone(void **state)
     nn_net_free(NULL);
 }
 
+
+/* The small gemm, every compiled variant, against the naive loop on odd
+ * shapes (including its k = 2 and n = 2 specialisations), all four
+ * transpose combinations, padded ld. */
+static void test_gemm_small_variants(void **state)
+{
+    (void)state;
+    const char *paths[] = {"scalar", "avx2", "avx512"};
+    const size_t shapes[][3] = {{1, 1, 1}, {10, 64, 2}, {10, 2, 64}, {64, 2, 10}, {2, 64, 10},
+                                {7, 13, 5}, {3, 2, 9},   {5, 17, 2},  {33, 31, 3}};
+    nn__rng r;
+    nn__rng_seed(&r, 21);
+    for (size_t q = 0; q < 3; q++) {
+        if (!nn__kernels_by_name(paths[q]))
+            continue; /* this CPU cannot run that path */
+        nn__gemm_small_fn f = nn__gemm_small_for(paths[q]);
+        for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++)
+            for (int ta = 0; ta < 2; ta++)
+                for (int tb = 0; tb < 2; tb++) {
+                    size_t m = shapes[s][0], n = shapes[s][1], k = shapes[s][2];
+                    size_t ar = ta ? k : m, ac = ta ? m : k, br = tb ? n : k, bc = tb ? k : n;
+                    nn_mat a, b, c, d;
+                    ts_ok(nn_mat_alloc(&a, ar, ac + 1));
+                    ts_ok(nn_mat_alloc(&b, br, bc + 2));
+                    ts_ok(nn_mat_alloc(&c, m, n + 3));
+                    ts_ok(nn_mat_alloc(&d, m, n));
+                    a.cols = ac;
+                    b.cols = bc;
+                    c.cols = n;
+                    ts_fill_uniform(&r, a, -1, 1, NAN);
+                    ts_fill_uniform(&r, b, -1, 1, NAN);
+                    ts_fill_uniform(&r, c, 5, 6, 77.0);
+                    f(ta, tb, m, n, k, a.data, a.ld, b.data, b.ld, c.data, c.ld);
+                    ts_naive_gemm(ta, tb, 1.0, a, b, 0.0, d);
+                    assert_true(ts_max_err(c, d, 1e-14, 1e-13) <= 1.0);
+                    for (size_t i = 0; i + 1 < m; i++) /* the last row has no padding fill */
+                        for (size_t j = n; j < n + 3; j++)
+                            assert_true(c.data[i * c.ld + j] == 77.0);
+                    nn_mat_free(&a);
+                    nn_mat_free(&b);
+                    nn_mat_free(&c);
+                    nn_mat_free(&d);
+                }
+    }
+}
+
+/* The net's gradients through the small gemm equal those through
+ * cblas_dgemm (to rounding), on the tutorial's shapes and a deeper net. */
+static void test_small_gemm_path_matches_blas(void **state)
+{
+    (void)state;
+    const arch archs[] = {{2, 1, {64}, 2}, {3, 2, {9, 7}, 4}};
+    nn__rng r;
+    nn__rng_seed(&r, 22);
+    for (size_t t = 0; t < 2; t++) {
+        nn_net *small = make_net(&archs[t], NN_INIT_HE, 1), *blas = make_net(&archs[t], NN_INIT_HE, 1);
+        nn__net_set_small_gemm(small, SIZE_MAX);
+        nn__net_set_small_gemm(blas, 0);
+        nn_mat x;
+        ts_ok(nn_mat_alloc(&x, 10, archs[t].in));
+        ts_fill_uniform(&r, x, -2, 2, 0);
+        int32_t y[10];
+        for (int i = 0; i < 10; i++)
+            y[i] = (int32_t)nn__rng_below(&r, archs[t].classes);
+        double ls, lb;
+        ts_ok(nn_net_gradients(small, x, y, &ls));
+        ts_ok(nn_net_gradients(blas, x, y, &lb));
+        assert_true(ts_close(ls, lb, 0, 1e-13));
+        for (size_t l = 0; l < nn_net_n_layers(small); l++) {
+            assert_true(ts_max_err(nn_net_weight_grad(small, l), nn_net_weight_grad(blas, l),
+                                   1e-15, 1e-12) <= 1.0);
+            assert_true(ts_max_err(nn_net_bias_grad(small, l), nn_net_bias_grad(blas, l), 1e-15,
+                                   1e-12) <= 1.0);
+        }
+        nn_mat_free(&x);
+        nn_net_free(small);
+        nn_net_free(blas);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_gradient_check),    cmocka_unit_test(test_forward_by_hand),
         cmocka_unit_test(test_chunked_inference), cmocka_unit_test(test_init_schemes),
-        cmocka_unit_test(test_accessors_and_clone),
+        cmocka_unit_test(test_accessors_and_clone), cmocka_unit_test(test_gemm_small_variants),
+        cmocka_unit_test(test_small_gemm_path_matches_blas),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
