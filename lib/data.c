@@ -1,4 +1,338 @@
-/* Placeholder: filled in by its issue. */
+/* Data sets: make_moons, train/test splits, one-hot, standardization. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "internal.h"
 
-typedef int nn__data_placeholder;
+#define NN_PI 3.14159265358979323846
+
+/* ---- data set helpers ---------------------------------------------------- */
+
+nn_status nn__dataset_check(const nn_dataset *d, const char *func)
+{
+    if (!d)
+        return nn__fail(NN_EINVAL, "%s: data set is NULL", func);
+    nn_status s = nn__check_view(d->x, func, "the data set's x");
+    if (s != NN_OK)
+        return s;
+    if (!d->y)
+        return nn__fail(NN_EINVAL, "%s: the data set has no labels (y is NULL)", func);
+    if (d->n_classes == 0 || d->n_classes > INT32_MAX)
+        return nn__fail(NN_EINVAL, "%s: n_classes %zu is invalid", func, d->n_classes);
+    for (size_t i = 0; i < d->x.rows; i++)
+        if (d->y[i] < 0 || (size_t)d->y[i] >= d->n_classes)
+            return nn__fail(NN_EINVAL, "%s: row %zu has label %ld outside [0, %zu)", func, i,
+                            (long)d->y[i], d->n_classes);
+    return NN_OK;
+}
+
+nn_status nn__dataset_alloc(nn_dataset *d, size_t rows, size_t cols, size_t n_classes)
+{
+    nn_dataset t = {{0}, NULL, n_classes};
+    nn_status s = nn_mat_alloc(&t.x, rows, cols);
+    if (s != NN_OK)
+        return s;
+    t.y = calloc(rows, sizeof *t.y);
+    if (!t.y) {
+        nn_mat_free(&t.x);
+        return nn__fail(NN_ENOMEM, "cannot allocate %zu labels", rows);
+    }
+    *d = t;
+    return NN_OK;
+}
+
+void nn_dataset_free(nn_dataset *d)
+{
+    if (!d)
+        return;
+    nn_mat_free(&d->x);
+    free(d->y);
+    d->y = NULL;
+    d->n_classes = 0;
+}
+
+/* ---- make_moons ---------------------------------------------------------- */
+
+/* scikit-learn's algorithm: n_out = n/2 points on the upper half circle
+ * (cos t, sin t) and n_in = n - n_out on the lower one (1 - cos t,
+ * 0.5 - sin t), each with t = linspace(0, pi, count); shuffle; add noise. */
+nn_status nn_make_moons(nn_dataset *out, size_t n_samples, double noise, uint64_t seed)
+{
+    if (!out)
+        return nn__fail(NN_EINVAL, "nn_make_moons: out is NULL");
+    if (n_samples < 2 || n_samples > INT32_MAX)
+        return nn__fail(NN_EINVAL, "nn_make_moons: n_samples %zu is not in [2, %ld]", n_samples,
+                        (long)INT32_MAX);
+    if (!(noise >= 0.0) || !isfinite(noise))
+        return nn__fail(NN_EINVAL, "nn_make_moons: noise %g must be >= 0 and finite", noise);
+    nn_dataset d;
+    nn_status s = nn__dataset_alloc(&d, n_samples, 2, 2);
+    if (s != NN_OK)
+        return s;
+    size_t *perm = malloc(n_samples * sizeof *perm);
+    double *tmp = malloc(2 * n_samples * sizeof *tmp);
+    if (!perm || !tmp) {
+        free(perm);
+        free(tmp);
+        nn_dataset_free(&d);
+        return nn__fail(NN_ENOMEM, "nn_make_moons: out of memory");
+    }
+    size_t n_out = n_samples / 2, n_in = n_samples - n_out;
+    for (size_t i = 0; i < n_samples; i++) {
+        int inner = i >= n_out;
+        size_t j = inner ? i - n_out : i, cnt = inner ? n_in : n_out;
+        double t = cnt > 1 ? NN_PI * (double)j / (double)(cnt - 1) : 0.0;
+        tmp[2 * i] = inner ? 1.0 - cos(t) : cos(t);
+        tmp[2 * i + 1] = inner ? 0.5 - sin(t) : sin(t);
+    }
+    nn__rng r;
+    nn__rng_seed(&r, seed);
+    nn__rng_permutation(&r, perm, n_samples);
+    for (size_t i = 0; i < n_samples; i++) {
+        size_t src = perm[i];
+        double *row = d.x.data + i * d.x.ld;
+        row[0] = tmp[2 * src];
+        row[1] = tmp[2 * src + 1];
+        d.y[i] = src >= n_out;
+    }
+    if (noise > 0.0)
+        for (size_t i = 0; i < n_samples; i++) {
+            double *row = d.x.data + i * d.x.ld;
+            row[0] += noise * nn__rng_normal(&r);
+            row[1] += noise * nn__rng_normal(&r);
+        }
+    free(perm);
+    free(tmp);
+    *out = d;
+    return NN_OK;
+}
+
+/* ---- splits -------------------------------------------------------------- */
+
+static void copy_row(nn_dataset *dst, size_t i, const nn_dataset *src, size_t j)
+{
+    memcpy(dst->x.data + i * dst->x.ld, src->x.data + j * src->x.ld,
+           src->x.cols * sizeof(double));
+    dst->y[i] = src->y[j];
+}
+
+static nn_status check_split(const nn_dataset *all, double test_fraction, nn_dataset *train,
+                             nn_dataset *test, const char *func)
+{
+    if (!train || !test)
+        return nn__fail(NN_EINVAL, "%s: train and test must not be NULL", func);
+    if (train == test)
+        return nn__fail(NN_EINVAL, "%s: train and test are the same object", func);
+    nn_status s = nn__dataset_check(all, func);
+    if (s != NN_OK)
+        return s;
+    if (all->x.rows < 2)
+        return nn__fail(NN_EINVAL, "%s: %zu rows cannot be split", func, all->x.rows);
+    if (!(test_fraction > 0.0 && test_fraction < 1.0))
+        return nn__fail(NN_EINVAL, "%s: test_fraction %g is outside (0, 1)", func,
+                        test_fraction);
+    return NN_OK;
+}
+
+/* Build train and test from an ordering of all's rows: order[0..n_test) go
+ * to test, the rest to train. */
+static nn_status split_by_order(const nn_dataset *all, const size_t *order, size_t n_test,
+                                nn_dataset *train, nn_dataset *test)
+{
+    size_t n = all->x.rows;
+    nn_dataset tr, te;
+    nn_status s = nn__dataset_alloc(&te, n_test, all->x.cols, all->n_classes);
+    if (s != NN_OK)
+        return s;
+    if ((s = nn__dataset_alloc(&tr, n - n_test, all->x.cols, all->n_classes)) != NN_OK) {
+        nn_dataset_free(&te);
+        return s;
+    }
+    for (size_t i = 0; i < n_test; i++)
+        copy_row(&te, i, all, order[i]);
+    for (size_t i = n_test; i < n; i++)
+        copy_row(&tr, i - n_test, all, order[i]);
+    *train = tr;
+    *test = te;
+    return NN_OK;
+}
+
+static size_t test_count(size_t n, double fraction)
+{
+    size_t k = (size_t)llround(fraction * (double)n);
+    return k < 1 ? 1 : k > n - 1 ? n - 1 : k;
+}
+
+nn_status nn_train_test_split(const nn_dataset *all, double test_fraction, uint64_t seed,
+                              nn_dataset *train, nn_dataset *test)
+{
+    nn_status s = check_split(all, test_fraction, train, test, "nn_train_test_split");
+    if (s != NN_OK)
+        return s;
+    size_t n = all->x.rows;
+    size_t *order = malloc(n * sizeof *order);
+    if (!order)
+        return nn__fail(NN_ENOMEM, "nn_train_test_split: out of memory");
+    nn__rng r;
+    nn__rng_seed(&r, seed);
+    nn__rng_permutation(&r, order, n);
+    s = split_by_order(all, order, test_count(n, test_fraction), train, test);
+    free(order);
+    return s;
+}
+
+/* Each class is split in the given proportion on its own (a class with two
+ * or more rows puts at least one on each side; a class with one row goes
+ * to train). Rows are picked from one seeded permutation. */
+nn_status nn_train_test_split_stratified(const nn_dataset *all, double test_fraction,
+                                         uint64_t seed, nn_dataset *train, nn_dataset *test)
+{
+    const char *f = "nn_train_test_split_stratified";
+    nn_status s = check_split(all, test_fraction, train, test, f);
+    if (s != NN_OK)
+        return s;
+    size_t n = all->x.rows, C = all->n_classes;
+    size_t *perm = malloc(n * sizeof *perm), *order = malloc(n * sizeof *order);
+    size_t *count = calloc(C, sizeof *count), *taken = calloc(C, sizeof *taken);
+    if (!perm || !order || !count || !taken) {
+        free(perm);
+        free(order);
+        free(count);
+        free(taken);
+        return nn__fail(NN_ENOMEM, "%s: out of memory", f);
+    }
+    nn__rng r;
+    nn__rng_seed(&r, seed);
+    nn__rng_permutation(&r, perm, n);
+    for (size_t i = 0; i < n; i++)
+        count[all->y[i]]++;
+    for (size_t c = 0; c < C; c++)
+        taken[c] = count[c] >= 2 ? test_count(count[c], test_fraction) : 0;
+    /* In permuted order, the first taken[c] rows of class c go to test. */
+    size_t n_test = 0;
+    for (size_t c = 0; c < C; c++)
+        n_test += taken[c];
+    if (n_test == 0 || n_test == n) {
+        free(perm);
+        free(order);
+        free(count);
+        free(taken);
+        return nn__fail(NN_EINVAL, "%s: no class has two rows to split", f);
+    }
+    /* Test rows first (the first taken[c] of each class in permuted order),
+     * then the rest; both keep the permuted order, so classes interleave. */
+    size_t *seen = count; /* reused: rows of each class met so far */
+    size_t t = 0;
+    memset(seen, 0, C * sizeof *seen);
+    for (size_t i = 0; i < n; i++) {
+        size_t row = perm[i], c = (size_t)all->y[row];
+        if (seen[c]++ < taken[c])
+            order[t++] = row;
+    }
+    memset(seen, 0, C * sizeof *seen);
+    for (size_t i = 0; i < n; i++) {
+        size_t row = perm[i], c = (size_t)all->y[row];
+        if (seen[c]++ >= taken[c])
+            order[t++] = row;
+    }
+    s = split_by_order(all, order, n_test, train, test);
+    free(perm);
+    free(order);
+    free(count);
+    free(taken);
+    return s;
+}
+
+/* ---- one-hot ------------------------------------------------------------- */
+
+nn_status nn_one_hot(const int32_t *labels, size_t n, size_t n_classes, nn_mat *out)
+{
+    if (!labels || !out)
+        return nn__fail(NN_EINVAL, "nn_one_hot: %s is NULL", !labels ? "labels" : "out");
+    if (n == 0 || n_classes == 0)
+        return nn__fail(NN_EINVAL, "nn_one_hot: zero size (%zu labels, %zu classes)", n,
+                        n_classes);
+    for (size_t i = 0; i < n; i++)
+        if (labels[i] < 0 || (size_t)labels[i] >= n_classes)
+            return nn__fail(NN_EINVAL, "nn_one_hot: label %ld at %zu is outside [0, %zu)",
+                            (long)labels[i], i, n_classes);
+    nn_mat m;
+    nn_status s = nn_mat_alloc(&m, n, n_classes);
+    if (s != NN_OK)
+        return s;
+    for (size_t i = 0; i < n; i++)
+        m.data[i * m.ld + (size_t)labels[i]] = 1.0;
+    *out = m;
+    return NN_OK;
+}
+
+/* ---- standardization ----------------------------------------------------- */
+
+nn_status nn_scaler_fit(nn_scaler *s, nn_mat x)
+{
+    if (!s)
+        return nn__fail(NN_EINVAL, "nn_scaler_fit: s is NULL");
+    nn_status st = nn__check_view(x, "nn_scaler_fit", "x");
+    if (st != NN_OK)
+        return st;
+    double *mean = calloc(x.cols, sizeof *mean), *scale = calloc(x.cols, sizeof *scale);
+    if (!mean || !scale) {
+        free(mean);
+        free(scale);
+        return nn__fail(NN_ENOMEM, "nn_scaler_fit: out of memory");
+    }
+    /* Two passes (mean, then squared deviations) for accuracy. */
+    for (size_t i = 0; i < x.rows; i++)
+        for (size_t j = 0; j < x.cols; j++) {
+            double v = x.data[i * x.ld + j];
+            if (!isfinite(v)) {
+                free(mean);
+                free(scale);
+                return nn__fail(NN_EINVAL, "nn_scaler_fit: x[%zu][%zu] is not finite", i, j);
+            }
+            mean[j] += v;
+        }
+    for (size_t j = 0; j < x.cols; j++)
+        mean[j] /= (double)x.rows;
+    for (size_t i = 0; i < x.rows; i++)
+        for (size_t j = 0; j < x.cols; j++) {
+            double d = x.data[i * x.ld + j] - mean[j];
+            scale[j] += d * d;
+        }
+    for (size_t j = 0; j < x.cols; j++) {
+        double sd = sqrt(scale[j] / (double)x.rows);
+        /* A constant column is left as it is, only centred. */
+        scale[j] = sd > 1e-12 * (fabs(mean[j]) + 1.0) ? sd : 1.0;
+    }
+    s->n_features = x.cols; /* *s is output only: its old content is not read */
+    s->mean = mean;
+    s->scale = scale;
+    return NN_OK;
+}
+
+nn_status nn_scaler_apply(const nn_scaler *s, nn_mat x)
+{
+    if (!s || !s->mean || !s->scale)
+        return nn__fail(NN_EINVAL, "nn_scaler_apply: the scaler is %s", s ? "not fitted" : "NULL");
+    nn_status st = nn__check_view(x, "nn_scaler_apply", "x");
+    if (st != NN_OK)
+        return st;
+    if (x.cols != s->n_features)
+        return nn__fail(NN_ESHAPE, "nn_scaler_apply: x has %zu columns, the scaler %zu", x.cols,
+                        s->n_features);
+    for (size_t i = 0; i < x.rows; i++)
+        for (size_t j = 0; j < x.cols; j++)
+            x.data[i * x.ld + j] = (x.data[i * x.ld + j] - s->mean[j]) / s->scale[j];
+    return NN_OK;
+}
+
+void nn_scaler_free(nn_scaler *s)
+{
+    if (!s)
+        return;
+    free(s->mean);
+    free(s->scale);
+    s->mean = s->scale = NULL;
+    s->n_features = 0;
+}

@@ -95,6 +95,13 @@ const nn__kernels *nn__kernels_by_name(const char *name);
 extern const nn__kernels nn__kernels_scalar; /* kernels/ref.c: the reference */
 
 
+/* ---- data sets (data.c) ------------------------------------------------ */
+
+/* A valid data set: a valid view x, labels y, every label in [0, n_classes). */
+nn_status nn__dataset_check(const nn_dataset *d, const char *func);
+/* Allocate x (rows x cols, zeroed) and y; *d is written only on success. */
+nn_status nn__dataset_alloc(nn_dataset *d, size_t rows, size_t cols, size_t n_classes);
+
 /* ---- small gemm (kernels/gemm_small*.c) --------------------------------- */
 
 /* C = op(A) · op(B) for small operands, row-major, beta 0 (see

@@ -18,10 +18,10 @@ nn_train_options nn_train_defaults(void)
 {
     nn_train_options o;
     memset(&o, 0, sizeof o);
-    o.epochs = 30;
+    o.epochs = 40;
     o.batch_size = 32;
     o.optimizer = NN_ADAM;
-    o.learning_rate = 0.01;
+    o.learning_rate = 0.003;
     o.momentum = 0.9;
     o.beta1 = 0.9;
     o.beta2 = 0.999;

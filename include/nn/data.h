@@ -60,7 +60,9 @@ NN_API nn_csv_options nn_csv_defaults(void);
 
 /* Load a CSV of numbers: one row per line, the same number of fields on every
  * line, one label column holding integers in [0, 65535]. Blank lines are
- * skipped; CRLF line ends are accepted. n_classes = max label + 1.
+ * skipped; CRLF line ends are accepted; blanks around fields are ignored.
+ * Numbers are decimal (no hex, nan or inf); a label is an integer value
+ * ("3" or "3.0"). n_classes = max label + 1, and at least 2.
  * opt may be NULL for the defaults.
  * @return NN_OK; NN_EINVAL for NULL out or path or bad options; NN_EIO if the
  *         file cannot be opened or read; NN_EFORMAT for an empty file, ragged
@@ -81,7 +83,8 @@ typedef struct nn_scaler {
     double *scale; /* n_features, owned; the standard deviation, or 1 where it is 0 */
 } nn_scaler;
 
-/* Fit *s (allocated here; free with nn_scaler_free) to the columns of x.
+/* Fit *s to the columns of x. *s is output only (its old content is not
+ * read or freed); release it with nn_scaler_free.
  * @return NN_OK; NN_EINVAL for NULL s, an invalid view, or non-finite data;
  *         NN_ENOMEM. */
 NN_API nn_status nn_scaler_fit(nn_scaler *s, nn_mat x);
