@@ -94,6 +94,31 @@ const nn__kernels *nn__kernels_by_name(const char *name);
 
 extern const nn__kernels nn__kernels_scalar; /* kernels/ref.c: the reference */
 
+/* The scalar reference of each kernel (kernels/ref.c), also used by the SIMD
+ * paths for short rows and for the kernels they do not vectorize. */
+void nn__relu_ref(double *x, size_t rows, size_t cols, size_t ld);
+void nn__relu_backward_ref(double *g, size_t ldg, const double *out, size_t ldo, size_t rows,
+                           size_t cols);
+void nn__bias_add_ref(double *z, size_t rows, size_t cols, size_t ld, const double *b);
+void nn__bias_relu_ref(double *z, size_t rows, size_t cols, size_t ld, const double *b);
+void nn__softmax_row_ref(double *r, size_t cols);
+void nn__softmax_rows_ref(double *x, size_t rows, size_t cols, size_t ld);
+double nn__xent_sum_ref(const double *p, size_t rows, size_t cols, size_t ld, const int32_t *y);
+void nn__xent_grad_ref(double *p, size_t rows, size_t cols, size_t ld, const int32_t *y,
+                       double scale);
+double nn__bias_softmax_xent_ref(double *z, size_t rows, size_t cols, size_t ld,
+                                 const double *b, const int32_t *y, double scale);
+void nn__col_sums_ref(const double *g, size_t rows, size_t cols, size_t ld, double *out);
+void nn__argmax_rows_ref(const double *x, size_t rows, size_t cols, size_t ld, int32_t *out);
+void nn__exp_ref(const double *x, double *y, size_t n);
+
+#if defined(NN_HAVE_AVX2_BUILD)
+extern const nn__kernels nn__kernels_avx2; /* kernels/avx2.c */
+#endif
+#if defined(NN_HAVE_AVX512_BUILD)
+extern const nn__kernels nn__kernels_avx512; /* kernels/avx512.c */
+#endif
+
 
 /* ---- data sets (data.c) ------------------------------------------------ */
 

@@ -1,4 +1,60 @@
-/* avx512 kernels: not yet written; the dispatcher does not offer this path. */
+/* AVX-512F kernels: 8 doubles per vector, row tails through mask registers.
+ * Compiled with -mavx512f -mavx512dq; only reached when the dispatcher has
+ * checked that the CPU and OS support AVX-512F and AVX-512DQ. */
 #include "internal.h"
 
-typedef int nn__avx512_placeholder;
+#if defined(NN_HAVE_AVX512_BUILD)
+#include <immintrin.h>
+
+#define V __m512d
+#define W 8
+#define M __mmask8
+
+static inline M vmask(size_t n)
+{
+    return (M)((1u << n) - 1u);
+}
+
+#define vload(p) _mm512_loadu_pd(p)
+#define vstore(p, v) _mm512_storeu_pd((p), (v))
+#define vloadz(p, m) _mm512_maskz_loadu_pd((m), (p))
+#define vloadf(p, m, f) _mm512_mask_loadu_pd((f), (m), (p))
+#define vstorem(p, m, v) _mm512_mask_storeu_pd((p), (m), (v))
+#define vset1(x) _mm512_set1_pd(x)
+#define vadd(a, b) _mm512_add_pd((a), (b))
+#define vsub(a, b) _mm512_sub_pd((a), (b))
+#define vmul(a, b) _mm512_mul_pd((a), (b))
+#define vmax(a, b) _mm512_max_pd((a), (b))
+#define vmin(a, b) _mm512_min_pd((a), (b))
+#define vfma(a, b, c) _mm512_fmadd_pd((a), (b), (c))
+#define vfnma(a, b, c) _mm512_fnmadd_pd((a), (b), (c))
+#define vround(v) _mm512_roundscale_pd((v), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)
+/* scalef computes p * 2^floor(k) with one rounding, subnormals included. */
+#define vscale2(p, k) _mm512_scalef_pd((p), (k))
+/* Not-less-or-equal, unordered: true for v > 0 and for NaN. */
+#define vrelu(v) _mm512_maskz_mov_pd(_mm512_cmp_pd_mask((v), _mm512_setzero_pd(), _CMP_NLE_UQ), (v))
+#define vkeep_pos(g, o) _mm512_maskz_mov_pd(_mm512_cmp_pd_mask((o), _mm512_setzero_pd(), _CMP_GT_OQ), (g))
+#define vnan_from(r, x) _mm512_mask_mov_pd((r), _mm512_cmp_pd_mask((x), (x), _CMP_UNORD_Q), (x))
+#define vany_nan(v) (_mm512_cmp_pd_mask((v), (v), _CMP_UNORD_Q) != 0)
+#define vhmax(v) _mm512_reduce_max_pd(v)
+#define vhsum(v) _mm512_reduce_add_pd(v)
+
+#include "simd.inc"
+
+const nn__kernels nn__kernels_avx512 = {
+    .name = "avx512",
+    .relu = k_relu,
+    .relu_backward = k_relu_backward,
+    .bias_add = k_bias_add,
+    .bias_relu = k_bias_relu,
+    .softmax_rows = k_softmax_rows,
+    .xent_sum = nn__xent_sum_ref, /* one element per row: nothing to vectorize */
+    .xent_grad = k_xent_grad,
+    .bias_softmax_xent = k_bias_softmax_xent,
+    .col_sums = k_col_sums,
+    .argmax_rows = nn__argmax_rows_ref, /* inference only; first-index ties */
+    .exp = k_exp,
+};
+#else
+typedef int nn__avx512_unused;
+#endif

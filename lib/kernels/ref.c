@@ -5,16 +5,16 @@
 
 #include "internal.h"
 
-static void relu_ref(double *x, size_t rows, size_t cols, size_t ld)
+void nn__relu_ref(double *x, size_t rows, size_t cols, size_t ld)
 {
     for (size_t i = 0; i < rows; i++) {
         double *r = x + i * ld;
         for (size_t j = 0; j < cols; j++)
-            r[j] = r[j] > 0.0 ? r[j] : (r[j] != r[j] ? r[j] : 0.0);
+            r[j] = (r[j] > 0.0 || r[j] != r[j]) ? r[j] : 0.0; /* NaN stays; -0 -> +0 */
     }
 }
 
-static void relu_backward_ref(double *g, size_t ldg, const double *out, size_t ldo,
+void nn__relu_backward_ref(double *g, size_t ldg, const double *out, size_t ldo,
                               size_t rows, size_t cols)
 {
     for (size_t i = 0; i < rows; i++)
@@ -23,22 +23,22 @@ static void relu_backward_ref(double *g, size_t ldg, const double *out, size_t l
                 g[i * ldg + j] = 0.0;
 }
 
-static void bias_add_ref(double *z, size_t rows, size_t cols, size_t ld, const double *b)
+void nn__bias_add_ref(double *z, size_t rows, size_t cols, size_t ld, const double *b)
 {
     for (size_t i = 0; i < rows; i++)
         for (size_t j = 0; j < cols; j++)
             z[i * ld + j] += b[j];
 }
 
-static void bias_relu_ref(double *z, size_t rows, size_t cols, size_t ld, const double *b)
+void nn__bias_relu_ref(double *z, size_t rows, size_t cols, size_t ld, const double *b)
 {
-    bias_add_ref(z, rows, cols, ld, b);
-    relu_ref(z, rows, cols, ld);
+    nn__bias_add_ref(z, rows, cols, ld, b);
+    nn__relu_ref(z, rows, cols, ld);
 }
 
 /* softmax(x)_j = exp(x_j - m) / sum_k exp(x_k - m), m = max_k x_k. Subtracting
  * the maximum keeps every exp in (0, 1], so nothing overflows. */
-static void softmax_row_ref(double *r, size_t cols)
+void nn__softmax_row_ref(double *r, size_t cols)
 {
     double m = r[0];
     int has_nan = r[0] != r[0];
@@ -66,10 +66,10 @@ static void softmax_row_ref(double *r, size_t cols)
         r[j] *= inv;
 }
 
-static void softmax_rows_ref(double *x, size_t rows, size_t cols, size_t ld)
+void nn__softmax_rows_ref(double *x, size_t rows, size_t cols, size_t ld)
 {
     for (size_t i = 0; i < rows; i++)
-        softmax_row_ref(x + i * ld, cols);
+        nn__softmax_row_ref(x + i * ld, cols);
 }
 
 /* -log(p) with p clamped at the smallest normal double, so a probability
@@ -79,7 +79,7 @@ static double nll(double p)
     return p != p ? p : -log(p > DBL_MIN ? p : DBL_MIN);
 }
 
-static double xent_sum_ref(const double *p, size_t rows, size_t cols, size_t ld,
+double nn__xent_sum_ref(const double *p, size_t rows, size_t cols, size_t ld,
                            const int32_t *y)
 {
     (void)cols;
@@ -89,7 +89,7 @@ static double xent_sum_ref(const double *p, size_t rows, size_t cols, size_t ld,
     return s;
 }
 
-static void xent_grad_ref(double *p, size_t rows, size_t cols, size_t ld, const int32_t *y,
+void nn__xent_grad_ref(double *p, size_t rows, size_t cols, size_t ld, const int32_t *y,
                           double scale)
 {
     for (size_t i = 0; i < rows; i++) {
@@ -100,17 +100,17 @@ static void xent_grad_ref(double *p, size_t rows, size_t cols, size_t ld, const 
     }
 }
 
-static double bias_softmax_xent_ref(double *z, size_t rows, size_t cols, size_t ld,
+double nn__bias_softmax_xent_ref(double *z, size_t rows, size_t cols, size_t ld,
                                     const double *b, const int32_t *y, double scale)
 {
-    bias_add_ref(z, rows, cols, ld, b);
-    softmax_rows_ref(z, rows, cols, ld);
-    double loss = xent_sum_ref(z, rows, cols, ld, y);
-    xent_grad_ref(z, rows, cols, ld, y, scale);
+    nn__bias_add_ref(z, rows, cols, ld, b);
+    nn__softmax_rows_ref(z, rows, cols, ld);
+    double loss = nn__xent_sum_ref(z, rows, cols, ld, y);
+    nn__xent_grad_ref(z, rows, cols, ld, y, scale);
     return loss;
 }
 
-static void col_sums_ref(const double *g, size_t rows, size_t cols, size_t ld, double *out)
+void nn__col_sums_ref(const double *g, size_t rows, size_t cols, size_t ld, double *out)
 {
     for (size_t j = 0; j < cols; j++)
         out[j] = 0.0;
@@ -119,7 +119,7 @@ static void col_sums_ref(const double *g, size_t rows, size_t cols, size_t ld, d
             out[j] += g[i * ld + j];
 }
 
-static void argmax_rows_ref(const double *x, size_t rows, size_t cols, size_t ld,
+void nn__argmax_rows_ref(const double *x, size_t rows, size_t cols, size_t ld,
                             int32_t *out)
 {
     for (size_t i = 0; i < rows; i++) {
@@ -132,7 +132,7 @@ static void argmax_rows_ref(const double *x, size_t rows, size_t cols, size_t ld
     }
 }
 
-static void exp_ref(const double *x, double *y, size_t n)
+void nn__exp_ref(const double *x, double *y, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         y[i] = exp(x[i]);
@@ -140,15 +140,15 @@ static void exp_ref(const double *x, double *y, size_t n)
 
 const nn__kernels nn__kernels_scalar = {
     .name = "scalar",
-    .relu = relu_ref,
-    .relu_backward = relu_backward_ref,
-    .bias_add = bias_add_ref,
-    .bias_relu = bias_relu_ref,
-    .softmax_rows = softmax_rows_ref,
-    .xent_sum = xent_sum_ref,
-    .xent_grad = xent_grad_ref,
-    .bias_softmax_xent = bias_softmax_xent_ref,
-    .col_sums = col_sums_ref,
-    .argmax_rows = argmax_rows_ref,
-    .exp = exp_ref,
+    .relu = nn__relu_ref,
+    .relu_backward = nn__relu_backward_ref,
+    .bias_add = nn__bias_add_ref,
+    .bias_relu = nn__bias_relu_ref,
+    .softmax_rows = nn__softmax_rows_ref,
+    .xent_sum = nn__xent_sum_ref,
+    .xent_grad = nn__xent_grad_ref,
+    .bias_softmax_xent = nn__bias_softmax_xent_ref,
+    .col_sums = nn__col_sums_ref,
+    .argmax_rows = nn__argmax_rows_ref,
+    .exp = nn__exp_ref,
 };
