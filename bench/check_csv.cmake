@@ -1,0 +1,47 @@
+# Run each bench on a tiny cell with --csv and check that the CSV parses:
+# the expected header, at least one row, the same field count in every
+# row, and positive numbers where numbers belong.
+function(run_and_check name expected_header numeric_fields)
+    set(csv ${OUT_DIR}/${name}_smoke.csv)
+    file(REMOVE ${csv})
+    execute_process(COMMAND ${ARGN} --csv ${csv} RESULT_VARIABLE rc OUTPUT_VARIABLE out
+        ERROR_VARIABLE err)
+    if(NOT rc EQUAL 0)
+        message(FATAL_ERROR "${name} failed (${rc}):\n${out}\n${err}")
+    endif()
+    file(STRINGS ${csv} lines)
+    list(LENGTH lines n)
+    if(n LESS 2)
+        message(FATAL_ERROR "${name}: CSV has no data rows")
+    endif()
+    list(GET lines 0 header)
+    if(NOT header STREQUAL expected_header)
+        message(FATAL_ERROR "${name}: unexpected CSV header: ${header}")
+    endif()
+    string(REPLACE "," ";" hfields "${header}")
+    list(LENGTH hfields nh)
+    list(REMOVE_AT lines 0)
+    foreach(line IN LISTS lines)
+        string(REPLACE "," ";" fields "${line}")
+        list(LENGTH fields nf)
+        if(NOT nf EQUAL nh)
+            message(FATAL_ERROR "${name}: row has ${nf} fields, header ${nh}: ${line}")
+        endif()
+        foreach(i IN LISTS numeric_fields)
+            list(GET fields ${i} v)
+            if(NOT v MATCHES "^[0-9]+(\\.[0-9]+)?(e[-+]?[0-9]+)?$" OR v STREQUAL "0")
+                message(FATAL_ERROR "${name}: field ${i} is not a positive number: ${v}")
+            endif()
+        endforeach()
+    endforeach()
+    message(STATUS "${name}: ${n} CSV lines ok")
+endfunction()
+
+run_and_check(epoch_bench
+    "shape,arch,batch,hidden,epoch_ms_median,epoch_ms_min,epoch_ms_max,floor_ms_median,ratio,samples_per_s,gflops,peak_rss_kib,n_epochs,threads,simd"
+    "2;3;4;5;6;7;8;9;10;11;12"
+    ${EPOCH_BENCH} --shape tutorial --batch 128 --hidden 16 --epochs 1)
+run_and_check(kernel_bench
+    "kernel,impl,rows,cols,ns_median,ns_min,ns_p90,elems_per_ns,n_runs"
+    "2;3;4;5;6;7;8"
+    ${KERNEL_BENCH} --quick)
