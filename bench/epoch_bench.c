@@ -4,7 +4,11 @@
  * A cell is (shape, batch, hidden). An epoch is everything nn_net_fit does
  * for one pass over the training rows: shuffle, every minibatch (the last
  * one partial), forward, backward, SGD update. Epoch times come from fit's
- * own per-epoch clock (nn_epoch_stats.seconds), after one warm-up epoch.
+ * own per-epoch clock (nn_epoch_stats.seconds) in one fit call whose first
+ * epoch is the warm-up; our own CLOCK_MONOTONIC around that call gives
+ * fit_call_ms (the whole call: setup, warm-up and timed epochs) and
+ * fit_overhead_ms (the call's time outside its epochs, i.e. setup). Timed epochs: --epochs N, or by default 15 when
+ * the warm-up epoch took under 0.1 s, 5 up to 1 s, and 3 above.
  * The GEMM-only floor replays, in the same run, the exact cblas_dgemm calls
  * one epoch needs (same shapes, transposes, batch sizes, threads) on
  * preallocated buffers; epoch / floor says how much the rest costs.
@@ -16,6 +20,7 @@
  *                    [--epochs N] [--threads T] [--csv FILE] [--json FILE] [--quick]
  */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +39,7 @@
 #endif
 
 #define MAX_LIST 16
+#define MAX_EPOCHS 1000
 
 typedef struct list {
     size_t v[MAX_LIST], n;
@@ -124,15 +130,21 @@ static void print_header(FILE *f)
             ob ? ob : "unset", omp ? omp : "unset");
     fprintf(f, "# compiler: %s, flags: %s\n", __VERSION__, NN_BENCH_CFLAGS);
     fprintf(f, "# date: %s\n", date);
+    fprintf(f, "# times: median/min/max ms per epoch of nn_net_fit (SGD, lr 1e-3, He init)"
+               " after 1 warm-up epoch; floor = the same epoch's cblas_dgemm calls alone\n");
 }
 
 /* ---- the GEMM-only floor ----------------------------------------------------- */
 
 /* Replay one epoch's cblas_dgemm calls: per minibatch and layer, the
  * forward product, the weight gradient, and (except for the first layer)
- * the input gradient, exactly as the training step issues them. */
+ * the input gradient, with the shapes, transposes and leading dimensions
+ * the training step uses (net.c: nn__net_forward_rows, nn__net_step_grads).
+ * Each layer has its own weight and weight-gradient buffers, as in the net;
+ * the input gradients ping-pong between two buffers. */
 typedef struct floor_bufs {
-    double *x, *w[4], *act[4], *dact, *dw;
+    const double *x;
+    double *w[3], *dw[3], *act[3], *delta[2];
 } floor_bufs;
 
 static void floor_epoch(const size_t *units, size_t L, size_t rows, size_t batch,
@@ -140,25 +152,31 @@ static void floor_epoch(const size_t *units, size_t L, size_t rows, size_t batch
 {
     for (size_t i = 0; i < rows; i += batch) {
         int n = (int)(rows - i < batch ? rows - i : batch);
-        const double *a = b->x + i * units[0];
+        const double *x = b->x + i * units[0], *a = x;
         for (size_t l = 0; l < L; l++) {
             int in = (int)units[l], out = (int)units[l + 1];
             cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, out, in, 1.0, a, in,
                         b->w[l], out, 0.0, b->act[l], out);
             a = b->act[l];
         }
+        const double *dz = b->act[L - 1];
         for (size_t l = L; l-- > 0;) {
             int in = (int)units[l], out = (int)units[l + 1];
-            const double *aprev = l ? b->act[l - 1] : b->x + i * units[0];
-            cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, in, out, n, 1.0, aprev, in,
-                        b->act[l], out, 0.0, b->dw, out);
-            if (l > 0)
-                cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, in, out, 1.0,
-                            b->act[l], out, b->w[l], out, 0.0, b->dact, in);
+            const double *aprev = l ? b->act[l - 1] : x;
+            cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, in, out, n, 1.0, aprev, in, dz,
+                        out, 0.0, b->dw[l], out);
+            if (l == 0)
+                break;
+            double *da = b->delta[l & 1];
+            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, in, out, 1.0, dz, out,
+                        b->w[l], out, 0.0, da, in);
+            dz = da;
         }
     }
 }
 
+/* GEMM flops of one epoch: forward and weight gradient for every layer, the
+ * input gradient for every layer but the first. */
 static double epoch_flops(const size_t *units, size_t L, size_t rows)
 {
     double f = 0;
@@ -167,60 +185,93 @@ static double epoch_flops(const size_t *units, size_t L, size_t rows)
     return f;
 }
 
-static stats measure_floor(const size_t *units, size_t L, const nn_dataset *train,
-                           size_t batch, size_t samples)
+static double *alloc_filled(size_t n, double scale)
+{
+    double *p = malloc(n * sizeof *p);
+    if (p)
+        for (size_t k = 0; k < n; k++)
+            p[k] = scale * ((double)(k % 13) - 6.0);
+    return p;
+}
+
+/* One warm-up replay, then `samples` timed ones (the epoch count). */
+static int measure_floor(const size_t *units, size_t L, const nn_dataset *train, size_t batch,
+                         size_t samples, stats *out)
 {
     floor_bufs b;
-    size_t maxu = 0;
     memset(&b, 0, sizeof b);
-    for (size_t l = 0; l <= L; l++)
-        maxu = units[l] > maxu ? units[l] : maxu;
+    size_t maxh = 1, rows = train->x.rows;
+    batch = batch < rows ? batch : rows;
+    for (size_t l = 1; l < L; l++)
+        maxh = units[l] > maxh ? units[l] : maxh;
     b.x = train->x.data;
+    int ok = 1;
     for (size_t l = 0; l < L; l++) {
-        b.w[l] = calloc(units[l] * units[l + 1], sizeof(double));
-        b.act[l] = calloc(batch * units[l + 1], sizeof(double));
-        for (size_t k = 0; k < units[l] * units[l + 1]; k++)
-            b.w[l][k] = 0.01 * (double)(k % 7);
+        ok = ok && (b.w[l] = alloc_filled(units[l] * units[l + 1], 0.01));
+        ok = ok && (b.dw[l] = alloc_filled(units[l] * units[l + 1], 0.0));
+        ok = ok && (b.act[l] = alloc_filled(batch * units[l + 1], 0.0));
     }
-    b.dact = calloc(batch * maxu, sizeof(double));
-    b.dw = calloc(maxu * maxu, sizeof(double));
+    ok = ok && (b.delta[0] = alloc_filled(batch * maxh, 0.0));
+    ok = ok && (b.delta[1] = alloc_filled(batch * maxh, 0.0));
     double *t = malloc(samples * sizeof *t);
-    floor_epoch(units, L, train->x.rows, batch, &b); /* warm-up */
-    for (size_t s = 0; s < samples; s++) {
-        double t0 = now();
-        floor_epoch(units, L, train->x.rows, batch, &b);
-        t[s] = now() - t0;
+    if (ok && t) {
+        floor_epoch(units, L, rows, batch, &b); /* warm-up */
+        for (size_t s = 0; s < samples; s++) {
+            double t0 = now();
+            floor_epoch(units, L, rows, batch, &b);
+            t[s] = now() - t0;
+        }
+        *out = summarize(t, samples);
+    } else {
+        fprintf(stderr, "epoch_bench: out of memory for the floor buffers\n");
+        ok = 0;
     }
-    stats st = summarize(t, samples);
     free(t);
     for (size_t l = 0; l < L; l++) {
         free(b.w[l]);
+        free(b.dw[l]);
         free(b.act[l]);
     }
-    free(b.dact);
-    free(b.dw);
-    return st;
+    free(b.delta[0]);
+    free(b.delta[1]);
+    return ok;
 }
 
 /* ---- the epochs ------------------------------------------------------------ */
 
+/* Epoch 1 of the fit is the warm-up; its time decides how many epochs are
+ * timed (unless --epochs fixed the count), and the callback stops the fit
+ * once they are in. */
 typedef struct epoch_log {
-    double *t;
-    size_t n, cap;
+    double t[MAX_EPOCHS];
+    double warm, sum;
+    size_t n, want;
+    int fixed;
 } epoch_log;
 
 static int log_epoch(const nn_epoch_stats *s, void *user)
 {
     epoch_log *lg = user;
-    if (lg->n < lg->cap)
-        lg->t[lg->n++] = s->seconds;
-    return 0;
+    lg->sum += s->seconds;
+    if (s->epoch == 1) {
+        lg->warm = s->seconds;
+        if (!lg->fixed)
+            lg->want = s->seconds > 1.0 ? 3 : s->seconds > 0.1 ? 5 : 15;
+        return 0;
+    }
+    lg->t[lg->n++] = s->seconds;
+    return lg->n >= lg->want;
 }
 
-/* One warm-up epoch first (its time decides how many to time), then the
- * timed ones, all in one fit so the buffers are allocated once. */
+typedef struct epoch_result {
+    stats ep;        /* fit's own per-epoch clock */
+    size_t n;        /* timed epochs */
+    double wall;     /* our CLOCK_MONOTONIC around the whole fit call */
+    double overhead; /* wall minus the sum of fit's epoch times: setup and teardown */
+} epoch_result;
+
 static int measure_epochs(const size_t *units, size_t L, const nn_dataset *train, size_t batch,
-                          size_t want, stats *out, size_t *timed)
+                          size_t fixed_epochs, epoch_result *r)
 {
     nn_net_config cfg = {units[0], units[L], L - 1, units + 1, NN_INIT_HE, 1};
     nn_net *net;
@@ -229,30 +280,28 @@ static int measure_epochs(const size_t *units, size_t L, const nn_dataset *train
         fprintf(stderr, "epoch_bench: %s\n", nn_last_error());
         return 0;
     }
+    epoch_log lg;
+    memset(&lg, 0, sizeof lg);
+    lg.fixed = fixed_epochs > 0;
+    lg.want = fixed_epochs;
     nn_train_options o = nn_train_defaults();
     o.optimizer = NN_SGD;
     o.learning_rate = 1e-3;
     o.batch_size = batch;
-    o.epochs = 1;
-    double t0 = now();
-    s = nn_net_fit(net, train, &o);
-    double warm = now() - t0;
-    size_t n = warm > 1.0 && want > 3 ? 3 : want;
-    epoch_log lg = {malloc(n * sizeof(double)), 0, n};
-    o.epochs = n;
+    o.epochs = 1 + (lg.fixed ? fixed_epochs : 15);
     o.on_epoch = log_epoch;
     o.user = &lg;
-    if (s == NN_OK)
-        s = nn_net_fit(net, train, &o);
+    double t0 = now();
+    s = nn_net_fit(net, train, &o);
+    r->wall = now() - t0;
     nn_net_free(net);
-    if (s != NN_OK || lg.n != n) {
-        fprintf(stderr, "epoch_bench: fit failed: %s\n", nn_last_error());
-        free(lg.t);
+    if (s != NN_OK || lg.n == 0 || lg.n != lg.want) {
+        fprintf(stderr, "epoch_bench: fit failed: %s\n", s != NN_OK ? nn_last_error() : "");
         return 0;
     }
-    *out = summarize(lg.t, n);
-    *timed = n;
-    free(lg.t);
+    r->n = lg.n;
+    r->overhead = r->wall - lg.sum;
+    r->ep = summarize(lg.t, lg.n);
     return 1;
 }
 
@@ -263,57 +312,94 @@ static long peak_rss_kib(void)
     return ru.ru_maxrss;
 }
 
-static int make_deep_data(nn_dataset *d)
+/* 3750 rows of N(0, 1) inputs with uniformly random labels in [0, 10):
+ * MNIST-sized layers, seeded (splitmix64, Box-Muller). */
+static uint64_t splitmix64(uint64_t *s)
 {
-    d->n_classes = 10;
-    d->y = malloc(3750 * sizeof(int32_t));
-    if (!d->y || nn_mat_alloc(&d->x, 3750, 784) != NN_OK)
+    uint64_t z = (*s += 0x9e3779b97f4a7c15u);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+    return z ^ (z >> 31);
+}
+
+static double uniform01(uint64_t *s)
+{
+    return ((double)(splitmix64(s) >> 11) + 0.5) * 0x1.0p-53; /* (0, 1) */
+}
+
+static int make_deep_data(nn_dataset *d, size_t rows, size_t cols, size_t classes, uint64_t seed)
+{
+    const double two_pi = 6.283185307179586;
+    d->n_classes = classes;
+    d->y = malloc(rows * sizeof(int32_t));
+    if (!d->y || nn_mat_alloc(&d->x, rows, cols) != NN_OK)
         return 0;
-    uint64_t s = 12345;
-    for (size_t i = 0; i < 3750 * 784; i++) {
-        s = s * 6364136223846793005u + 1442695040888963407u;
-        d->x.data[i] = (double)(s >> 11) * 0x1.0p-53 - 0.5;
+    uint64_t s = seed;
+    for (size_t i = 0; i < rows * cols; i += 2) {
+        double r = sqrt(-2.0 * log(uniform01(&s))), th = two_pi * uniform01(&s);
+        d->x.data[i] = r * cos(th);
+        if (i + 1 < rows * cols)
+            d->x.data[i + 1] = r * sin(th);
     }
-    for (size_t i = 0; i < 3750; i++)
-        d->y[i] = (int32_t)(i % 10);
+    for (size_t i = 0; i < rows; i++)
+        d->y[i] = (int32_t)(splitmix64(&s) % classes);
     return 1;
 }
+
+#define CSV_HEADER                                                                          \
+    "shape,arch,batch,hidden,epoch_ms_median,epoch_ms_min,epoch_ms_max,floor_ms_median,"    \
+    "floor_ms_min,floor_ms_max,ratio,samples_per_s,gflops,floor_gflops,fit_call_ms,"       \
+    "fit_overhead_ms,peak_rss_kib,n_epochs,threads,simd"
 
 static void run_cell(const char *shape, const size_t *units, size_t L, const nn_dataset *train,
                      size_t batch, const opts *o, FILE *csv, FILE *json)
 {
-    stats ep, fl;
-    size_t n;
-    if (!measure_epochs(units, L, train, batch, o->epochs, &ep, &n))
+    epoch_result r;
+    stats fl;
+    fprintf(stderr, "epoch_bench: %s batch %zu hidden %zu ...\n", shape, batch, units[1]);
+    if (!measure_epochs(units, L, train, batch, o->epochs, &r) ||
+        !measure_floor(units, L, train, batch, r.n, &fl))
         return;
-    fl = measure_floor(units, L, train, batch, n);
+    stats ep = r.ep;
     double flops = epoch_flops(units, L, train->x.rows);
     double sps = (double)train->x.rows / ep.median;
+    double ratio = ep.median / fl.median;
+    double gf = flops / ep.median * 1e-9, fgf = flops / fl.median * 1e-9;
     long rss = peak_rss_kib();
     char arch[64];
     if (L == 2)
         snprintf(arch, sizeof arch, "%zu-%zu-%zu", units[0], units[1], units[2]);
     else
         snprintf(arch, sizeof arch, "%zu-%zu-%zu-%zu", units[0], units[1], units[2], units[3]);
-    printf("%-8s %-16s %6zu %6zu %10.3f %10.3f %10.3f %10.3f %7.2f %12.0f %8.2f %8ld %3zu\n",
+    printf("%-8s %-16s %5zu %6zu %10.3f %10.3f %10.3f %10.3f %6.2f %10.0f %7.2f %7.2f %7ld %3zu\n",
            shape, arch, batch, units[1], ep.median * 1e3, ep.min * 1e3, ep.max * 1e3,
-           fl.median * 1e3, ep.median / fl.median, sps, flops / ep.median * 1e-9, rss / 1024, n);
+           fl.median * 1e3, ratio, sps, gf, fgf, rss / 1024, r.n);
     fflush(stdout);
-    if (csv)
-        fprintf(csv, "%s,%s,%zu,%zu,%.6f,%.6f,%.6f,%.6f,%.4f,%.1f,%.4f,%ld,%zu,%d,%s\n", shape,
-                arch, batch, units[1], ep.median * 1e3, ep.min * 1e3, ep.max * 1e3,
-                fl.median * 1e3, ep.median / fl.median, sps, flops / ep.median * 1e-9, rss,
-                n, openblas_get_num_threads(), nn_simd_path());
-    if (json)
+    int threads = openblas_get_num_threads();
+    if (csv) {
+        fprintf(csv,
+                "%s,%s,%zu,%zu,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.4f,%.1f,%.4f,%.4f,%.6f,%.6f,"
+                "%ld,%zu,%d,%s\n",
+                shape, arch, batch, units[1], ep.median * 1e3, ep.min * 1e3, ep.max * 1e3,
+                fl.median * 1e3, fl.min * 1e3, fl.max * 1e3, ratio, sps, gf, fgf,
+                r.wall * 1e3, r.overhead * 1e3, rss, r.n, threads, nn_simd_path());
+        fflush(csv);
+    }
+    if (json) {
         fprintf(json,
                 "{\"shape\":\"%s\",\"arch\":\"%s\",\"batch\":%zu,\"hidden\":%zu,"
                 "\"epoch_ms_median\":%.6f,\"epoch_ms_min\":%.6f,\"epoch_ms_max\":%.6f,"
-                "\"floor_ms_median\":%.6f,\"ratio\":%.4f,\"samples_per_s\":%.1f,"
-                "\"gflops\":%.4f,\"peak_rss_kib\":%ld,\"n_epochs\":%zu,\"threads\":%d,"
-                "\"simd\":\"%s\",\"commit\":\"%s\"}\n",
+                "\"floor_ms_median\":%.6f,\"floor_ms_min\":%.6f,\"floor_ms_max\":%.6f,"
+                "\"ratio\":%.4f,\"samples_per_s\":%.1f,\"gflops\":%.4f,\"floor_gflops\":%.4f,"
+                "\"fit_call_ms\":%.6f,\"fit_overhead_ms\":%.6f,\"peak_rss_kib\":%ld,"
+                "\"n_epochs\":%zu,\"threads\":%d,\"simd\":\"%s\",\"version\":\"%s\","
+                "\"commit\":\"%s\"}\n",
                 shape, arch, batch, units[1], ep.median * 1e3, ep.min * 1e3, ep.max * 1e3,
-                fl.median * 1e3, ep.median / fl.median, sps, flops / ep.median * 1e-9, rss, n,
-                openblas_get_num_threads(), nn_simd_path(), NN_GIT_COMMIT);
+                fl.median * 1e3, fl.min * 1e3, fl.max * 1e3, ratio, sps, gf, fgf,
+                r.wall * 1e3, r.overhead * 1e3, rss, r.n, threads, nn_simd_path(),
+                nn_version_string(), NN_GIT_COMMIT);
+        fflush(json);
+    }
 }
 
 static void usage(void)
@@ -328,7 +414,6 @@ int main(int argc, char **argv)
     opts o;
     memset(&o, 0, sizeof o);
     o.tutorial = o.deep = 1;
-    o.epochs = 5;
     int quick = 0, have_batch = 0, have_hidden = 0;
     for (int i = 1; i < argc; i++) {
         const char *k = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -350,7 +435,7 @@ int main(int argc, char **argv)
         else if (strcmp(k, "--hidden") == 0)
             ok = have_hidden = parse_list(v, &o.hidden);
         else if (strcmp(k, "--epochs") == 0)
-            ok = (o.epochs = strtoul(v, NULL, 10)) > 0;
+            ok = (o.epochs = strtoul(v, NULL, 10)) > 0 && o.epochs <= MAX_EPOCHS;
         else if (strcmp(k, "--threads") == 0)
             ok = (o.threads = atoi(v)) > 0;
         else if (strcmp(k, "--csv") == 0)
@@ -382,13 +467,11 @@ int main(int argc, char **argv)
         return 1;
     }
     if (csv)
-        fprintf(csv, "shape,arch,batch,hidden,epoch_ms_median,epoch_ms_min,epoch_ms_max,"
-                     "floor_ms_median,ratio,samples_per_s,gflops,peak_rss_kib,n_epochs,"
-                     "threads,simd\n");
+        fprintf(csv, "%s\n", CSV_HEADER);
     print_header(stdout);
-    printf("%-8s %-16s %6s %6s %10s %10s %10s %10s %7s %12s %8s %8s %3s\n", "shape", "net",
+    printf("%-8s %-16s %5s %6s %10s %10s %10s %10s %6s %10s %7s %7s %7s %3s\n", "shape", "net",
            "batch", "hidden", "epoch ms", "min ms", "max ms", "floor ms", "ratio", "samples/s",
-           "GFLOP/s", "RSS MiB", "n");
+           "GFLOP/s", "floorGF", "RSS MiB", "n");
 
     if (o.tutorial) {
         nn_dataset all, train, test;
@@ -413,7 +496,7 @@ int main(int argc, char **argv)
     }
     if (o.deep) {
         nn_dataset d = {{0}, NULL, 0};
-        if (!make_deep_data(&d)) {
+        if (!make_deep_data(&d, 3750, 784, 10, 42)) {
             fprintf(stderr, "epoch_bench: out of memory\n");
             return 1;
         }
