@@ -44,10 +44,24 @@ double nn__rng_uniform(nn__rng *r)
     return (double)(nn__rng_u64(r) >> 11) * 0x1.0p-53;
 }
 
-/* Lemire's multiply-and-reject method would need 128-bit products; a plain
- * rejection of the biased top range is simple and just as unbiased. */
+/* Uniform in [0, n) without modulo bias. For n below 2^32 (every shuffle
+ * libnn does), Lemire's multiply-shift: the top 32 bits of a 32x32-bit
+ * product, rejecting the few low words that would bias it; no division in
+ * the common case. Larger n fall back to rejecting the biased top range. */
 uint64_t nn__rng_below(nn__rng *r, uint64_t n)
 {
+    if (n <= UINT32_MAX) {
+        uint64_t m = (nn__rng_u64(r) >> 32) * n;
+        uint32_t low = (uint32_t)m;
+        if (low < (uint32_t)n) {
+            uint32_t threshold = (uint32_t)(-(uint32_t)n) % (uint32_t)n;
+            while (low < threshold) {
+                m = (nn__rng_u64(r) >> 32) * n;
+                low = (uint32_t)m;
+            }
+        }
+        return m >> 32;
+    }
     uint64_t limit = UINT64_MAX - UINT64_MAX % n;
     uint64_t x;
     do

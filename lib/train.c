@@ -186,10 +186,16 @@ static void shuffle_rows(fit_state *st, nn__rng *r, const nn_dataset *train)
 {
     size_t n = train->x.rows, d = train->x.cols;
     nn__rng_permutation(r, st->perm, n);
+    /* A plain loop: rows are often a handful of doubles, where a memcpy
+     * call per row would cost more than the copy. */
+    const double *x = train->x.data;
+    const size_t ld = train->x.ld;
     for (size_t i = 0; i < n; i++) {
-        size_t src = st->perm[i];
-        memcpy(st->x + i * d, train->x.data + src * train->x.ld, d * sizeof(double));
-        st->y[i] = train->y[src];
+        const double *restrict src = x + st->perm[i] * ld;
+        double *restrict dst = st->x + i * d;
+        for (size_t k = 0; k < d; k++)
+            dst[k] = src[k];
+        st->y[i] = train->y[st->perm[i]];
     }
 }
 
