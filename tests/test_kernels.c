@@ -200,6 +200,36 @@ static void check_softmax_special(const nn__kernels *k)
     }
 }
 
+/* The fused output kernel on confident wrong answers (the probability of
+ * the label underflows: the DBL_MIN clamp must give ~708.4, not inf), on a
+ * NaN row, and on many rows (its loss is accumulated as a product). */
+static void check_fused_special(const nn__kernels *k)
+{
+    for (size_t cols = 2; cols <= 11; cols += 9) {
+        enum { R = 300 };
+        static double z1[R * 11], z2[R * 11];
+        int32_t y[R];
+        double b[11] = {0};
+        for (size_t i = 0; i < R; i++) {
+            y[i] = (int32_t)(i % cols);
+            for (size_t j = 0; j < cols; j++)
+                z1[i * cols + j] = (double)((i * 7 + j * 3) % 11) - 5.0;
+            if (i % 50 == 1)
+                z1[i * cols + (size_t)y[i]] = -2000.0; /* p underflows to 0 */
+            if (i % 50 == 2)
+                z1[i * cols + (size_t)y[i]] = -740.0; /* p is subnormal */
+        }
+        memcpy(z2, z1, sizeof z1);
+        double l1 = nn__kernels_scalar.bias_softmax_xent(z1, R, cols, cols, b, y, 0.5);
+        double l2 = k->bias_softmax_xent(z2, R, cols, cols, b, y, 0.5);
+        assert_true(isfinite(l2));
+        assert_true(ts_close(l1, l2, 1e-10, 1e-12));
+        assert_true(l2 > 6 * 708.0);
+        z2[5 * cols + 1] = NAN;
+        assert_true(isnan(k->bias_softmax_xent(z2, R, cols, cols, b, y, 0.5)));
+    }
+}
+
 /* Units in the last place between a and the exact b (b from libm, which
  * glibc rounds correctly to within 1 ulp). */
 static double ulps(double a, double b)
@@ -279,6 +309,7 @@ static void test_paths(void **state)
         check_elementwise(k);
         check_softmax(k);
         check_softmax_special(k);
+        check_fused_special(k);
         check_exp(k);
         ran++;
     }
