@@ -6,12 +6,17 @@
  * one partial), forward, backward, SGD update. Epoch times come from fit's
  * own per-epoch clock (nn_epoch_stats.seconds) in one fit call whose first
  * epoch is the warm-up; our own CLOCK_MONOTONIC around that call gives
- * fit_call_ms (the whole call: setup, warm-up and timed epochs) and
- * fit_overhead_ms (the call's time outside its epochs, i.e. setup). Timed epochs: --epochs N, or by default 15 when
+ * fit_call_ms (the whole call: setup, warm-up, timed epochs and the floor
+ * replays) and fit_overhead_ms (the call's time outside its epochs and our
+ * callback, i.e. fit's setup and checks). Timed epochs: --epochs N, or by default 15 when
  * the warm-up epoch took under 0.1 s, 5 up to 1 s, and 3 above.
- * The GEMM-only floor replays, in the same run, the exact cblas_dgemm calls
- * one epoch needs (same shapes, transposes, batch sizes, threads) on
- * preallocated buffers; epoch / floor says how much the rest costs.
+ * The GEMM-only floor replays the exact cblas_dgemm calls one epoch needs
+ * (same shapes, transposes, batch sizes, threads) on preallocated buffers,
+ * once after each epoch of the same fit (from its on_epoch callback, so
+ * epochs and floor samples alternate); ratio = median epoch / median floor,
+ * paired = median over k of epoch_k / floor_k. libnn sends its tiniest
+ * products to its own small gemm instead of cblas_dgemm, so there the
+ * "floor" is what cblas alone would cost and the ratio can be below 1.
  *
  * Shapes: tutorial = 2-H-2 on the tutorial's moons split (3750 rows);
  * deep = 784-H-H-10 on 3750 synthetic rows (MNIST-sized layers).
@@ -194,115 +199,144 @@ static double *alloc_filled(size_t n, double scale)
     return p;
 }
 
-/* One warm-up replay, then `samples` timed ones (the epoch count). */
-static int measure_floor(const size_t *units, size_t L, const nn_dataset *train, size_t batch,
-                         size_t samples, stats *out)
+static void floor_free(floor_bufs *b)
 {
-    floor_bufs b;
-    memset(&b, 0, sizeof b);
-    size_t maxh = 1, rows = train->x.rows;
-    batch = batch < rows ? batch : rows;
+    for (size_t l = 0; l < 3; l++) {
+        free(b->w[l]);
+        free(b->dw[l]);
+        free(b->act[l]);
+    }
+    free(b->delta[0]);
+    free(b->delta[1]);
+    memset(b, 0, sizeof *b);
+}
+
+static int floor_alloc(floor_bufs *b, const size_t *units, size_t L, const nn_dataset *train,
+                       size_t batch)
+{
+    memset(b, 0, sizeof *b);
+    size_t maxh = 1;
     for (size_t l = 1; l < L; l++)
         maxh = units[l] > maxh ? units[l] : maxh;
-    b.x = train->x.data;
+    b->x = train->x.data;
     int ok = 1;
     for (size_t l = 0; l < L; l++) {
-        ok = ok && (b.w[l] = alloc_filled(units[l] * units[l + 1], 0.01));
-        ok = ok && (b.dw[l] = alloc_filled(units[l] * units[l + 1], 0.0));
-        ok = ok && (b.act[l] = alloc_filled(batch * units[l + 1], 0.0));
+        ok = ok && (b->w[l] = alloc_filled(units[l] * units[l + 1], 0.01));
+        ok = ok && (b->dw[l] = alloc_filled(units[l] * units[l + 1], 0.0));
+        ok = ok && (b->act[l] = alloc_filled(batch * units[l + 1], 0.0));
     }
-    ok = ok && (b.delta[0] = alloc_filled(batch * maxh, 0.0));
-    ok = ok && (b.delta[1] = alloc_filled(batch * maxh, 0.0));
-    double *t = malloc(samples * sizeof *t);
-    if (ok && t) {
-        floor_epoch(units, L, rows, batch, &b); /* warm-up */
-        for (size_t s = 0; s < samples; s++) {
-            double t0 = now();
-            floor_epoch(units, L, rows, batch, &b);
-            t[s] = now() - t0;
-        }
-        *out = summarize(t, samples);
-    } else {
+    ok = ok && (b->delta[0] = alloc_filled(batch * maxh, 0.0));
+    ok = ok && (b->delta[1] = alloc_filled(batch * maxh, 0.0));
+    if (!ok) {
+        floor_free(b);
         fprintf(stderr, "epoch_bench: out of memory for the floor buffers\n");
-        ok = 0;
     }
-    free(t);
-    for (size_t l = 0; l < L; l++) {
-        free(b.w[l]);
-        free(b.dw[l]);
-        free(b.act[l]);
-    }
-    free(b.delta[0]);
-    free(b.delta[1]);
     return ok;
 }
 
-/* ---- the epochs ------------------------------------------------------------ */
+/* ---- the epochs and the floor, interleaved -------------------------------- */
 
-/* Epoch 1 of the fit is the warm-up; its time decides how many epochs are
- * timed (unless --epochs fixed the count), and the callback stops the fit
- * once they are in. */
-typedef struct epoch_log {
-    double t[MAX_EPOCHS];
-    double warm, sum;
+/* One nn_net_fit call runs every epoch of a cell. Epoch 1 is the warm-up;
+ * its time decides how many epochs are timed (unless --epochs fixed the
+ * count). After each epoch the on_epoch callback (outside fit's epoch
+ * clock) replays that epoch's GEMMs once: a warm-up replay after epoch 1,
+ * a timed one after each timed epoch. Interleaving pairs every epoch with
+ * a floor sample taken under the same machine conditions, so a busy
+ * neighbour slows both rather than skewing the ratio. The callback stops
+ * the fit once the samples are in. */
+typedef struct cell_log {
+    const size_t *units;
+    size_t L, rows, batch;
+    const floor_bufs *fb;
+    double ep[MAX_EPOCHS], fl[MAX_EPOCHS];
+    double ep_sum, cb_sum; /* fit's epoch times; our time inside the callback */
     size_t n, want;
     int fixed;
-} epoch_log;
+} cell_log;
 
-static int log_epoch(const nn_epoch_stats *s, void *user)
+static int on_epoch(const nn_epoch_stats *s, void *user)
 {
-    epoch_log *lg = user;
-    lg->sum += s->seconds;
+    double t0 = now();
+    cell_log *lg = user;
+    lg->ep_sum += s->seconds;
     if (s->epoch == 1) {
-        lg->warm = s->seconds;
         if (!lg->fixed)
             lg->want = s->seconds > 1.0 ? 3 : s->seconds > 0.1 ? 5 : 15;
-        return 0;
+        floor_epoch(lg->units, lg->L, lg->rows, lg->batch, lg->fb); /* warm-up */
+    } else {
+        double t1 = now();
+        floor_epoch(lg->units, lg->L, lg->rows, lg->batch, lg->fb);
+        lg->fl[lg->n] = now() - t1;
+        lg->ep[lg->n++] = s->seconds;
     }
-    lg->t[lg->n++] = s->seconds;
+    lg->cb_sum += now() - t0;
     return lg->n >= lg->want;
 }
 
-typedef struct epoch_result {
-    stats ep;        /* fit's own per-epoch clock */
-    size_t n;        /* timed epochs */
+typedef struct cell_result {
+    stats ep, fl;    /* ms per epoch: fit's own clock; the floor replay */
+    double paired;   /* median of epoch_k / floor_k */
+    size_t n;        /* timed epochs (and floor samples) */
     double wall;     /* our CLOCK_MONOTONIC around the whole fit call */
-    double overhead; /* wall minus the sum of fit's epoch times: setup and teardown */
-} epoch_result;
+    double overhead; /* wall minus fit's epochs and our callback: fit's setup */
+} cell_result;
 
-static int measure_epochs(const size_t *units, size_t L, const nn_dataset *train, size_t batch,
-                          size_t fixed_epochs, epoch_result *r)
+static int measure_cell(const size_t *units, size_t L, const nn_dataset *train, size_t batch,
+                        size_t fixed_epochs, cell_result *r)
 {
+    size_t rows = train->x.rows;
+    batch = batch < rows ? batch : rows;
+    floor_bufs fb;
+    if (!floor_alloc(&fb, units, L, train, batch))
+        return 0;
     nn_net_config cfg = {units[0], units[L], L - 1, units + 1, NN_INIT_HE, 1};
     nn_net *net;
     nn_status s = nn_net_create(&net, &cfg);
     if (s != NN_OK) {
         fprintf(stderr, "epoch_bench: %s\n", nn_last_error());
+        floor_free(&fb);
         return 0;
     }
-    epoch_log lg;
-    memset(&lg, 0, sizeof lg);
-    lg.fixed = fixed_epochs > 0;
-    lg.want = fixed_epochs;
+    cell_log *lg = calloc(1, sizeof *lg);
+    if (!lg) {
+        nn_net_free(net);
+        floor_free(&fb);
+        return 0;
+    }
+    lg->units = units;
+    lg->L = L;
+    lg->rows = rows;
+    lg->batch = batch;
+    lg->fb = &fb;
+    lg->fixed = fixed_epochs > 0;
+    lg->want = fixed_epochs;
     nn_train_options o = nn_train_defaults();
     o.optimizer = NN_SGD;
     o.learning_rate = 1e-3;
     o.batch_size = batch;
-    o.epochs = 1 + (lg.fixed ? fixed_epochs : 15);
-    o.on_epoch = log_epoch;
-    o.user = &lg;
+    o.epochs = 1 + (lg->fixed ? fixed_epochs : 15);
+    o.on_epoch = on_epoch;
+    o.user = lg;
     double t0 = now();
     s = nn_net_fit(net, train, &o);
     r->wall = now() - t0;
     nn_net_free(net);
-    if (s != NN_OK || lg.n == 0 || lg.n != lg.want) {
+    floor_free(&fb);
+    int ok = s == NN_OK && lg->n > 0 && lg->n == lg->want;
+    if (!ok) {
         fprintf(stderr, "epoch_bench: fit failed: %s\n", s != NN_OK ? nn_last_error() : "");
-        return 0;
+    } else {
+        double ratios[MAX_EPOCHS];
+        for (size_t k = 0; k < lg->n; k++)
+            ratios[k] = lg->ep[k] / lg->fl[k];
+        r->n = lg->n;
+        r->overhead = r->wall - lg->ep_sum - lg->cb_sum;
+        r->paired = summarize(ratios, lg->n).median;
+        r->ep = summarize(lg->ep, lg->n);
+        r->fl = summarize(lg->fl, lg->n);
     }
-    r->n = lg.n;
-    r->overhead = r->wall - lg.sum;
-    r->ep = summarize(lg.t, lg.n);
-    return 1;
+    free(lg);
+    return ok;
 }
 
 static long peak_rss_kib(void)
@@ -346,21 +380,19 @@ static int make_deep_data(nn_dataset *d, size_t rows, size_t cols, size_t classe
     return 1;
 }
 
-#define CSV_HEADER                                                                          \
-    "shape,arch,batch,hidden,epoch_ms_median,epoch_ms_min,epoch_ms_max,floor_ms_median,"    \
-    "floor_ms_min,floor_ms_max,ratio,samples_per_s,gflops,floor_gflops,fit_call_ms,"       \
-    "fit_overhead_ms,peak_rss_kib,n_epochs,threads,simd"
+#define CSV_HEADER                                                                       \
+    "shape,arch,batch,hidden,epoch_ms_median,epoch_ms_min,epoch_ms_max,floor_ms_median," \
+    "floor_ms_min,floor_ms_max,ratio,ratio_paired,samples_per_s,gflops,floor_gflops,"    \
+    "fit_call_ms,fit_overhead_ms,peak_rss_kib,n_epochs,threads,simd"
 
 static void run_cell(const char *shape, const size_t *units, size_t L, const nn_dataset *train,
                      size_t batch, const opts *o, FILE *csv, FILE *json)
 {
-    epoch_result r;
-    stats fl;
+    cell_result r;
     fprintf(stderr, "epoch_bench: %s batch %zu hidden %zu ...\n", shape, batch, units[1]);
-    if (!measure_epochs(units, L, train, batch, o->epochs, &r) ||
-        !measure_floor(units, L, train, batch, r.n, &fl))
+    if (!measure_cell(units, L, train, batch, o->epochs, &r))
         return;
-    stats ep = r.ep;
+    stats ep = r.ep, fl = r.fl;
     double flops = epoch_flops(units, L, train->x.rows);
     double sps = (double)train->x.rows / ep.median;
     double ratio = ep.median / fl.median;
@@ -371,17 +403,18 @@ static void run_cell(const char *shape, const size_t *units, size_t L, const nn_
         snprintf(arch, sizeof arch, "%zu-%zu-%zu", units[0], units[1], units[2]);
     else
         snprintf(arch, sizeof arch, "%zu-%zu-%zu-%zu", units[0], units[1], units[2], units[3]);
-    printf("%-8s %-16s %5zu %6zu %10.3f %10.3f %10.3f %10.3f %6.2f %10.0f %7.2f %7.2f %7ld %3zu\n",
+    printf("%-8s %-16s %5zu %6zu %10.3f %10.3f %10.3f %10.3f %6.2f %6.2f %10.0f %7.2f %7.2f "
+           "%7ld %3zu\n",
            shape, arch, batch, units[1], ep.median * 1e3, ep.min * 1e3, ep.max * 1e3,
-           fl.median * 1e3, ratio, sps, gf, fgf, rss / 1024, r.n);
+           fl.median * 1e3, ratio, r.paired, sps, gf, fgf, rss / 1024, r.n);
     fflush(stdout);
     int threads = openblas_get_num_threads();
     if (csv) {
         fprintf(csv,
-                "%s,%s,%zu,%zu,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.4f,%.1f,%.4f,%.4f,%.6f,%.6f,"
+                "%s,%s,%zu,%zu,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.4f,%.4f,%.1f,%.4f,%.4f,%.6f,%.6f,"
                 "%ld,%zu,%d,%s\n",
                 shape, arch, batch, units[1], ep.median * 1e3, ep.min * 1e3, ep.max * 1e3,
-                fl.median * 1e3, fl.min * 1e3, fl.max * 1e3, ratio, sps, gf, fgf,
+                fl.median * 1e3, fl.min * 1e3, fl.max * 1e3, ratio, r.paired, sps, gf, fgf,
                 r.wall * 1e3, r.overhead * 1e3, rss, r.n, threads, nn_simd_path());
         fflush(csv);
     }
@@ -390,12 +423,13 @@ static void run_cell(const char *shape, const size_t *units, size_t L, const nn_
                 "{\"shape\":\"%s\",\"arch\":\"%s\",\"batch\":%zu,\"hidden\":%zu,"
                 "\"epoch_ms_median\":%.6f,\"epoch_ms_min\":%.6f,\"epoch_ms_max\":%.6f,"
                 "\"floor_ms_median\":%.6f,\"floor_ms_min\":%.6f,\"floor_ms_max\":%.6f,"
-                "\"ratio\":%.4f,\"samples_per_s\":%.1f,\"gflops\":%.4f,\"floor_gflops\":%.4f,"
+                "\"ratio\":%.4f,\"ratio_paired\":%.4f,\"samples_per_s\":%.1f,"
+                "\"gflops\":%.4f,\"floor_gflops\":%.4f,"
                 "\"fit_call_ms\":%.6f,\"fit_overhead_ms\":%.6f,\"peak_rss_kib\":%ld,"
                 "\"n_epochs\":%zu,\"threads\":%d,\"simd\":\"%s\",\"version\":\"%s\","
                 "\"commit\":\"%s\"}\n",
                 shape, arch, batch, units[1], ep.median * 1e3, ep.min * 1e3, ep.max * 1e3,
-                fl.median * 1e3, fl.min * 1e3, fl.max * 1e3, ratio, sps, gf, fgf,
+                fl.median * 1e3, fl.min * 1e3, fl.max * 1e3, ratio, r.paired, sps, gf, fgf,
                 r.wall * 1e3, r.overhead * 1e3, rss, r.n, threads, nn_simd_path(),
                 nn_version_string(), NN_GIT_COMMIT);
         fflush(json);
@@ -469,9 +503,9 @@ int main(int argc, char **argv)
     if (csv)
         fprintf(csv, "%s\n", CSV_HEADER);
     print_header(stdout);
-    printf("%-8s %-16s %5s %6s %10s %10s %10s %10s %6s %10s %7s %7s %7s %3s\n", "shape", "net",
-           "batch", "hidden", "epoch ms", "min ms", "max ms", "floor ms", "ratio", "samples/s",
-           "GFLOP/s", "floorGF", "RSS MiB", "n");
+    printf("%-8s %-16s %5s %6s %10s %10s %10s %10s %6s %6s %10s %7s %7s %7s %3s\n", "shape",
+           "net", "batch", "hidden", "epoch ms", "min ms", "max ms", "floor ms", "ratio", "paired",
+           "samples/s", "GFLOP/s", "floorGF", "RSS MiB", "n");
 
     if (o.tutorial) {
         nn_dataset all, train, test;
