@@ -120,7 +120,15 @@ static void cpu_model(char *out, size_t n)
     fclose(f);
 }
 
-static void print_header(FILE *f)
+#if defined(__clang__)
+#define COMPILER_NAME "clang"
+#elif defined(__GNUC__)
+#define COMPILER_NAME "gcc"
+#else
+#define COMPILER_NAME "cc"
+#endif
+
+static void print_header(FILE *f, int threads_flag)
 {
     char cpu[256], date[64];
     cpu_model(cpu, sizeof cpu);
@@ -130,10 +138,11 @@ static void print_header(FILE *f)
     fprintf(f, "# epoch_bench: libnn %s (commit %s), kernels %s\n", nn_version_string(),
             NN_GIT_COMMIT, nn_simd_path());
     fprintf(f, "# cpu: %s, %ld cores online\n", cpu, sysconf(_SC_NPROCESSORS_ONLN));
-    fprintf(f, "# blas: %s, core %s, %d threads (OPENBLAS_NUM_THREADS=%s OMP_NUM_THREADS=%s)\n",
+    fprintf(f, "# blas: %s, core %s, %d threads (%s; OPENBLAS_NUM_THREADS=%s OMP_NUM_THREADS=%s)\n",
             openblas_get_config(), openblas_get_corename(), openblas_get_num_threads(),
-            ob ? ob : "unset", omp ? omp : "unset");
-    fprintf(f, "# compiler: %s, flags: %s\n", __VERSION__, NN_BENCH_CFLAGS);
+            threads_flag ? "set by --threads" : "OpenBLAS default", ob ? ob : "unset",
+            omp ? omp : "unset");
+    fprintf(f, "# compiler: %s %s, flags: %s\n", COMPILER_NAME, __VERSION__, NN_BENCH_CFLAGS);
     fprintf(f, "# date: %s\n", date);
     fprintf(f, "# times: median/min/max ms per epoch of nn_net_fit (SGD, lr 1e-3, He init)"
                " after 1 warm-up epoch; floor = the same epoch's cblas_dgemm calls alone\n");
@@ -502,7 +511,7 @@ int main(int argc, char **argv)
     }
     if (csv)
         fprintf(csv, "%s\n", CSV_HEADER);
-    print_header(stdout);
+    print_header(stdout, o.threads);
     printf("%-8s %-16s %5s %6s %10s %10s %10s %10s %6s %6s %10s %7s %7s %7s %3s\n", "shape",
            "net", "batch", "hidden", "epoch ms", "min ms", "max ms", "floor ms", "ratio", "paired",
            "samples/s", "GFLOP/s", "floorGF", "RSS MiB", "n");
