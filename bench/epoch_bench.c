@@ -169,8 +169,8 @@ static void floor_epoch(const size_t *units, size_t L, size_t rows, size_t batch
         const double *x = b->x + i * units[0], *a = x;
         for (size_t l = 0; l < L; l++) {
             int in = (int)units[l], out = (int)units[l + 1];
-            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, out, in, 1.0, a, in,
-                        b->w[l], out, 0.0, b->act[l], out);
+            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, out, in, 1.0, a, in, b->w[l],
+                        out, 0.0, b->act[l], out);
             a = b->act[l];
         }
         const double *dz = b->act[L - 1];
@@ -182,8 +182,8 @@ static void floor_epoch(const size_t *units, size_t L, size_t rows, size_t batch
             if (l == 0)
                 break;
             double *da = b->delta[l & 1];
-            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, in, out, 1.0, dz, out,
-                        b->w[l], out, 0.0, da, in);
+            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, in, out, 1.0, dz, out, b->w[l],
+                        out, 0.0, da, in);
             dz = da;
         }
     }
@@ -298,7 +298,12 @@ static int measure_cell(const size_t *units, size_t L, const nn_dataset *train, 
     floor_bufs fb;
     if (!floor_alloc(&fb, units, L, train, batch))
         return 0;
-    nn_net_config cfg = {units[0], units[L], L - 1, units + 1, NN_INIT_HE, 1};
+    nn_net_config cfg = {.n_inputs = units[0],
+                         .n_classes = units[L],
+                         .n_hidden_layers = L - 1,
+                         .hidden = units + 1,
+                         .init = NN_INIT_HE,
+                         .seed = 1};
     nn_net *net;
     nn_status s = nn_net_create(&net, &cfg);
     if (s != NN_OK) {
@@ -389,9 +394,9 @@ static int make_deep_data(nn_dataset *d, size_t rows, size_t cols, size_t classe
     return 1;
 }
 
-#define CSV_HEADER                                                                       \
-    "shape,arch,batch,hidden,epoch_ms_median,epoch_ms_min,epoch_ms_max,floor_ms_median," \
-    "floor_ms_min,floor_ms_max,ratio,ratio_paired,samples_per_s,gflops,floor_gflops,"    \
+#define CSV_HEADER                                                                                 \
+    "shape,arch,batch,hidden,epoch_ms_median,epoch_ms_min,epoch_ms_max,floor_ms_median,"           \
+    "floor_ms_min,floor_ms_max,ratio,ratio_paired,samples_per_s,gflops,floor_gflops,"              \
     "fit_call_ms,fit_overhead_ms,peak_rss_kib,n_epochs,threads,simd"
 
 static void run_cell(const char *shape, const size_t *units, size_t L, const nn_dataset *train,
@@ -512,8 +517,8 @@ int main(int argc, char **argv)
     if (csv)
         fprintf(csv, "%s\n", CSV_HEADER);
     print_header(stdout, o.threads);
-    printf("%-8s %-16s %5s %6s %10s %10s %10s %10s %6s %6s %10s %7s %7s %7s %3s\n", "shape",
-           "net", "batch", "hidden", "epoch ms", "min ms", "max ms", "floor ms", "ratio", "paired",
+    printf("%-8s %-16s %5s %6s %10s %10s %10s %10s %6s %6s %10s %7s %7s %7s %3s\n", "shape", "net",
+           "batch", "hidden", "epoch ms", "min ms", "max ms", "floor ms", "ratio", "paired",
            "samples/s", "GFLOP/s", "floorGF", "RSS MiB", "n");
 
     if (o.tutorial) {
@@ -538,7 +543,7 @@ int main(int argc, char **argv)
         nn_dataset_free(&test);
     }
     if (o.deep) {
-        nn_dataset d = {{0}, NULL, 0};
+        nn_dataset d = {.x = {0}, .y = NULL, .n_classes = 0};
         if (!make_deep_data(&d, 3750, 784, 10, 42)) {
             fprintf(stderr, "epoch_bench: out of memory\n");
             return 1;

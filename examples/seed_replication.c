@@ -29,8 +29,7 @@ static double now(void)
 static int check(nn_status s, const char *what)
 {
     if (s != NN_OK)
-        fprintf(stderr, "seed_replication: %s: %s (%s)\n", what, nn_status_str(s),
-                nn_last_error());
+        fprintf(stderr, "seed_replication: %s: %s (%s)\n", what, nn_status_str(s), nn_last_error());
     return s == NN_OK;
 }
 
@@ -45,7 +44,12 @@ static int experiment(const nn_dataset *train, const nn_dataset *test, nn_init i
     size_t hidden[1] = {64};
     double sum = 0, sum2 = 0, lo = 1, hi = 0, t0 = now();
     for (size_t r = 0; r < runs; r++) {
-        nn_net_config cfg = {2, 2, 1, hidden, init, 1000 + r};
+        nn_net_config cfg = {.n_inputs = 2,
+                             .n_classes = 2,
+                             .n_hidden_layers = 1,
+                             .hidden = hidden,
+                             .init = init,
+                             .seed = 1000 + r};
         nn_net *net;
         if (!check(nn_net_create(&net, &cfg), "nn_net_create"))
             return 0;
@@ -100,10 +104,11 @@ int main(int argc, char **argv)
            nn_version_string(), nn_simd_path(), train.x.rows, test.x.rows);
     printf("%zu runs of a fresh 2-64-2 net each; test accuracy:\n\n", runs);
     printf("%-44s %8s %8s %8s %8s %9s\n", "setup", "mean", "std", "min", "max", "time (s)");
-    printf("%-44s %8.5f %8.6f %8s %8s %9s\n", "tutorial as reported (numpy)", 0.94541,
-           0.019558, "-", "-", "-");
-    printf("%-44s %8.5f %8.6f %8.4f %8.4f %9.3f\n", "libnn, tutorial setup (N(0,1), SGD, b=10, 10 ep)",
-           a.mean, a.sd, a.min, a.max, a.seconds);
+    printf("%-44s %8.5f %8.6f %8s %8s %9s\n", "tutorial as reported (numpy)", 0.94541, 0.019558,
+           "-", "-", "-");
+    printf("%-44s %8.5f %8.6f %8.4f %8.4f %9.3f\n",
+           "libnn, tutorial setup (N(0,1), SGD, b=10, 10 ep)", a.mean, a.sd, a.min, a.max,
+           a.seconds);
     printf("%-44s %8.5f %8.6f %8.4f %8.4f %9.3f\n", "libnn defaults (He, Adam .003, b=32, 40 ep)",
            b.mean, b.sd, b.min, b.max, b.seconds);
     nn_dataset_free(&all);

@@ -42,6 +42,7 @@
 #include "nn/matrix.h"
 #include "nn/net.h"
 #include "nn/status.h"
+#include "nn/task.h"
 #include "nn/version.h"
 
 #endif /* NN_H */

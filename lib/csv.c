@@ -15,7 +15,11 @@
 
 nn_csv_options nn_csv_defaults(void)
 {
-    nn_csv_options o = {-1, false, ','};
+    nn_csv_options o;
+    memset(&o, 0, sizeof o);
+    o.label_column = -1;
+    o.delimiter = ',';
+    o.n_targets = 1;
     return o;
 }
 

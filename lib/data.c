@@ -16,8 +16,15 @@ nn_status nn__dataset_check(const nn_dataset *d, const char *func)
     nn_status s = nn__check_view(d->x, func, "the data set's x");
     if (s != NN_OK)
         return s;
+    if (d->t.data) {
+        if ((s = nn__check_view(d->t, func, "the data set's targets t")) != NN_OK)
+            return s;
+        if (d->t.rows != d->x.rows)
+            return nn__fail(NN_ESHAPE, "%s: the data set has %zu rows of x but %zu of targets",
+                            func, d->x.rows, d->t.rows);
+    }
     if (!d->y)
-        return nn__fail(NN_EINVAL, "%s: the data set has no labels (y is NULL)", func);
+        return NN_OK; /* targets or features only */
     if (d->n_classes == 0 || d->n_classes > INT32_MAX)
         return nn__fail(NN_EINVAL, "%s: n_classes %zu is invalid", func, d->n_classes);
     for (size_t i = 0; i < d->x.rows; i++)
@@ -29,7 +36,9 @@ nn_status nn__dataset_check(const nn_dataset *d, const char *func)
 
 nn_status nn__dataset_alloc(nn_dataset *d, size_t rows, size_t cols, size_t n_classes)
 {
-    nn_dataset t = {{0}, NULL, n_classes};
+    nn_dataset t;
+    memset(&t, 0, sizeof t);
+    t.n_classes = n_classes;
     nn_status s = nn_mat_alloc(&t.x, rows, cols);
     if (s != NN_OK)
         return s;
@@ -42,13 +51,68 @@ nn_status nn__dataset_alloc(nn_dataset *d, size_t rows, size_t cols, size_t n_cl
     return NN_OK;
 }
 
+char **nn__strings_dup(const char *const *names, size_t n)
+{
+    char **out = calloc(n, sizeof *out);
+    if (!out)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(names[i]) + 1;
+        out[i] = malloc(len);
+        if (!out[i]) {
+            nn__strings_free(out, i);
+            return NULL;
+        }
+        memcpy(out[i], names[i], len);
+    }
+    return out;
+}
+
+void nn__strings_free(char **names, size_t n)
+{
+    if (!names)
+        return;
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+}
+
+/* A data set of rows rows shaped like src: the same feature count, labels
+ * if src has them, targets if src has them, a copy of its class names. */
+static nn_status dataset_alloc_like(nn_dataset *d, size_t rows, const nn_dataset *src)
+{
+    nn_dataset t;
+    memset(&t, 0, sizeof t);
+    t.n_classes = src->n_classes;
+    nn_status s = nn_mat_alloc(&t.x, rows, src->x.cols);
+    if (s != NN_OK)
+        return s;
+    int ok = 1;
+    if (src->y)
+        ok = (t.y = calloc(rows, sizeof *t.y)) != NULL;
+    if (ok && src->t.data)
+        ok = nn_mat_alloc(&t.t, rows, src->t.cols) == NN_OK;
+    if (ok && src->class_names)
+        ok = (t.class_names = nn__strings_dup((const char *const *)src->class_names,
+                                              src->n_classes)) != NULL;
+    if (!ok) {
+        nn_dataset_free(&t);
+        return nn__fail(NN_ENOMEM, "cannot allocate a data set of %zu rows", rows);
+    }
+    *d = t;
+    return NN_OK;
+}
+
 void nn_dataset_free(nn_dataset *d)
 {
     if (!d)
         return;
     nn_mat_free(&d->x);
+    nn_mat_free(&d->t);
     free(d->y);
+    nn__strings_free(d->class_names, d->n_classes);
     d->y = NULL;
+    d->class_names = NULL;
     d->n_classes = 0;
 }
 
@@ -114,7 +178,11 @@ static void copy_row(nn_dataset *dst, size_t i, const nn_dataset *src, size_t j)
 {
     memcpy(dst->x.data + i * dst->x.ld, src->x.data + j * src->x.ld,
            src->x.cols * sizeof(double));
-    dst->y[i] = src->y[j];
+    if (src->y)
+        dst->y[i] = src->y[j];
+    if (src->t.data)
+        memcpy(dst->t.data + i * dst->t.ld, src->t.data + j * src->t.ld,
+               src->t.cols * sizeof(double));
 }
 
 static nn_status check_split(const nn_dataset *all, double test_fraction, nn_dataset *train,
@@ -142,10 +210,10 @@ static nn_status split_by_order(const nn_dataset *all, const size_t *order, size
 {
     size_t n = all->x.rows;
     nn_dataset tr, te;
-    nn_status s = nn__dataset_alloc(&te, n_test, all->x.cols, all->n_classes);
+    nn_status s = dataset_alloc_like(&te, n_test, all);
     if (s != NN_OK)
         return s;
-    if ((s = nn__dataset_alloc(&tr, n - n_test, all->x.cols, all->n_classes)) != NN_OK) {
+    if ((s = dataset_alloc_like(&tr, n - n_test, all)) != NN_OK) {
         nn_dataset_free(&te);
         return s;
     }
@@ -192,6 +260,8 @@ nn_status nn_train_test_split_stratified(const nn_dataset *all, double test_frac
     nn_status s = check_split(all, test_fraction, train, test, f);
     if (s != NN_OK)
         return s;
+    if (!all->y) /* targets only: no classes to stratify by */
+        return nn_train_test_split(all, test_fraction, seed, train, test);
     size_t n = all->x.rows, C = all->n_classes;
     size_t *perm = malloc(n * sizeof *perm), *order = malloc(n * sizeof *order);
     size_t *count = calloc(C, sizeof *count), *taken = calloc(C, sizeof *taken);

@@ -49,6 +49,14 @@ void nn__rng_permutation(nn__rng *r, size_t *perm, size_t n); /* Fisher-Yates of
 
 /* ---- kernels (kernels/) ------------------------------------------------- */
 
+#define NN__N_ACT 6 /* nn_activation values */
+
+typedef void (*nn__act_forward_fn)(double *z, size_t ldz, double *a, size_t lda, size_t rows,
+                                   size_t cols, const double *b, double slope);
+typedef void (*nn__act_backward_fn)(double *g, size_t ldg, const double *a, size_t lda,
+                                    const double *z, size_t ldz, size_t rows, size_t cols,
+                                    double slope);
+
 /* One implementation of every hot loop. All take a matrix as
  * (pointer, rows, cols, ld) with ld >= cols and touch only the first cols
  * elements of each row. Arguments are already validated. */
@@ -82,6 +90,26 @@ typedef struct nn__kernels {
     void (*argmax_rows)(const double *x, size_t rows, size_t cols, size_t ld, int32_t *out);
     /* y[i] = exp(x[i]) (our own vectorized exp; y may equal x) */
     void (*exp)(const double *x, double *y, size_t n);
+
+    /* ---- v2: hidden activations and the other output tasks ---- */
+    /* Activation forward, indexed by nn_activation: z[i,:] += b (b may be
+     * NULL: no bias), then a[i,:] = f(z[i,:]). a may equal z (in place; the
+     * pre-activation is then lost), else z keeps the pre-activation. slope
+     * is the leaky ReLU slope (ignored by the others). */
+    nn__act_forward_fn act_forward[NN__N_ACT];
+    /* Activation backward: g[i,:] *= f'(z[i,:]), from the forward output a,
+     * and from the pre-activation z for the activations whose derivative
+     * cannot be told from a (nn__act_needs_pre; z is NULL for the others). */
+    nn__act_backward_fn act_backward[NN__N_ACT];
+    /* The fused MULTILABEL output of a training step: z += b; returns
+     * sum_ij BCE(z_ij, t_ij) = max(z,0) - z t + log1p(exp(-|z|)) (stable for
+     * any z) and leaves z = (sigmoid(z) - t) * scale. */
+    double (*bias_sigmoid_bce)(double *z, size_t rows, size_t cols, size_t ld, const double *b,
+                               const double *t, size_t ldt, double scale);
+    /* The fused REGRESS output: z += b; returns sum_ij (z_ij - t_ij)^2 and
+     * leaves z = 2 (z - t) * scale. */
+    double (*bias_mse)(double *z, size_t rows, size_t cols, size_t ld, const double *b,
+                       const double *t, size_t ldt, double scale);
 } nn__kernels;
 
 /* The path chosen for this process: from CPUID, overridden by NN_SIMD. The
@@ -111,6 +139,51 @@ double nn__bias_softmax_xent_ref(double *z, size_t rows, size_t cols, size_t ld,
 void nn__col_sums_ref(const double *g, size_t rows, size_t cols, size_t ld, double *out);
 void nn__argmax_rows_ref(const double *x, size_t rows, size_t cols, size_t ld, int32_t *out);
 void nn__exp_ref(const double *x, double *y, size_t n);
+/* Activation references, one pair per nn_activation (see nn__kernels). */
+void nn__act_relu_ref(double *z, size_t ldz, double *a, size_t lda, size_t rows, size_t cols,
+                      const double *b, double slope);
+void nn__act_relu_backward_ref(double *g, size_t ldg, const double *a, size_t lda,
+                               const double *z, size_t ldz, size_t rows, size_t cols,
+                               double slope);
+void nn__act_leaky_ref(double *z, size_t ldz, double *a, size_t lda, size_t rows, size_t cols,
+                       const double *b, double slope);
+void nn__act_leaky_backward_ref(double *g, size_t ldg, const double *a, size_t lda,
+                                const double *z, size_t ldz, size_t rows, size_t cols,
+                                double slope);
+void nn__act_tanh_ref(double *z, size_t ldz, double *a, size_t lda, size_t rows, size_t cols,
+                      const double *b, double slope);
+void nn__act_tanh_backward_ref(double *g, size_t ldg, const double *a, size_t lda,
+                               const double *z, size_t ldz, size_t rows, size_t cols,
+                               double slope);
+void nn__act_sigmoid_ref(double *z, size_t ldz, double *a, size_t lda, size_t rows,
+                         size_t cols, const double *b, double slope);
+void nn__act_sigmoid_backward_ref(double *g, size_t ldg, const double *a, size_t lda,
+                                  const double *z, size_t ldz, size_t rows, size_t cols,
+                                  double slope);
+void nn__act_gelu_ref(double *z, size_t ldz, double *a, size_t lda, size_t rows, size_t cols,
+                      const double *b, double slope);
+void nn__act_gelu_backward_ref(double *g, size_t ldg, const double *a, size_t lda,
+                               const double *z, size_t ldz, size_t rows, size_t cols,
+                               double slope);
+void nn__act_identity_ref(double *z, size_t ldz, double *a, size_t lda, size_t rows,
+                          size_t cols, const double *b, double slope);
+void nn__act_identity_backward_ref(double *g, size_t ldg, const double *a, size_t lda,
+                                   const double *z, size_t ldz, size_t rows, size_t cols,
+                                   double slope);
+double nn__bias_sigmoid_bce_ref(double *z, size_t rows, size_t cols, size_t ld, const double *b,
+                                const double *t, size_t ldt, double scale);
+double nn__bias_mse_ref(double *z, size_t rows, size_t cols, size_t ld, const double *b,
+                        const double *t, size_t ldt, double scale);
+/* The reference activation table entries, for a kernel path to start from. */
+#define NN__ACT_REF_ENTRIES                                                          \
+    .act_forward = {nn__act_relu_ref, nn__act_leaky_ref, nn__act_tanh_ref,           \
+                    nn__act_sigmoid_ref, nn__act_gelu_ref, nn__act_identity_ref},    \
+    .act_backward = {nn__act_relu_backward_ref, nn__act_leaky_backward_ref,          \
+                     nn__act_tanh_backward_ref, nn__act_sigmoid_backward_ref,        \
+                     nn__act_gelu_backward_ref, nn__act_identity_backward_ref}
+/* Scalar formulas shared by the references and by loss.c. */
+double nn__bce_logit(double z, double t);     /* max(z,0) - z t + log1p(exp(-|z|)) */
+double nn__sigmoid(double z);                 /* 1 / (1 + exp(-z)), no overflow */
 
 #if defined(NN_HAVE_AVX2_BUILD)
 extern const nn__kernels nn__kernels_avx2; /* kernels/avx2.c */
@@ -120,12 +193,24 @@ extern const nn__kernels nn__kernels_avx512; /* kernels/avx512.c */
 #endif
 
 
+/* ---- activations (activation.c) ----------------------------------------- */
+
+/* True for the activations whose backward needs the pre-activation z
+ * (GELU: its derivative is not a function of its output). */
+int nn__act_needs_pre(nn_activation a);
+
 /* ---- data sets (data.c) ------------------------------------------------ */
 
-/* A valid data set: a valid view x, labels y, every label in [0, n_classes). */
+/* A valid data set: a valid view x; targets t, if any, a valid view with as
+ * many rows; labels y, if any, every one in [0, n_classes). Whether the set
+ * has what a net needs is checked by the net. */
 nn_status nn__dataset_check(const nn_dataset *d, const char *func);
 /* Allocate x (rows x cols, zeroed) and y; *d is written only on success. */
 nn_status nn__dataset_alloc(nn_dataset *d, size_t rows, size_t cols, size_t n_classes);
+/* A copy of n strings (NULL on allocation failure); free with
+ * nn__strings_free(names, n), which accepts NULL. */
+char **nn__strings_dup(const char *const *names, size_t n);
+void nn__strings_free(char **names, size_t n);
 
 /* ---- small gemm (kernels/gemm_small*.c) --------------------------------- */
 

@@ -15,12 +15,12 @@ static nn_mat bad_views[6];
 
 static void make_bad_views(size_t rows, size_t cols)
 {
-    bad_views[0] = nn_mat_view(NULL, rows, cols, cols);       /* NULL data */
-    bad_views[1] = nn_mat_view(buf, 0, cols, cols);           /* zero rows */
-    bad_views[2] = nn_mat_view(buf, rows, 0, cols);           /* zero cols */
-    bad_views[3] = nn_mat_view(buf, rows, cols, cols - 1);    /* ld < cols */
-    bad_views[4] = nn_mat_view(buf, BIG, cols, cols);         /* rows > INT_MAX */
-    bad_views[5] = nn_mat_view(buf, rows, cols, BIG);         /* ld > INT_MAX */
+    bad_views[0] = nn_mat_view(NULL, rows, cols, cols);    /* NULL data */
+    bad_views[1] = nn_mat_view(buf, 0, cols, cols);        /* zero rows */
+    bad_views[2] = nn_mat_view(buf, rows, 0, cols);        /* zero cols */
+    bad_views[3] = nn_mat_view(buf, rows, cols, cols - 1); /* ld < cols */
+    bad_views[4] = nn_mat_view(buf, BIG, cols, cols);      /* rows > INT_MAX */
+    bad_views[5] = nn_mat_view(buf, rows, cols, BIG);      /* ld > INT_MAX */
 }
 
 static void test_kernels_bad_views(void **state)
@@ -63,13 +63,19 @@ static void test_net_create_bad(void **state)
     (void)state;
     size_t hidden[2] = {4, 0}, big[1] = {BIG};
     nn_net *net = (nn_net *)(uintptr_t)0x1;
-    nn_net_config good = {2, 2, 1, hidden, NN_INIT_HE, 1}, c;
-#define BAD(field, value)                                      \
-    do {                                                       \
-        c = good;                                              \
-        c.field = value;                                       \
-        ts_assert_status(nn_net_create(&net, &c), NN_EINVAL);  \
-        assert_true(net == (nn_net *)(uintptr_t)0x1);          \
+    nn_net_config good = {.n_inputs = 2,
+                          .n_classes = 2,
+                          .n_hidden_layers = 1,
+                          .hidden = hidden,
+                          .init = NN_INIT_HE,
+                          .seed = 1},
+                  c;
+#define BAD(field, value)                                                                          \
+    do {                                                                                           \
+        c = good;                                                                                  \
+        c.field = value;                                                                           \
+        ts_assert_status(nn_net_create(&net, &c), NN_EINVAL);                                      \
+        assert_true(net == (nn_net *)(uintptr_t)0x1);                                              \
     } while (0)
     BAD(n_inputs, 0);
     BAD(n_inputs, BIG);
@@ -98,7 +104,12 @@ static void test_net_calls_bad(void **state)
 {
     (void)state;
     size_t hidden[1] = {5};
-    nn_net_config cfg = {3, 2, 1, hidden, NN_INIT_HE, 1};
+    nn_net_config cfg = {.n_inputs = 3,
+                         .n_classes = 2,
+                         .n_hidden_layers = 1,
+                         .hidden = hidden,
+                         .init = NN_INIT_HE,
+                         .seed = 1};
     nn_net *net;
     ts_ok(nn_net_create(&net, &cfg));
     double x[12] = {0}, probs[8];
@@ -125,7 +136,7 @@ static void test_net_calls_bad(void **state)
     int32_t bad[4] = {0, 1, 2, 0};
     ts_assert_status(nn_net_gradients(net, X, bad, NULL), NN_EINVAL);
     ts_assert_status(nn_net_gradients(NULL, X, labels, NULL), NN_EINVAL);
-    nn_dataset d = {X, labels, 2};
+    nn_dataset d = {.x = X, .y = labels, .n_classes = 2};
     double acc = 7;
     ts_assert_status(nn_net_evaluate(NULL, &d, &acc, NULL), NN_EINVAL);
     ts_assert_status(nn_net_evaluate(net, NULL, &acc, NULL), NN_EINVAL);

@@ -178,7 +178,7 @@ static void test_split_stratified(void **state)
 {
     (void)state;
     /* 3 classes of 100, 40 and 10 rows. */
-    nn_dataset all = {{0}, NULL, 3}, tr, te;
+    nn_dataset all = {.x = {0}, .y = NULL, .n_classes = 3}, tr, te;
     ts_ok(nn_mat_alloc(&all.x, 150, 2));
     all.y = malloc(150 * sizeof(int32_t));
     for (size_t i = 0; i < 150; i++) {
@@ -202,7 +202,7 @@ static void test_split_stratified(void **state)
 static void test_split_errors(void **state)
 {
     (void)state;
-    nn_dataset all, tr = {{0}, NULL, 7}, te = tr;
+    nn_dataset all, tr = {.n_classes = 7}, te = tr;
     ts_ok(nn_make_moons(&all, 10, 0.1, 1));
     ts_assert_status(nn_train_test_split(&all, 0.0, 1, &tr, &te), NN_EINVAL);
     ts_assert_status(nn_train_test_split(&all, 1.0, 1, &tr, &te), NN_EINVAL);
@@ -315,26 +315,26 @@ static void test_csv_malformed(void **state)
 {
     (void)state;
     const bad_csv cases[] = {
-        {"", "1:1"},                       /* empty */
-        {"\n\n  \n", "3:1"},               /* only blank lines */
-        {"1,2,0\n3,4\n", "2:4"},           /* ragged: too few */
-        {"1,2,0\n3,4,1,9\n", "2:7"},       /* ragged: too many */
-        {"1,2,0\n3,x,1\n", "2:3"},         /* not a number */
-        {"1,2,0\n3,,1\n", "2:3"},          /* empty field */
-        {"1,nan,0\n", "1:3"},              /* nan */
-        {"1,inf,0\n", "1:3"},              /* inf */
-        {"1,0x10,0\n", "1:3"},             /* hex */
-        {"1,2,0\n3,4,-1\n", "2:5"},        /* negative label */
-        {"1,2,0\n3,4,1.5\n", "2:5"},       /* fractional label */
-        {"1,2,70000\n", "1:5"},            /* label too large */
-        {"1\n2\n", "1:1"},                 /* one column */
-        {"1,2,0\n3,4,1 2\n", "2:5"},       /* two numbers in one field */
+        {"", "1:1"},                 /* empty */
+        {"\n\n  \n", "3:1"},         /* only blank lines */
+        {"1,2,0\n3,4\n", "2:4"},     /* ragged: too few */
+        {"1,2,0\n3,4,1,9\n", "2:7"}, /* ragged: too many */
+        {"1,2,0\n3,x,1\n", "2:3"},   /* not a number */
+        {"1,2,0\n3,,1\n", "2:3"},    /* empty field */
+        {"1,nan,0\n", "1:3"},        /* nan */
+        {"1,inf,0\n", "1:3"},        /* inf */
+        {"1,0x10,0\n", "1:3"},       /* hex */
+        {"1,2,0\n3,4,-1\n", "2:5"},  /* negative label */
+        {"1,2,0\n3,4,1.5\n", "2:5"}, /* fractional label */
+        {"1,2,70000\n", "1:5"},      /* label too large */
+        {"1\n2\n", "1:1"},           /* one column */
+        {"1,2,0\n3,4,1 2\n", "2:5"}, /* two numbers in one field */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char name[32], want[160];
         snprintf(name, sizeof name, "bad%zu.csv", i);
         const char *p = write_file(name, cases[i].content);
-        nn_dataset d = {{0}, NULL, 99};
+        nn_dataset d = {.x = {0}, .y = NULL, .n_classes = 99};
         nn_status s = nn_load_csv(&d, p, NULL);
         if (s != NN_EFORMAT)
             print_error("case %zu: status %d (%s)\n", i, (int)s, nn_last_error());

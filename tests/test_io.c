@@ -31,7 +31,12 @@ static void path_of(char *buf, size_t n, const char *name)
 static nn_net *sample_net(uint64_t seed)
 {
     size_t hidden[2] = {7, 5};
-    nn_net_config cfg = {3, 4, 2, hidden, NN_INIT_NORMAL, seed};
+    nn_net_config cfg = {.n_inputs = 3,
+                         .n_classes = 4,
+                         .n_hidden_layers = 2,
+                         .hidden = hidden,
+                         .init = NN_INIT_NORMAL,
+                         .seed = seed};
     nn_net *net;
     ts_ok(nn_net_create(&net, &cfg));
     return net;

@@ -60,12 +60,12 @@ static int bits_equal(nn_mat a, nn_mat b)
 
 /* Run the body for every column count 1..67, each row count, ld = cols and
  * ld = cols + 3. (Variadic, because the body contains commas.) */
-#define FOR_SHAPES(...)                                                      \
-    for (size_t cols = 1; cols <= 67; cols++)                                \
-        for (size_t ri = 0; ri < sizeof ROWS / sizeof ROWS[0]; ri++)         \
-            for (size_t pad = 0; pad <= 3; pad += 3) {                       \
-                size_t rows = ROWS[ri];                                      \
-                __VA_ARGS__                                                  \
+#define FOR_SHAPES(...)                                                                            \
+    for (size_t cols = 1; cols <= 67; cols++)                                                      \
+        for (size_t ri = 0; ri < sizeof ROWS / sizeof ROWS[0]; ri++)                               \
+            for (size_t pad = 0; pad <= 3; pad += 3) {                                             \
+                size_t rows = ROWS[ri];                                                            \
+                __VA_ARGS__                                                                        \
             }
 
 static void check_elementwise(const nn__kernels *k)
@@ -264,11 +264,11 @@ static void check_exp(const nn__kernels *k)
     }
     print_message("%s exp: worst error %.3f ulp over %d inputs\n", k->name, worst, N);
     assert_true(worst <= 2.0);
-    const double edge[] = {0.0,     -0.0,       1e-300,     -1e-300,      1.0,    -1.0,
-                           709.78,  709.782712893383973, 709.79, 710.0,   1000.0, -708.39,
-                           -708.4,  -744.4,     -745.0,     -745.13,      -745.14, -745.2,
-                           -746.0,  -1000.0,    INFINITY,   -INFINITY,    NAN,    DBL_MAX,
-                           -DBL_MAX};
+    const double edge[] = {
+        0.0,     -0.0,   1e-300, -1e-300, 1.0,      -1.0,      709.78, 709.782712893383973,
+        709.79,  710.0,  1000.0, -708.39, -708.4,   -744.4,    -745.0, -745.13,
+        -745.14, -745.2, -746.0, -1000.0, INFINITY, -INFINITY, NAN,    DBL_MAX,
+        -DBL_MAX};
     const size_t ne = sizeof edge / sizeof edge[0];
     double out[sizeof edge / sizeof edge[0]];
     k->exp(edge, out, ne);

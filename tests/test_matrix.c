@@ -129,8 +129,7 @@ static void test_gemm_errors(void **state)
     ts_assert_status(nn_gemm(false, false, 1, nn_mat_view(NULL, 2, 3, 3), B, 0, C), NN_EINVAL);
     ts_assert_status(nn_gemm(false, false, 1, A, nn_mat_view(b, 3, 2, 1), 0, C), NN_EINVAL);
     ts_assert_status(nn_gemm(false, false, 1, A, B, 0, nn_mat_view(c, 2, 0, 2)), NN_EINVAL);
-    ts_assert_status(nn_gemm(false, false, 1, nn_mat_view(a, (size_t)INT_MAX + 1, 3, 3), B, 0,
-                             C),
+    ts_assert_status(nn_gemm(false, false, 1, nn_mat_view(a, (size_t)INT_MAX + 1, 3, 3), B, 0, C),
                      NN_EINVAL);
     ts_assert_status(nn_gemm(false, false, NAN, A, B, 0, C), NN_EINVAL);
     ts_assert_status(nn_gemm(false, false, 1, A, B, INFINITY, C), NN_EINVAL);

@@ -13,7 +13,12 @@ typedef struct arch {
 
 static nn_net *make_net(const arch *a, nn_init init, uint64_t seed)
 {
-    nn_net_config cfg = {a->in, a->classes, a->n_hidden, a->hidden, init, seed};
+    nn_net_config cfg = {.n_inputs = a->in,
+                         .n_classes = a->classes,
+                         .n_hidden_layers = a->n_hidden,
+                         .hidden = a->hidden,
+                         .init = init,
+                         .seed = seed};
     nn_net *net = NULL;
     ts_ok(nn_net_create(&net, &cfg));
     return net;
@@ -35,8 +40,7 @@ static void test_gradient_check(void **state)
 {
     (void)state;
     const arch archs[] = {
-        {3, 0, {0}, 4},    {3, 1, {5}, 2},     {4, 2, {7, 3}, 3},
-        {2, 3, {6, 5, 4}, 5}, {5, 1, {9}, 3},
+        {3, 0, {0}, 4}, {3, 1, {5}, 2}, {4, 2, {7, 3}, 3}, {2, 3, {6, 5, 4}, 5}, {5, 1, {9}, 3},
     };
     nn__rng r;
     nn__rng_seed(&r, 11);
@@ -167,7 +171,7 @@ static void test_chunked_inference(void **state)
     nn__rng r;
     nn__rng_seed(&r, 3);
     size_t n = 1000;
-    nn_dataset d = {{0}, malloc(n * sizeof(int32_t)), 4};
+    nn_dataset d = {.x = {0}, .y = malloc(n * sizeof(int32_t)), .n_classes = 4};
     ts_ok(nn_mat_alloc(&d.x, n, 3));
     ts_fill_uniform(&r, d.x, -3, 3, 0);
     for (size_t i = 0; i < n; i++)
@@ -304,7 +308,6 @@ static void test_accessors_and_clone(void **state)
     nn_net_free(NULL);
 }
 
-
 /* The small gemm, every compiled variant, against the naive loop on odd
  * shapes (including its k = 2 and n = 2 specialisations), all four
  * transpose combinations, padded ld. */
@@ -312,7 +315,7 @@ static void test_gemm_small_variants(void **state)
 {
     (void)state;
     const char *paths[] = {"scalar", "avx2", "avx512"};
-    const size_t shapes[][3] = {{1, 1, 1}, {10, 64, 2}, {10, 2, 64}, {64, 2, 10}, {2, 64, 10},
+    const size_t shapes[][3] = {{1, 1, 1},  {10, 64, 2}, {10, 2, 64}, {64, 2, 10}, {2, 64, 10},
                                 {7, 13, 5}, {3, 2, 9},   {5, 17, 2},  {33, 31, 3}};
     nn__rng r;
     nn__rng_seed(&r, 21);
@@ -359,7 +362,8 @@ static void test_small_gemm_path_matches_blas(void **state)
     nn__rng r;
     nn__rng_seed(&r, 22);
     for (size_t t = 0; t < 2; t++) {
-        nn_net *small = make_net(&archs[t], NN_INIT_HE, 1), *blas = make_net(&archs[t], NN_INIT_HE, 1);
+        nn_net *small = make_net(&archs[t], NN_INIT_HE, 1),
+               *blas = make_net(&archs[t], NN_INIT_HE, 1);
         nn__net_set_small_gemm(small, SIZE_MAX);
         nn__net_set_small_gemm(blas, 0);
         nn_mat x;
@@ -373,8 +377,8 @@ static void test_small_gemm_path_matches_blas(void **state)
         ts_ok(nn_net_gradients(blas, x, y, &lb));
         assert_true(ts_close(ls, lb, 0, 1e-13));
         for (size_t l = 0; l < nn_net_n_layers(small); l++) {
-            assert_true(ts_max_err(nn_net_weight_grad(small, l), nn_net_weight_grad(blas, l),
-                                   1e-15, 1e-12) <= 1.0);
+            assert_true(ts_max_err(nn_net_weight_grad(small, l), nn_net_weight_grad(blas, l), 1e-15,
+                                   1e-12) <= 1.0);
             assert_true(ts_max_err(nn_net_bias_grad(small, l), nn_net_bias_grad(blas, l), 1e-15,
                                    1e-12) <= 1.0);
         }
@@ -387,9 +391,12 @@ static void test_small_gemm_path_matches_blas(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_gradient_check),    cmocka_unit_test(test_forward_by_hand),
-        cmocka_unit_test(test_chunked_inference), cmocka_unit_test(test_init_schemes),
-        cmocka_unit_test(test_accessors_and_clone), cmocka_unit_test(test_gemm_small_variants),
+        cmocka_unit_test(test_gradient_check),
+        cmocka_unit_test(test_forward_by_hand),
+        cmocka_unit_test(test_chunked_inference),
+        cmocka_unit_test(test_init_schemes),
+        cmocka_unit_test(test_accessors_and_clone),
+        cmocka_unit_test(test_gemm_small_variants),
         cmocka_unit_test(test_small_gemm_path_matches_blas),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

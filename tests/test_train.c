@@ -84,7 +84,12 @@ static int teardown(void **state)
 static nn_net *net_2h2(size_t h, nn_init init, uint64_t seed)
 {
     size_t hidden[1] = {h};
-    nn_net_config cfg = {2, 2, 1, hidden, init, seed};
+    nn_net_config cfg = {.n_inputs = 2,
+                         .n_classes = 2,
+                         .n_hidden_layers = 1,
+                         .hidden = hidden,
+                         .init = init,
+                         .seed = seed};
     nn_net *net;
     ts_ok(nn_net_create(&net, &cfg));
     return net;
@@ -169,8 +174,8 @@ static void test_deterministic(void **state)
     nn_net *c = net_2h2(32, NN_INIT_HE, 7);
     opt.seed = 100;
     ts_ok(nn_net_fit(c, &m->train, &opt));
-    assert_true(memcmp(nn_net_weights(a, 0).data, nn_net_weights(c, 0).data,
-                       64 * sizeof(double)) != 0);
+    assert_true(memcmp(nn_net_weights(a, 0).data, nn_net_weights(c, 0).data, 64 * sizeof(double)) !=
+                0);
     nn_net_free(a);
     nn_net_free(b);
     nn_net_free(c);
@@ -347,11 +352,11 @@ static void test_fit_rejects_bad_input(void **state)
     double before[16];
     memcpy(before, w.data, sizeof before);
     nn_train_options good = nn_train_defaults(), o;
-#define BAD(field, value, want)                                         \
-    do {                                                                \
-        o = good;                                                       \
-        o.field = value;                                                \
-        ts_assert_status(nn_net_fit(net, &m->train, &o), want);         \
+#define BAD(field, value, want)                                                                    \
+    do {                                                                                           \
+        o = good;                                                                                  \
+        o.field = value;                                                                           \
+        ts_assert_status(nn_net_fit(net, &m->train, &o), want);                                    \
     } while (0)
     BAD(epochs, 0, NN_EINVAL);
     BAD(batch_size, 0, NN_EINVAL);

@@ -192,8 +192,7 @@ static int parse_args(int argc, char **argv, int first, args *a)
             return 0;
         }
         if (!ok) {
-            fprintf(stderr, "nn: bad or missing value for %s%s%s\n", k, v ? ": " : "",
-                    v ? v : "");
+            fprintf(stderr, "nn: bad or missing value for %s%s%s\n", k, v ? ": " : "", v ? v : "");
             return 0;
         }
         i += takes;
@@ -231,13 +230,16 @@ static int print_epoch(const nn_epoch_stats *s, void *user)
 }
 
 /* Train one net on train; report its test accuracy in *acc. */
-static int train_one(const args *a, uint64_t seed, const nn_dataset *train,
-                     const nn_dataset *test, size_t n_hidden, const size_t *hidden,
-                     nn_net **out, double *acc)
+static int train_one(const args *a, uint64_t seed, const nn_dataset *train, const nn_dataset *test,
+                     size_t n_hidden, const size_t *hidden, nn_net **out, double *acc)
 {
     size_t n_classes = train->n_classes > test->n_classes ? train->n_classes : test->n_classes;
-    nn_net_config cfg = {train->x.cols, n_classes < 2 ? 2 : n_classes, n_hidden, hidden,
-                         a->init, seed};
+    nn_net_config cfg = {.n_inputs = train->x.cols,
+                         .n_classes = n_classes < 2 ? 2 : n_classes,
+                         .n_hidden_layers = n_hidden,
+                         .hidden = hidden,
+                         .init = a->init,
+                         .seed = seed};
     nn_net *net;
     nn_status s = nn_net_create(&net, &cfg);
     if (s != NN_OK)
@@ -292,8 +294,7 @@ static int cmd_train(const args *a)
         printf("test accuracy %.5f", mean);
         if (a->runs > 1)
             printf(" (std %.5f over %zu runs)", sd, a->runs);
-        printf("  [%zu train / %zu test rows, %.2f s]\n", train.x.rows, test.x.rows,
-               now() - t0);
+        printf("  [%zu train / %zu test rows, %.2f s]\n", train.x.rows, test.x.rows, now() - t0);
     }
     nn_dataset_free(&train);
     nn_dataset_free(&test);

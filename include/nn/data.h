@@ -7,17 +7,29 @@
 #include "nn/export.h"
 #include "nn/matrix.h"
 #include "nn/status.h"
+#include "nn/task.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-/* A labelled data set: x is n_samples x n_features (owned, from nn_mat_alloc),
- * y holds n_samples labels in [0, n_classes). Release with nn_dataset_free. */
+/* A data set: x is n_samples x n_features (owned, from nn_mat_alloc), and
+ * either labels or targets:
+ *   y   n_samples class labels in [0, n_classes) (classification), or NULL
+ *   t   n_samples x n_targets real targets (multi-label 0/1, or regression
+ *       values), owned; t.data is NULL for a labelled set
+ *   class_names  n_classes names (owned, NUL-terminated) when the labels were
+ *       strings in the file, else NULL
+ * For a data set with targets, n_classes = t.cols. A data set with neither y
+ * nor t holds only features (nn_csv_options.no_labels). Release with
+ * nn_dataset_free. */
 typedef struct nn_dataset {
     nn_mat x;
     int32_t *y;
     size_t n_classes;
+    /* v2 */
+    nn_mat t;
+    char **class_names;
 } nn_dataset;
 
 /* scikit-learn's make_moons: n_samples/2 (rounded down) points on the upper
@@ -31,13 +43,15 @@ NN_API nn_status nn_make_moons(nn_dataset *out, size_t n_samples, double noise, 
 
 /* Shuffle the rows of all (seeded) and put round(test_fraction * n) of them
  * (at least 1, at most n - 1) in *test and the rest in *train, both new
- * owned copies. scikit-learn's default is test_fraction = 0.25.
+ * owned copies (features, labels or targets, and class names).
+ * scikit-learn's default is test_fraction = 0.25.
  * @return NN_OK; NN_EINVAL for NULL pointers, an invalid data set, fewer than
  *         2 rows, or test_fraction outside (0, 1); NN_ENOMEM. */
 NN_API nn_status nn_train_test_split(const nn_dataset *all, double test_fraction, uint64_t seed,
                                      nn_dataset *train, nn_dataset *test);
 
-/* As nn_train_test_split, but each class is split in the same proportion. */
+/* As nn_train_test_split, but each class is split in the same proportion.
+ * A data set without labels (targets only) is split as nn_train_test_split. */
 NN_API nn_status nn_train_test_split_stratified(const nn_dataset *all, double test_fraction,
                                                 uint64_t seed, nn_dataset *train,
                                                 nn_dataset *test);
@@ -48,27 +62,43 @@ NN_API nn_status nn_train_test_split_stratified(const nn_dataset *all, double te
  *         outside [0, n_classes); NN_ENOMEM. */
 NN_API nn_status nn_one_hot(const int32_t *labels, size_t n, size_t n_classes, nn_mat *out);
 
-/* How nn_load_csv reads a file. */
+/* How nn_load_csv reads a file. A zeroed v2 field means v1 behaviour. */
 typedef struct nn_csv_options {
-    long label_column; /* 0-based column holding the label; -1 = the last column */
+    long label_column; /* 0-based column holding the label (the first target
+                          column); -1 = the last column (the last n_targets) */
     bool has_header;   /* skip the first line */
     char delimiter;    /* field separator, e.g. ',' (0 means ',') */
+    /* v2 */
+    nn_task task;      /* how to read the label column(s); CLASSIFY by default */
+    size_t n_targets;  /* MULTILABEL / REGRESS: consecutive target columns from
+                          label_column; 0 means 1 */
+    bool no_labels;    /* every column is a feature (data to predict on) */
 } nn_csv_options;
 
-/* { label_column = -1, has_header = false, delimiter = ',' } */
+/* { label_column = -1, has_header = false, delimiter = ',', CLASSIFY,
+ *   n_targets = 1, no_labels = false } */
 NN_API nn_csv_options nn_csv_defaults(void);
 
-/* Load a CSV of numbers: one row per line, the same number of fields on every
- * line, one label column holding integers in [0, 65535]. Blank lines are
- * skipped; CRLF line ends are accepted; blanks around fields are ignored.
- * Numbers are decimal (no hex, nan or inf); a label is an integer value
- * ("3" or "3.0"). n_classes = max label + 1, and at least 2.
- * opt may be NULL for the defaults.
+/* Load a CSV: one row per line, the same number of fields on every line.
+ * Feature fields are decimal numbers (no hex, nan or inf). The label
+ * column(s), by task:
+ *   CLASSIFY    integers in [0, 65535] ("3" or "3.0"; n_classes = max + 1,
+ *               at least 2), or strings: then the classes are the distinct
+ *               strings in sorted (strcmp) order, y their indices, and
+ *               class_names their names. A column is read as strings when
+ *               any of its fields is not a number.
+ *   MULTILABEL  n_targets columns of 0 or 1, into t
+ *   REGRESS     n_targets columns of finite numbers, into t
+ * With no_labels every field is a feature (y and t stay NULL). Blank lines
+ * are skipped; CRLF line ends are accepted; blanks around fields are
+ * ignored. opt may be NULL for the defaults.
  * @return NN_OK; NN_EINVAL for NULL out or path or bad options; NN_EIO if the
  *         file cannot be opened or read; NN_EFORMAT for an empty file, ragged
- *         row, a field that is not a number, or a bad label, with the
- *         "path:line:column: reason" in nn_last_error(); NN_ENOMEM. *out is
- *         written only on success. */
+ *         row, a field that is not a number, or a bad label, with
+ *         "path:line:field: reason" in nn_last_error() (line and field
+ *         1-based; field counts the delimited fields of the line, so it is
+ *         the column number a spreadsheet shows); NN_ENOMEM. *out is written
+ *         only on success. */
 NN_API nn_status nn_load_csv(nn_dataset *out, const char *path, const nn_csv_options *opt);
 
 /* Release a data set's storage and zero it. Accepts NULL, and a zeroed or

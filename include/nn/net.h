@@ -12,13 +12,42 @@
 extern "C" {
 #endif
 
-/* A multilayer perceptron: n_hidden_layers dense layers with ReLU, then a
- * dense layer with softmax over n_classes. Layer l computes
- *     Z_l = A_{l-1} W_l + b_l,   A_l = relu(Z_l)   (softmax for the last),
+/* A multilayer perceptron: n_hidden_layers dense layers, each followed by
+ * its activation, then an output dense layer whose output function and loss
+ * depend on the task. Layer l computes
+ *     Z_l = A_{l-1} W_l + b_l,   A_l = act_l(Z_l)   (the task's output for the last),
  * with A_0 = x (rows are samples), W_l of shape in x out and b_l of 1 x out.
  * Opaque; create with nn_net_create, release with nn_net_free. One net must
  * not be used by two threads at once; distinct nets may be used concurrently. */
 typedef struct nn_net nn_net;
+
+/* Hidden-layer activations. Derivatives at kinks: ReLU'(0) = 0, leaky'(0) =
+ * slope. The vectorized tanh, sigmoid and GELU use libnn's own exp; their
+ * error against glibc is at most 4 ulp relative plus 1e-300 absolute (bound
+ * checked by test_kernels over 10^6 inputs).
+ *   RELU        max(z, 0)
+ *   LEAKY_RELU  z > 0 ? z : slope * z      (slope = nn_net_config.leaky_slope)
+ *   TANH        tanh(z)
+ *   SIGMOID     1 / (1 + exp(-z))
+ *   GELU        the tanh form (PyTorch's approximate="tanh"):
+ *               0.5 z (1 + tanh(sqrt(2/pi) (z + 0.044715 z^3))), computed as
+ *               z * sigmoid(2 sqrt(2/pi) (z + 0.044715 z^3)) (no cancellation)
+ *   IDENTITY    z                                                          */
+typedef enum nn_activation {
+    NN_ACT_RELU = 0,
+    NN_ACT_LEAKY_RELU,
+    NN_ACT_TANH,
+    NN_ACT_SIGMOID,
+    NN_ACT_GELU,
+    NN_ACT_IDENTITY
+} nn_activation;
+
+
+/* Name of an activation ("relu", "leaky_relu", "tanh", "sigmoid", "gelu",
+ * "identity"); NULL for a value out of range. */
+NN_API const char *nn_activation_name(nn_activation a);
+/* The activation with that name; NN_EINVAL for an unknown name. */
+NN_API nn_status nn_activation_parse(const char *name, nn_activation *out);
 
 typedef enum nn_init {
     NN_INIT_HE = 0,     /* W ~ N(0, 2/in), b = 0 (the default; suits ReLU) */
@@ -28,57 +57,126 @@ typedef enum nn_init {
                            matrix) scaled by sqrt(2) for ReLU layers, b = 0 */
 } nn_init;
 
+/* A zeroed field means v1 behaviour: ReLU hidden layers, classification. */
 typedef struct nn_net_config {
-    size_t n_inputs, n_classes;
+    size_t n_inputs;
+    size_t n_classes;     /* width of the output layer: classes (CLASSIFY, >= 2),
+                             labels (MULTILABEL) or values (REGRESS), >= 1 */
     size_t n_hidden_layers;
     const size_t *hidden; /* n_hidden_layers sizes; may be NULL when that is 0 */
     nn_init init;
     uint64_t seed;        /* initialisation; the same seed gives the same net */
+    /* v2 */
+    const nn_activation *activations; /* n_hidden_layers entries; NULL = all ReLU */
+    double leaky_slope;   /* NN_ACT_LEAKY_RELU slope, in (0, 1]; 0 means 0.01 */
+    nn_task task;
 } nn_net_config;
 
 /* Create a net with freshly initialised parameters.
- * @return NN_OK; NN_EINVAL for NULL pointers, n_inputs 0, n_classes < 2, a
- *         hidden size of 0, a size above INT_MAX, or an unknown init;
- *         NN_ENOMEM. *out is written only on success. */
+ * @return NN_OK; NN_EINVAL for NULL pointers, n_inputs 0, too few outputs
+ *         (see n_classes), a hidden size of 0, a size above INT_MAX, an unknown
+ *         init, task or activation, or a leaky_slope outside [0, 1] or not
+ *         finite; NN_ENOMEM. *out is written only on success. */
 NN_API nn_status nn_net_create(nn_net **out, const nn_net_config *cfg);
 
 /* Release a net and everything it owns. Accepts NULL. Views obtained from
  * the net become invalid. */
 NN_API void nn_net_free(nn_net *net);
 
-/* A deep copy of src (parameters, not optimizer state).
+/* A deep copy of src: architecture, activations, task, parameters, scalers
+ * and class names (not optimizer state).
  * @return NN_OK; NN_EINVAL for NULL pointers; NN_ENOMEM. */
 NN_API nn_status nn_net_clone(nn_net **out, const nn_net *src);
 
 NN_API size_t nn_net_n_inputs(const nn_net *net);   /* 0 for NULL */
-NN_API size_t nn_net_n_classes(const nn_net *net);  /* 0 for NULL */
+NN_API size_t nn_net_n_classes(const nn_net *net);  /* = nn_net_n_outputs; 0 for NULL */
+NN_API size_t nn_net_n_outputs(const nn_net *net);  /* output width, any task; 0 for NULL */
+NN_API nn_task nn_net_task(const nn_net *net);      /* NN_TASK_CLASSIFY for NULL */
+/* Activation of hidden layer l (0-based); NN_ACT_RELU for NULL or l out of
+ * range. nn_net_leaky_slope: the slope in use (0.01 by default). */
+NN_API nn_activation nn_net_activation(const nn_net *net, size_t layer);
+NN_API double nn_net_leaky_slope(const nn_net *net);
 NN_API size_t nn_net_n_layers(const nn_net *net);   /* dense layers = hidden + 1; 0 for NULL */
 NN_API size_t nn_net_n_params(const nn_net *net);   /* weights and biases; 0 for NULL */
 
-/* probs = softmax output for each row of x; x is n x n_inputs, probs is
- * n x n_classes (caller-owned; its padding is not touched). Rows are
- * processed in chunks through the net's own workspace.
+/* The output for each row of x, which holds raw features (the net applies
+ * its scaler, if any): CLASSIFY softmax probabilities, MULTILABEL the sigmoid
+ * of each output, REGRESS the values (mapped back through the target scaler,
+ * if any). x is n x n_inputs, out is n x n_outputs (caller-owned; its padding
+ * is not touched). Rows are processed in chunks through the net's own
+ * workspace.
  * @return NN_OK; NN_EINVAL for NULL net or an invalid view; NN_ESHAPE when a
- *         dimension disagrees; NN_ENOMEM. */
+ *         dimension disagrees; NN_ENUMERIC when x holds NaN or +-inf (the
+ *         message names the row and column; out is then unchanged); NN_ENOMEM. */
 NN_API nn_status nn_net_forward(nn_net *net, nn_mat x, nn_mat probs);
 
-/* labels[i] = the most probable class of row i (the first on ties).
- * Errors as nn_net_forward, and NN_EINVAL for NULL labels. */
+/* CLASSIFY: labels[i] = the most probable class of row i (the first on ties).
+ * Errors as nn_net_forward, and NN_EINVAL for NULL labels or a net of another
+ * task (use nn_net_predict_multilabel or nn_net_forward). */
 NN_API nn_status nn_net_predict(nn_net *net, nn_mat x, int32_t *labels);
 
-/* Accuracy and mean cross-entropy of the net on d. Either output may be NULL.
- * @return NN_OK; NN_EINVAL for NULL net or d, an invalid data set or a label
- *         outside [0, n_classes); NN_ESHAPE if d has the wrong feature count. */
+/* MULTILABEL: out01[i, j] = 1 where output j of row i is >= 0.5 (its logit
+ * >= 0), else 0. out01 is n x n_outputs. Errors as nn_net_forward, and
+ * NN_EINVAL for a net of another task. */
+NN_API nn_status nn_net_predict_multilabel(nn_net *net, nn_mat x, nn_mat out01);
+
+/* scikit-learn's score() of the net on d, and the task's mean loss (as
+ * minimized by training: with a target scaler, on standardized targets).
+ * Either output may be NULL.
+ *   CLASSIFY    accuracy; mean cross-entropy (clamped as nn_cross_entropy)
+ *   MULTILABEL  subset accuracy (rows whose every output is right); mean BCE
+ *   REGRESS     R^2 averaged over outputs (an output whose targets are
+ *               constant scores 1 if predicted exactly, else 0); mean MSE
+ * d must carry labels y (CLASSIFY) or targets t, n x n_outputs (other tasks).
+ * @return NN_OK; NN_EINVAL for NULL net or d, an invalid data set, a label
+ *         outside [0, n_classes), labels given to a MULTILABEL/REGRESS net
+ *         (or targets to a CLASSIFY one), a MULTILABEL target other than 0/1;
+ *         NN_ESHAPE if d has the wrong feature or target count; NN_ENUMERIC
+ *         for NaN or +-inf in d (the message names the row). */
 NN_API nn_status nn_net_evaluate(nn_net *net, const nn_dataset *d, double *accuracy,
                                  double *mean_loss);
 
-/* Forward and backward pass on the batch (x, labels): fills the gradient
- * views below with the gradient of the MEAN cross-entropy over the rows of x
- * and writes the mean loss to *mean_loss (which may be NULL). Parameters are
- * not changed. May grow the net's workspace to x.rows rows.
+/* Forward and backward pass on the batch (x, labels) of a CLASSIFY net:
+ * fills the gradient views below with the gradient of the MEAN cross-entropy
+ * over the rows of x and writes the mean loss to *mean_loss (which may be
+ * NULL). Parameters are not changed. May grow the net's workspace to x.rows
+ * rows.
  * @return as nn_net_evaluate; NN_ENOMEM. */
 NN_API nn_status nn_net_gradients(nn_net *net, nn_mat x, const int32_t *labels,
                                   double *mean_loss);
+
+/* As nn_net_gradients for a MULTILABEL or REGRESS net: targets is
+ * rows(x) x n_outputs (0/1 for MULTILABEL; raw values for REGRESS, which the
+ * target scaler, if any, standardizes). The loss is the mean over all
+ * elements (see nn_task). */
+NN_API nn_status nn_net_gradients_targets(nn_net *net, nn_mat x, nn_mat targets,
+                                          double *mean_loss);
+
+/* ---- what travels with a model (saved and loaded with it) ---------------- */
+
+/* Input standardization applied by the net to every input it is given (fit,
+ * forward, predict, evaluate, gradients): callers pass raw features. A copy
+ * of *s is kept; NULL clears it.
+ * @return NN_OK; NN_EINVAL for a NULL net, an unfitted scaler, or a scale
+ *         that is not positive and finite; NN_ESHAPE if s->n_features is not
+ *         n_inputs; NN_ENOMEM (the old scaler then stays). */
+NN_API nn_status nn_net_set_scaler(nn_net *net, const nn_scaler *s);
+/* The net's input scaler, NULL when none. Valid until it is set again or the
+ * net is freed; do not free it. */
+NN_API const nn_scaler *nn_net_scaler(const nn_net *net);
+/* REGRESS only: training standardizes the targets with it, and forward maps
+ * the outputs back (out = out_std * scale + mean). NULL clears. Errors as
+ * nn_net_set_scaler (n_features must be n_outputs), and NN_EINVAL for a net
+ * of another task. */
+NN_API nn_status nn_net_set_target_scaler(nn_net *net, const nn_scaler *s);
+NN_API const nn_scaler *nn_net_target_scaler(const nn_net *net);
+/* Names of the n_outputs classes (or labels), copied; NULL clears.
+ * @return NN_OK; NN_EINVAL for a NULL net or a NULL or empty name;
+ *         NN_ENOMEM (the old names then stay). */
+NN_API nn_status nn_net_set_class_names(nn_net *net, const char *const *names);
+/* Name of class k, NULL when the net has none or k is out of range. Valid
+ * until the names are set again or the net is freed. */
+NN_API const char *nn_net_class_name(const nn_net *net, size_t k);
 
 /* Views into the net, valid until nn_net_free. Writing through them changes
  * the net. Layer l is 0-based; l >= nn_net_n_layers(net) or a NULL net gives
@@ -96,7 +194,8 @@ typedef struct nn_epoch_stats {
     size_t epoch;        /* 1-based */
     double train_loss;   /* mean over the epoch's minibatches, before each update */
     double val_loss;     /* NaN without a validation set */
-    double val_accuracy; /* NaN without a validation set */
+    double val_accuracy; /* the task's score (see nn_net_evaluate): accuracy,
+                            subset accuracy or R^2; NaN without a validation set */
     double seconds;      /* wall time of the epoch's training */
 } nn_epoch_stats;
 
@@ -112,9 +211,15 @@ typedef struct nn_train_options {
     const nn_dataset *validation; /* optional; evaluated after each epoch */
     size_t patience;       /* early stopping: stop after this many epochs
                               without a lower validation loss and restore the
-                              best weights; 0 = off; needs validation */
+                              best weights; 0 = off; needs a validation set
+                              (validation or validation_fraction) */
     int (*on_epoch)(const nn_epoch_stats *s, void *user); /* non-zero stops */
     void *user;
+    /* v2 */
+    double validation_fraction; /* in [0, 1): when validation is NULL, hold
+                              out this share of train (stratified by class
+                              for CLASSIFY, drawn with seed) as the validation
+                              set; 0 = none. Never a test set. */
 } nn_train_options;
 
 /* Good defaults: Adam, learning rate 0.003, beta1 0.9, beta2 0.999, epsilon
@@ -126,11 +231,13 @@ NN_API nn_train_options nn_train_defaults(void);
 
 /* Minibatch training: each epoch shuffles the rows of train, walks them in
  * batches of batch_size (the last may be smaller), and after each batch
- * updates every parameter with the optimizer. All buffers are allocated
- * before the first step; a step allocates nothing.
+ * updates every parameter with the optimizer. train carries labels y
+ * (CLASSIFY) or targets t (MULTILABEL, REGRESS), as for nn_net_evaluate.
+ * All buffers are allocated before the first step; a step allocates nothing.
  * @return NN_OK (also when on_epoch or early stopping ends training early);
  *         NN_EINVAL / NN_ESHAPE for bad data or options, before any weight
- *         changes; NN_ENUMERIC if the loss becomes NaN or infinite, with the
+ *         changes; NN_ENUMERIC for NaN or +-inf in the data (naming the row
+ *         of train), or if the loss becomes NaN or infinite, with the
  *         weights of the end of the last finite epoch restored; NN_ENOMEM. */
 NN_API nn_status nn_net_fit(nn_net *net, const nn_dataset *train, const nn_train_options *opt);
 

@@ -138,6 +138,212 @@ void nn__exp_ref(const double *x, double *y, size_t n)
         y[i] = exp(x[i]);
 }
 
+
+/* ---- activations ------------------------------------------------------------
+ * Each forward adds the bias (when b is not NULL) to z in place, then writes
+ * f(z) to a, which may be z itself. Each backward scales g by f'(z), read
+ * from the output a where that determines it. */
+
+#define ACT_LOOP(body)                                              \
+    for (size_t i = 0; i < rows; i++) {                             \
+        double *zr = z + i * ldz, *ar = a + i * lda;                \
+        for (size_t j = 0; j < cols; j++) {                         \
+            double x = b ? zr[j] + b[j] : zr[j];                    \
+            zr[j] = x;                                              \
+            ar[j] = (body);                                         \
+        }                                                           \
+    }
+
+#define ACT_BACK_LOOP(body)                                         \
+    for (size_t i = 0; i < rows; i++) {                             \
+        double *gr = g + i * ldg;                                   \
+        const double *ar = a + i * lda;                             \
+        const double *zr = z ? z + i * ldz : NULL;                  \
+        for (size_t j = 0; j < cols; j++) {                         \
+            double y = ar[j];                                       \
+            (void)zr;                                               \
+            (void)y;                                                \
+            gr[j] = (body);                                         \
+        }                                                           \
+    }
+
+/* (x > 0 or NaN) ? x : +0, as nn__relu_ref. */
+void nn__act_relu_ref(double *z, size_t ldz, double *a, size_t lda, size_t rows, size_t cols,
+                      const double *b, double slope)
+{
+    (void)slope;
+    ACT_LOOP((x > 0.0 || x != x) ? x : 0.0)
+}
+
+void nn__act_relu_backward_ref(double *g, size_t ldg, const double *a, size_t lda,
+                               const double *z, size_t ldz, size_t rows, size_t cols,
+                               double slope)
+{
+    (void)slope;
+    (void)ldz;
+    ACT_BACK_LOOP(y > 0.0 ? gr[j] : 0.0)
+}
+
+/* slope > 0, so the output has the sign of the input and the derivative
+ * (1 or slope) can be read from the output; at 0 it is slope. */
+void nn__act_leaky_ref(double *z, size_t ldz, double *a, size_t lda, size_t rows, size_t cols,
+                       const double *b, double slope)
+{
+    ACT_LOOP(x > 0.0 ? x : slope * x)
+}
+
+void nn__act_leaky_backward_ref(double *g, size_t ldg, const double *a, size_t lda,
+                                const double *z, size_t ldz, size_t rows, size_t cols,
+                                double slope)
+{
+    (void)ldz;
+    ACT_BACK_LOOP(y > 0.0 ? gr[j] : gr[j] * slope)
+}
+
+/* tanh' = 1 - tanh^2. */
+void nn__act_tanh_ref(double *z, size_t ldz, double *a, size_t lda, size_t rows, size_t cols,
+                      const double *b, double slope)
+{
+    (void)slope;
+    ACT_LOOP(tanh(x))
+}
+
+void nn__act_tanh_backward_ref(double *g, size_t ldg, const double *a, size_t lda,
+                               const double *z, size_t ldz, size_t rows, size_t cols,
+                               double slope)
+{
+    (void)slope;
+    (void)ldz;
+    ACT_BACK_LOOP(gr[j] * (1.0 - y * y))
+}
+
+/* 1 / (1 + exp(-z)): for z < -709 exp overflows to +inf and the result is
+ * +0, the correctly rounded value for z < -745. */
+double nn__sigmoid(double z)
+{
+    return 1.0 / (1.0 + exp(-z));
+}
+
+/* sigmoid' = s (1 - s). */
+void nn__act_sigmoid_ref(double *z, size_t ldz, double *a, size_t lda, size_t rows,
+                         size_t cols, const double *b, double slope)
+{
+    (void)slope;
+    ACT_LOOP(nn__sigmoid(x))
+}
+
+void nn__act_sigmoid_backward_ref(double *g, size_t ldg, const double *a, size_t lda,
+                                  const double *z, size_t ldz, size_t rows, size_t cols,
+                                  double slope)
+{
+    (void)slope;
+    (void)ldz;
+    ACT_BACK_LOOP(gr[j] * (y * (1.0 - y)))
+}
+
+/* GELU, tanh form: 0.5 x (1 + tanh(u)) with u = c (x + k x^3), c = sqrt(2/pi),
+ * k = 0.044715. Since 0.5 (1 + tanh(u)) = sigmoid(2u), it is computed as
+ * x * sigmoid(2u), which has no cancellation for negative x. Derivative:
+ *   d/dx = s + x s (1 - s) 2c (1 + 3k x^2),  s = sigmoid(2u);
+ * the second term is skipped where s (1 - s) is 0, so that a huge |x| (where
+ * x^2 overflows) gives 0 or 1 instead of 0 * inf. */
+#define GELU_C 0.79788456080286535588 /* sqrt(2/pi) */
+#define GELU_K 0.044715
+
+static double gelu_s(double x)
+{
+    return nn__sigmoid(2.0 * GELU_C * (x + GELU_K * x * x * x));
+}
+
+void nn__act_gelu_ref(double *z, size_t ldz, double *a, size_t lda, size_t rows, size_t cols,
+                      const double *b, double slope)
+{
+    (void)slope;
+    ACT_LOOP(x * gelu_s(x))
+}
+
+static double gelu_grad(double x)
+{
+    double s = gelu_s(x), q = s * (1.0 - s);
+    return q != 0.0 ? s + x * q * (2.0 * GELU_C) * (1.0 + 3.0 * GELU_K * x * x) : s;
+}
+
+void nn__act_gelu_backward_ref(double *g, size_t ldg, const double *a, size_t lda,
+                               const double *z, size_t ldz, size_t rows, size_t cols,
+                               double slope)
+{
+    (void)slope;
+    ACT_BACK_LOOP(gr[j] * gelu_grad(zr[j]))
+}
+
+void nn__act_identity_ref(double *z, size_t ldz, double *a, size_t lda, size_t rows,
+                          size_t cols, const double *b, double slope)
+{
+    (void)slope;
+    ACT_LOOP(x)
+}
+
+void nn__act_identity_backward_ref(double *g, size_t ldg, const double *a, size_t lda,
+                                   const double *z, size_t ldz, size_t rows, size_t cols,
+                                   double slope)
+{
+    (void)g;
+    (void)ldg;
+    (void)a;
+    (void)lda;
+    (void)z;
+    (void)ldz;
+    (void)rows;
+    (void)cols;
+    (void)slope;
+}
+
+/* ---- multi-label and regression outputs ------------------------------------- */
+
+/* Binary cross-entropy of target t against sigmoid(z), from the logit:
+ *   -t log s - (1-t) log(1-s) = max(z,0) - z t + log1p(exp(-|z|)),
+ * which never overflows and is exact to rounding for any z (z = +-1000
+ * gives 0 or 1000 as it should). */
+double nn__bce_logit(double z, double t)
+{
+    return (z > 0.0 ? z : 0.0) - z * t + log1p(exp(-fabs(z)));
+}
+
+/* One exp per element serves the loss and the gradient: with e = exp(-|z|),
+ * sigmoid(z) = 1/(1+e) for z >= 0 and e/(1+e) for z < 0. */
+double nn__bias_sigmoid_bce_ref(double *z, size_t rows, size_t cols, size_t ld, const double *b,
+                                const double *t, size_t ldt, double scale)
+{
+    double loss = 0.0;
+    for (size_t i = 0; i < rows; i++) {
+        double *zr = z + i * ld;
+        const double *tr = t + i * ldt;
+        for (size_t j = 0; j < cols; j++) {
+            double x = zr[j] + b[j], e = exp(-fabs(x));
+            loss += (x > 0.0 ? x : 0.0) - x * tr[j] + log1p(e);
+            double s = x >= 0.0 ? 1.0 / (1.0 + e) : e / (1.0 + e);
+            zr[j] = (s - tr[j]) * scale;
+        }
+    }
+    return loss;
+}
+
+double nn__bias_mse_ref(double *z, size_t rows, size_t cols, size_t ld, const double *b,
+                        const double *t, size_t ldt, double scale)
+{
+    double loss = 0.0;
+    for (size_t i = 0; i < rows; i++) {
+        double *zr = z + i * ld;
+        const double *tr = t + i * ldt;
+        for (size_t j = 0; j < cols; j++) {
+            double d = zr[j] + b[j] - tr[j];
+            loss += d * d;
+            zr[j] = 2.0 * d * scale;
+        }
+    }
+    return loss;
+}
+
 const nn__kernels nn__kernels_scalar = {
     .name = "scalar",
     .relu = nn__relu_ref,
@@ -151,4 +357,7 @@ const nn__kernels nn__kernels_scalar = {
     .col_sums = nn__col_sums_ref,
     .argmax_rows = nn__argmax_rows_ref,
     .exp = nn__exp_ref,
+    NN__ACT_REF_ENTRIES,
+    .bias_sigmoid_bce = nn__bias_sigmoid_bce_ref,
+    .bias_mse = nn__bias_mse_ref,
 };
