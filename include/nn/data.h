@@ -73,6 +73,8 @@ typedef struct nn_csv_options {
     size_t n_targets;  /* MULTILABEL / REGRESS: consecutive target columns from
                           label_column; 0 means 1 */
     bool no_labels;    /* every column is a feature (data to predict on) */
+    size_t ignore_column; /* 1-based number of a column to skip entirely (row
+                          ids, names); 0 = none. label_column counts it. */
 } nn_csv_options;
 
 /* { label_column = -1, has_header = false, delimiter = ',', CLASSIFY,
