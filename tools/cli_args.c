@@ -508,6 +508,16 @@ int cli_parse(cli_opts *o, int argc, char **argv, int first)
     return 0;
 }
 
+/* s with every '|' written as '\|', which a markdown table cell needs. */
+static void md_cell(FILE *f, const char *s)
+{
+    for (; s && *s; s++) {
+        if (*s == '|')
+            fputc('\\', f);
+        fputc(*s, f);
+    }
+}
+
 void cli_markdown(FILE *f)
 {
     for (int c = 0; c < CMD_COUNT; c++) {
@@ -515,9 +525,13 @@ void cli_markdown(FILE *f)
                 CMD_SYNOPSIS[c]);
         for (size_t i = 0; i < N_OPTIONS; i++) {
             const option *op = &OPTIONS[i];
-            if (op->cmds & (1u << c))
-                fprintf(f, "| `%s%s%s` | %s |\n", op->flag, op->value ? " " : "",
-                        op->value ? op->value : "", op->help);
+            if (!(op->cmds & (1u << c)))
+                continue;
+            fprintf(f, "| `%s%s", op->flag, op->value ? " " : "");
+            md_cell(f, op->value);
+            fputs("` | ", f);
+            md_cell(f, op->help);
+            fputs(" |\n", f);
         }
     }
 }
