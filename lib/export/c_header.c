@@ -51,15 +51,18 @@ static nn_status check_prefix(const char *p)
         return nn__fail(NN_EINVAL,
                         "nn_net_export_c: the prefix is %zu characters long (at most %d)", n,
                         PREFIX_MAX);
+    if (isdigit((unsigned char)p[0]))
+        return nn__fail(NN_EINVAL,
+                        "nn_net_export_c: the prefix '%s' is not a C identifier: it starts "
+                        "with a digit",
+                        p);
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)p[i];
-        int ok = c == '_' || (c < 128 && (isalpha(c) || (i > 0 && isdigit(c))));
-        if (!ok)
+        if (c != '_' && !(c < 128 && isalnum(c)))
             return nn__fail(NN_EINVAL,
-                            "nn_net_export_c: the prefix '%s' is not a C identifier (character "
-                            "%zu, '%c', is not a letter, digit or '_'%s)",
-                            p, i + 1, isprint(c) ? c : '?',
-                            i == 0 && c < 128 && isdigit(c) ? ", or is a leading digit" : "");
+                            "nn_net_export_c: the prefix '%s' is not a C identifier: character "
+                            "%zu ('%c') is not a letter, digit or '_'",
+                            p, i + 1, isprint(c) ? c : '?');
     }
     return NN_OK;
 }
