@@ -120,7 +120,8 @@ static const char *tensor(builder *b, const char *name, const int64_t *dims, siz
     if (!t || !d || !f || !nm)
         return NULL;
     onnx__tensor_proto__init(t);
-    memcpy(d, dims, ndims * sizeof *d);
+    if (ndims)
+        memcpy(d, dims, ndims * sizeof *d);
     for (size_t i = 0; i < rows; i++)
         for (size_t j = 0; j < cols; j++)
             f[i * cols + j] = (float)v[i * ld + j];
