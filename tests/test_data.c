@@ -544,6 +544,54 @@ static void test_csv_no_labels(void **state)
     nn_dataset_free(&d);
 }
 
+/* Every number loads as the double strtod gives for its text, bit for bit
+ * (the loader has a faster path for short decimals): random values in many
+ * formats, plus edge cases on both sides of that path's limits. */
+static void test_csv_numbers_exact(void **state)
+{
+    (void)state;
+    static const char *const fixed[] = {
+        "0", "-0", "+0.0", "1.", ".5", "-.5", "007", "0.1", "0.3", "1e22", "1e23", "-1e-22",
+        "1e-23", "9007199254740992", "9007199254740993", "123456789012345678", "4.9e-324",
+        "2.2250738585072014e-308", "1.7976931348623157e308", "1e-400", "0.000001234",
+        "1E5", "1e+05", "123.456e-3", "0.1e1", "100000000000000000000000e-20",
+        "3.141592653589793238462643383279"};
+    static const char *const formats[] = {"%.17g", "%.6f", "%.3e", "%.15g", "%.0f", "%g"};
+    const size_t n_fixed = sizeof fixed / sizeof fixed[0], n_random = 6000;
+    size_t rows = n_fixed + n_random, cap = rows * 40, at = 0;
+    char *text = malloc(cap);
+    char(*num)[40] = malloc(rows * sizeof *num);
+    assert_true(text && num);
+    nn__rng r;
+    nn__rng_seed(&r, 7);
+    for (size_t i = 0; i < rows; i++) {
+        if (i < n_fixed) {
+            snprintf(num[i], sizeof num[i], "%s", fixed[i]);
+        } else {
+            double mag = pow(10.0, (double)nn__rng_below(&r, 40) - 20.0);
+            double v = (nn__rng_uniform(&r) - 0.5) * mag;
+            snprintf(num[i], sizeof num[i], formats[i % 6], v);
+        }
+        at += (size_t)snprintf(text + at, cap - at, "%s\n", num[i]);
+    }
+    const char *p = write_file("numbers.csv", text);
+    nn_csv_options o = nn_csv_defaults();
+    o.no_labels = true;
+    nn_dataset d;
+    ts_ok(nn_load_csv(&d, p, &o));
+    assert_int_equal(d.x.rows, rows);
+    for (size_t i = 0; i < rows; i++) {
+        double want = strtod(num[i], NULL);
+        if (memcmp(&d.x.data[i], &want, sizeof want) != 0) {
+            print_error("'%s' loaded as %.17g, strtod gives %.17g\n", num[i], d.x.data[i], want);
+            fail();
+        }
+    }
+    nn_dataset_free(&d);
+    free(num);
+    free(text);
+}
+
 /* Which options a malformed case is read with. */
 typedef enum csv_kind { K_DEFAULT, K_HEADER, K_MULTI2, K_REGRESS2, K_NO_LABELS } csv_kind;
 
@@ -757,6 +805,7 @@ int main(void)
         cmocka_unit_test(test_csv_multilabel),
         cmocka_unit_test(test_csv_regress),
         cmocka_unit_test(test_csv_no_labels),
+        cmocka_unit_test(test_csv_numbers_exact),
         cmocka_unit_test(test_csv_malformed),
         cmocka_unit_test(test_csv_bad_options),
         cmocka_unit_test(test_csv_large),
