@@ -447,7 +447,10 @@ static nn_status check_options(const nn_csv_options *o, char delim)
                         o->n_targets);
     if (delim == '\n' || delim == '\r' || delim == '"' || delim == '.' || delim == '-' ||
         delim == '+' || (delim >= '0' && delim <= '9'))
-        return nn__fail(NN_EINVAL, "nn_load_csv: delimiter '%c' is not usable", delim);
+        return (unsigned char)delim < 0x20
+                   ? nn__fail(NN_EINVAL, "nn_load_csv: delimiter %d (a line end) is not usable",
+                              delim)
+                   : nn__fail(NN_EINVAL, "nn_load_csv: delimiter '%c' is not usable", delim);
     return NN_OK;
 }
 
@@ -483,19 +486,19 @@ static nn_status plan_columns(const csv *c, const nn_csv_options *o, size_t n_fi
 
 /* What the loader keeps about a CLASSIFY label column until the last row
  * says whether it holds integers or strings. */
-typedef struct label_column {
+typedef struct label_state {
     char **text;     /* every row's label field, inside the file buffer */
     int numeric;     /* every label so far is a number */
     size_t max;      /* the largest integer label so far */
     size_t bad_line; /* first number that is not a valid label (0: none) ... */
     size_t bad_field;
     csv_field bad; /* ... and its text */
-} label_column;
+} label_state;
 
 /* Record row's label (field j). Whether a number is a valid integer label
  * can only be judged once the whole column is known to be numeric, so the
  * first invalid one is remembered, not reported. */
-static nn_status read_label(const csv *c, label_column *lc, size_t row, size_t j, int32_t *y)
+static nn_status read_label(const csv *c, label_state *lc, size_t row, size_t j, int32_t *y)
 {
     const csv_field *f = &c->f[j];
     if (f->len == 0)
@@ -524,7 +527,7 @@ static nn_status read_label(const csv *c, label_column *lc, size_t row, size_t j
  * count) into row `row` of d: features into x, targets into t, labels
  * through read_label. Target columns are [first, first + count). */
 static nn_status parse_row(const csv *c, nn_task task, size_t first, size_t count, nn_dataset *d,
-                           label_column *lc, size_t row)
+                           label_state *lc, size_t row)
 {
     double *x = d->x.data + row * d->x.ld, v;
     for (size_t j = 0, k = 0; j < c->n_f; j++) {
@@ -587,7 +590,7 @@ static nn_status parse(csv *c, const nn_csv_options *o, nn_dataset *d)
     size_t rows_max = count_data_lines(*c, o->has_header);
     int header_pending = o->has_header;
     size_t n_fields = 0, first = 0, count = 0, row = 0;
-    label_column lc = {NULL, 1, 0, 0, 0, {NULL, 0}};
+    label_state lc = {NULL, 1, 0, 0, 0, {NULL, 0}};
     nn_dataset t;
     memset(&t, 0, sizeof t);
     nn_status s = NN_OK;

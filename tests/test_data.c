@@ -742,11 +742,13 @@ static void test_csv_bad_options(void **state)
         {nn_csv_defaults(), "nn_load_csv: delimiter '.' is not usable"},
         {nn_csv_defaults(), "nn_load_csv: delimiter '\"' is not usable"},
         {nn_csv_defaults(), "nn_load_csv: delimiter '7' is not usable"},
+        {nn_csv_defaults(), "nn_load_csv: delimiter 10 (a line end) is not usable"},
     };
     inval[0].o.label_column = -2;
     inval[4].o.delimiter = '.';
     inval[5].o.delimiter = '"';
     inval[6].o.delimiter = '7';
+    inval[7].o.delimiter = '\n';
     for (size_t i = 0; i < sizeof inval / sizeof inval[0]; i++) {
         nn_dataset d = {.x = {0}, .y = NULL, .n_classes = 99};
         ts_assert_status(nn_load_csv(&d, p, &inval[i].o), NN_EINVAL);
