@@ -484,6 +484,30 @@ static nn_status plan_columns(const csv *c, const nn_csv_options *o, size_t n_fi
     return NN_OK;
 }
 
+/* The column to skip (ignore_column, 1-based) as a 0-based index, or
+ * SIZE_MAX; it must be in the row, not a label column, and leave a feature. */
+static nn_status plan_ignore(const csv *c, const nn_csv_options *o, size_t n_fields, size_t first,
+                             size_t count, size_t *ignore)
+{
+    *ignore = SIZE_MAX;
+    if (o->ignore_column == 0)
+        return NN_OK;
+    size_t ig = o->ignore_column - 1;
+    if (ig >= n_fields)
+        return csv_fail(c, c->line_no, 1, "ignore_column %zu is out of range: rows have %zu fields",
+                        o->ignore_column, n_fields);
+    if (count > 0 && ig >= first && ig < first + count)
+        return csv_fail(c, c->line_no, 1, "ignore_column %zu is also a label column",
+                        o->ignore_column);
+    if (n_fields - count < 2)
+        return csv_fail(c, c->line_no, 1,
+                        "rows have %zu fields, which leaves no feature column beside the "
+                        "ignored column and %zu label column%s",
+                        n_fields, count, count == 1 ? "" : "s");
+    *ignore = ig;
+    return NN_OK;
+}
+
 /* What the loader keeps about a CLASSIFY label column until the last row
  * says whether it holds integers or strings. */
 typedef struct label_state {
@@ -525,13 +549,16 @@ static nn_status read_label(const csv *c, label_state *lc, size_t row, size_t j,
 
 /* Parse the fields of the current line (already split, with the right
  * count) into row `row` of d: features into x, targets into t, labels
- * through read_label. Target columns are [first, first + count). */
-static nn_status parse_row(const csv *c, nn_task task, size_t first, size_t count, nn_dataset *d,
-                           label_state *lc, size_t row)
+ * through read_label. Target columns are [first, first + count); column
+ * ignore is skipped. */
+static nn_status parse_row(const csv *c, nn_task task, size_t first, size_t count, size_t ignore,
+                           nn_dataset *d, label_state *lc, size_t row)
 {
     double *x = d->x.data + row * d->x.ld, v;
     for (size_t j = 0, k = 0; j < c->n_f; j++) {
         size_t tj = j - first; /* wraps to a huge value left of the targets */
+        if (j == ignore)
+            continue;
         if (tj >= count) {
             if (!parse_number(&c->f[j], &v))
                 return field_fail(c, j, "expected a number");
@@ -589,7 +616,7 @@ static nn_status parse(csv *c, const nn_csv_options *o, nn_dataset *d)
 {
     size_t rows_max = count_data_lines(*c, o->has_header);
     int header_pending = o->has_header;
-    size_t n_fields = 0, first = 0, count = 0, row = 0;
+    size_t n_fields = 0, first = 0, count = 0, row = 0, ignore = SIZE_MAX;
     label_state lc = {NULL, 1, 0, 0, 0, {NULL, 0}};
     nn_dataset t;
     memset(&t, 0, sizeof t);
@@ -608,7 +635,9 @@ static nn_status parse(csv *c, const nn_csv_options *o, nn_dataset *d)
             /* The first data row fixes the width and where the labels are. */
             n_fields = c->n_f;
             if ((s = plan_columns(c, o, n_fields, &first, &count)) != NN_OK ||
-                (s = alloc_dataset(c->path, &t, rows_max, n_fields - count, o->task, count)) !=
+                (s = plan_ignore(c, o, n_fields, first, count, &ignore)) != NN_OK ||
+                (s = alloc_dataset(c->path, &t, rows_max,
+                                   n_fields - count - (ignore != SIZE_MAX), o->task, count)) !=
                     NN_OK)
                 break;
             int classify = count > 0 && o->task == NN_TASK_CLASSIFY;
@@ -623,7 +652,7 @@ static nn_status parse(csv *c, const nn_csv_options *o, nn_dataset *d)
             s = csv_fail(c, c->line_no, at, "expected %zu fields, found %zu", n_fields, c->n_f);
             break;
         }
-        s = parse_row(c, o->task, first, count, &t, &lc, row);
+        s = parse_row(c, o->task, first, count, ignore, &t, &lc, row);
         row++;
     }
     if (s == NN_OK && row == 0)

@@ -517,6 +517,46 @@ static void test_csv_regress(void **state)
     nn_dataset_free(&d);
 }
 
+/* ignore_column skips a column of any text (row ids); label_column counts it. */
+static void test_csv_ignore_column(void **state)
+{
+    (void)state;
+    nn_dataset d;
+    const char *p = write_file("ids.csv", "id,a,b,y\nrow-7,1,2,cat\n\"x,9\",3,4,dog\n");
+    nn_csv_options o = csv_header();
+    o.ignore_column = 1;
+    ts_ok(nn_load_csv(&d, p, &o));
+    assert_int_equal(d.x.cols, 2);
+    assert_row(d.x, 1, (const double[]){3, 4});
+    assert_string_equal(d.class_names[d.y[1]], "dog");
+    nn_dataset_free(&d);
+    o.label_column = 2; /* column b (0-based 2, counting the id column) */
+    o.task = NN_TASK_REGRESS;
+    ts_ok(nn_load_csv(&d, write_file("ids1.csv", "id,a,b,c\nr1,1,2,3\nr2,3,4,5\n"), &o));
+    assert_true(d.t.data[1] == 4.0);
+    assert_row(d.x, 1, (const double[]){3, 5});
+    nn_dataset_free(&d);
+    o = csv_header();
+    o.no_labels = true;
+    o.ignore_column = 4;
+    ts_ok(nn_load_csv(&d, write_file("ids2.csv", "a,b,c,id\n1,2,3,x\n"), &o));
+    assert_int_equal(d.x.cols, 3);
+    nn_dataset_free(&d);
+    /* Out of range, a label column, or nothing left to learn from. */
+    nn_dataset keep = {.n_classes = 77};
+    d = keep;
+    o = csv_header();
+    o.ignore_column = 5;
+    ts_assert_status(nn_load_csv(&d, p, &o), NN_EFORMAT);
+    assert_non_null(strstr(nn_last_error(), "ignore_column 5 is out of range"));
+    o.ignore_column = 4;
+    ts_assert_status(nn_load_csv(&d, p, &o), NN_EFORMAT);
+    assert_non_null(strstr(nn_last_error(), "also a label column"));
+    o.ignore_column = 1;
+    ts_assert_status(nn_load_csv(&d, write_file("ids3.csv", "id,y\nq,1\n"), &o), NN_EFORMAT);
+    assert_int_equal(d.n_classes, 77);
+}
+
 static void test_csv_no_labels(void **state)
 {
     (void)state;
@@ -807,6 +847,7 @@ int main(void)
         cmocka_unit_test(test_csv_multilabel),
         cmocka_unit_test(test_csv_regress),
         cmocka_unit_test(test_csv_no_labels),
+        cmocka_unit_test(test_csv_ignore_column),
         cmocka_unit_test(test_csv_numbers_exact),
         cmocka_unit_test(test_csv_malformed),
         cmocka_unit_test(test_csv_bad_options),

@@ -97,8 +97,9 @@ NN_API nn_csv_options nn_csv_defaults(void);
  *               n_classes = n_targets
  * With no_labels every field is a feature: y, t.data and class_names are
  * NULL and n_classes is 0; label_column and n_targets are not used (the
- * NN_EINVAL checks below still apply). There must be at least one feature
- * column. Blank lines are skipped (the header
+ * NN_EINVAL checks below still apply). ignore_column skips one column of
+ * any text (row ids) everywhere; it must not be a label column. There must
+ * be at least one feature column. Blank lines are skipped (the header
  * is the first line that is not blank); CRLF line ends are accepted; blanks
  * around fields are ignored. A field may be double-quoted, as in RFC 4180:
  * the delimiter is then part of the field, "" stands for one quote, blanks
@@ -110,8 +111,8 @@ NN_API nn_csv_options nn_csv_defaults(void);
  *         digit), with "nn_load_csv: ..." naming the option; NN_EIO if the
  *         file cannot be opened or read; NN_EFORMAT for an empty file, a
  *         ragged row, a field that is not a number, a bad label or target, a
- *         quote error, a NUL byte, or a label_column / n_targets that does
- *         not fit the rows (reported at field 1 of the first data row), with
+ *         quote error, a NUL byte, or a label_column / n_targets /
+ *         ignore_column that does not fit the rows (reported at field 1 of the first data row), with
  *         "path:line:field: reason" in nn_last_error() (line and field
  *         1-based; field counts the delimited fields of the line, so it is
  *         the column a spreadsheet shows). A bad field is quoted in the
