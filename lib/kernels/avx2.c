@@ -103,9 +103,9 @@ const nn__kernels nn__kernels_avx2 = {
     .col_sums = k_col_sums,
     .argmax_rows = nn__argmax_rows_ref,
     .exp = k_exp,
-    NN__ACT_REF_ENTRIES,
-    .bias_sigmoid_bce = nn__bias_sigmoid_bce_ref,
-    .bias_mse = nn__bias_mse_ref,
+    ACT_SIMD_ENTRIES,
+    .bias_sigmoid_bce = k_bias_sigmoid_bce,
+    .bias_mse = k_bias_mse,
 };
 #else
 typedef int nn__avx2_unused;
