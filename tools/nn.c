@@ -18,6 +18,9 @@
 #include <time.h>
 
 #include <nn.h>
+#ifdef NN_HAVE_MPI
+#include "nn_mpi.h"
+#endif
 
 typedef struct args {
     const char *data, *out, *model;
@@ -29,6 +32,7 @@ typedef struct args {
     nn_train_options train;
     size_t runs, from, to, step, trials;
     int verbose;
+    int mpi;
 } args;
 
 static void usage(FILE *f)
@@ -51,6 +55,8 @@ static void usage(FILE *f)
           "  --weight-decay X  --patience N (validates on the test split)  --shuffle-seed N\n"
           "  --runs N (train: repeat with seeds seed..seed+N-1, report mean and std)\n"
           "  --verbose (print every epoch)\n"
+          "  --mpi (train: under mpirun, over the ranks; --batch is the global batch;\n"
+          "         each rank reads rows rank::size; rank 0 prints and saves)\n"
           "sweep options: --from 3 --to 39 --step 3 --trials 3\n"
           "  (sweep defaults to the tutorial: --init normal --optimizer sgd --lr 0.001\n"
           "   --batch 10 --epochs 100)\n",
@@ -138,6 +144,9 @@ static int parse_args(int argc, char **argv, int first, args *a)
             takes = 0;
         } else if (strcmp(k, "--verbose") == 0) {
             a->verbose = 1;
+            takes = 0;
+        } else if (strcmp(k, "--mpi") == 0) {
+            a->mpi = 1;
             takes = 0;
         } else if (strcmp(k, "--data") == 0)
             a->data = v, ok = v != NULL;
@@ -301,6 +310,23 @@ static int cmd_train(const args *a)
     return rc;
 }
 
+/* nn train --mpi: tools/nn_mpi.c, when built with libnn_mpi. */
+static int cmd_train_mpi(const args *a)
+{
+#ifdef NN_HAVE_MPI
+    nn_mpi_train_args m = {a->data, a->csv, a->noise, a->test_fraction, a->split_seed, a->seed,
+                           a->hidden, a->n_hidden, a->init, a->train, a->runs, a->out};
+    if (a->verbose)
+        m.train.on_epoch = print_epoch;
+    return nn_mpi_train(&m);
+#else
+    (void)a;
+    fputs("nn: --mpi: this nn was built without MPI (configure libnn with -DNN_WITH_MPI=ON "
+          "and Open MPI installed)\n", stderr);
+    return 2;
+#endif
+}
+
 static int cmd_eval_or_predict(const args *a, int predict)
 {
     nn_net *net;
@@ -403,8 +429,12 @@ int main(int argc, char **argv)
     }
     if (!parse_args(argc, argv, first, &a))
         return 2;
+    if (a.mpi && strcmp(cmd, "train") != 0) {
+        fprintf(stderr, "nn: --mpi works with train only\n");
+        return 2;
+    }
     if (strcmp(cmd, "train") == 0)
-        return cmd_train(&a);
+        return a.mpi ? cmd_train_mpi(&a) : cmd_train(&a);
     if (strcmp(cmd, "eval") == 0)
         return cmd_eval_or_predict(&a, 0);
     if (strcmp(cmd, "predict") == 0)
