@@ -76,3 +76,12 @@ if(NN_MPI_PC_REQUIRES STREQUAL "nn")
         string(APPEND NN_MPI_PC_LIBS " ${_l}")
     endforeach()
 endif()
+
+# Environment of the tests run under the launcher: one BLAS thread per rank;
+# under ASan, Open MPI's own never-freed allocations suppressed (with its
+# components kept loaded and full stacks, so that the suppressions match).
+set(NN_MPI_TEST_ENV
+    "OPENBLAS_NUM_THREADS=1"
+    "LSAN_OPTIONS=suppressions=${PROJECT_SOURCE_DIR}/tests/lsan_mpi.supp:fast_unwind_on_malloc=0"
+    "OMPI_MCA_mca_base_component_disable_dlclose=1"
+    "PMIX_MCA_mca_base_component_disable_dlclose=1")
