@@ -47,6 +47,8 @@
 #include <nn.h>
 #include <nn/mpi.h>
 
+#include "bench_util.h"
+
 #ifndef NN_GIT_COMMIT
 #define NN_GIT_COMMIT "unknown"
 #endif
@@ -67,25 +69,6 @@ static double median(double *t, size_t n)
     return n % 2 ? t[n / 2] : 0.5 * (t[n / 2 - 1] + t[n / 2]);
 }
 
-static void cpu_model(char *out, size_t n)
-{
-    snprintf(out, n, "unknown");
-    FILE *f = fopen("/proc/cpuinfo", "r");
-    if (!f)
-        return;
-    char line[512];
-    while (fgets(line, sizeof line, f))
-        if (strncmp(line, "model name", 10) == 0) {
-            char *c = strchr(line, ':');
-            if (c) {
-                snprintf(out, n, "%s", c + 2);
-                out[strcspn(out, "\n")] = '\0';
-            }
-            break;
-        }
-    fclose(f);
-}
-
 static void print_header(void)
 {
     char cpu[256], date[64], mpi[MPI_MAX_LIBRARY_VERSION_STRING];
@@ -103,40 +86,6 @@ static void print_header(void)
            openblas_get_config(), openblas_get_corename(), openblas_get_num_threads(),
            ob ? ob : "unset");
     printf("# mpi: %s; date: %s\n", mpi, date);
-}
-
-/* N(0, 1) inputs with uniformly random labels in [0, classes), seeded
- * (splitmix64, Box-Muller): the deep cell's data, as epoch_bench's. */
-static uint64_t splitmix64(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9e3779b97f4a7c15u);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
-    return z ^ (z >> 31);
-}
-
-static double uniform01(uint64_t *s)
-{
-    return ((double)(splitmix64(s) >> 11) + 0.5) * 0x1.0p-53;
-}
-
-static int make_deep_data(nn_dataset *d, size_t rows, size_t cols, size_t classes)
-{
-    memset(d, 0, sizeof *d);
-    d->n_classes = classes;
-    d->y = malloc(rows * sizeof(int32_t));
-    if (!d->y || nn_mat_alloc(&d->x, rows, cols) != NN_OK)
-        return 0;
-    uint64_t s = 42;
-    for (size_t i = 0; i < rows * cols; i += 2) {
-        double r = sqrt(-2.0 * log(uniform01(&s))), th = 6.283185307179586 * uniform01(&s);
-        d->x.data[i] = r * cos(th);
-        if (i + 1 < rows * cols)
-            d->x.data[i + 1] = r * sin(th);
-    }
-    for (size_t i = 0; i < rows; i++)
-        d->y[i] = (int32_t)(splitmix64(&s) % classes);
-    return 1;
 }
 
 /* ---- part 1: epochs with timed gradient all-reduces ----------------------- */
@@ -378,8 +327,9 @@ int main(int argc, char **argv)
     int rc = 0;
     if (deep) {
         nn_dataset d;
+        memset(&d, 0, sizeof d);
         size_t units[4] = {784, 1024, 1024, 10};
-        rc |= !(make_deep_data(&d, 3750, 784, 10) && run_cell("deep", units, 3, &d, 128,
+        rc |= !(make_deep_data(&d, 3750, 784, 10, 42) && run_cell("deep", units, 3, &d, 128,
                                                                 per_rank, epochs));
         nn_dataset_free(&d);
     }
