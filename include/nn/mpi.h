@@ -55,7 +55,9 @@ extern "C" {
  * (for MULTILABEL / REGRESS, R also counts the outputs), exactly the mean
  * gradient one process computes on the concatenated batch (up to rounding).
  * Every rank then applies the same optimizer update (SGD, momentum or Adam,
- * with weight decay), so the parameters stay identical on every rank.
+ * with weight decay), so the parameters stay identical on every rank (this
+ * relies on MPI_Allreduce giving every rank the same bits, which Open MPI
+ * and MPICH do for MPI_SUM on doubles; the MPI standard recommends it).
  * The global batch is therefore (number of ranks) x batch_size rows; scale
  * the learning rate accordingly, or divide batch_size by the rank count to
  * keep a single-process run's batch.
