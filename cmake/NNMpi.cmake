@@ -32,7 +32,7 @@ set_target_properties(nn_mpi PROPERTIES
     OUTPUT_NAME nn_mpi
     EXPORT_NAME mpi
     VERSION ${PROJECT_VERSION}
-    SOVERSION ${PROJECT_VERSION_MAJOR}
+    SOVERSION ${NN_SOVERSION}
     C_VISIBILITY_PRESET hidden)
 target_compile_definitions(nn_mpi PRIVATE NN_BUILDING NN_EXPERIMENTAL)
 # <mpi.h> is in nn/mpi.h, so consumers get MPI's flags too.

@@ -38,7 +38,18 @@ run(${C_COMPILER} -std=c11 -Wall -Werror ${SOURCE_DIR}/tests/install/consumer.c 
     -Wl,-rpath,${libdir} -o ${WORK_DIR}/consumer-pc)
 run(${WORK_DIR}/consumer-pc)
 
-# 3. libnn_mpi through find_package(nn COMPONENTS mpi) and pkg-config nn-mpi
+# 3. The installed nn tool runs from the custom prefix without
+#    LD_LIBRARY_PATH: its RPATH finds the libnn.so installed beside it.
+if(EXISTS ${prefix}/bin/nn)
+    unset(ENV{LD_LIBRARY_PATH})
+    run(${prefix}/bin/nn --version)
+    execute_process(COMMAND ldd ${prefix}/bin/nn OUTPUT_VARIABLE ldd_out)
+    if(NOT ldd_out MATCHES "${prefix}")
+        message(FATAL_ERROR "installed nn does not use the installed libnn:\n${ldd_out}")
+    endif()
+endif()
+
+# 4. libnn_mpi through find_package(nn COMPONENTS mpi) and pkg-config nn-mpi
 # (one rank: MPI_Init without a launcher).
 if(WITH_MPI)
     run(${WORK_DIR}/cmake-build/mpi_consumer)
