@@ -180,6 +180,11 @@ static int p_verbose(cli_opts *o, const char *v)
     (void)v;
     return (o->verbose = 1), 1;
 }
+static int p_mpi(cli_opts *o, const char *v)
+{
+    (void)v;
+    return (o->mpi = true), 1;
+}
 static int p_quiet(cli_opts *o, const char *v)
 {
     (void)v;
@@ -357,6 +362,8 @@ static const option OPTIONS[] = {
     /* output */
     {"--verbose", NULL, T | S, p_verbose, "one line per epoch"},
     {"--quiet", NULL, T | E | P | S, p_quiet, "only results and errors"},
+    {"--mpi", NULL, T, p_mpi,
+     "train over the ranks of mpirun, each reading rows rank::size (docs/mpi.md)"},
 };
 #define N_OPTIONS (sizeof OPTIONS / sizeof OPTIONS[0])
 

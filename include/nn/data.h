@@ -122,6 +122,27 @@ NN_API nn_csv_options nn_csv_defaults(void);
  *         NN_ENOMEM. *out is written only on success. */
 NN_API nn_status nn_load_csv(nn_dataset *out, const char *path, const nn_csv_options *opt);
 
+/* One participant's shard for data-parallel training (nn/mpi.h): the rows
+ * rank, rank + size, rank + 2 size, ... of all (row i goes to rank
+ * i % size), in their order, as a new owned data set. The shards of one set
+ * partition its rows and differ in size by at most one. Labels or targets,
+ * n_classes and class names are copied, so every shard agrees on them.
+ * When rank >= rows the shard is empty: x (and t, for targets) has 0 rows,
+ * the same columns and data NULL, and y is NULL; nn_dataset_free accepts it.
+ * @return NN_OK; NN_EINVAL for NULL pointers, an invalid data set, size 0 or
+ *         rank >= size; NN_ENOMEM. *out is written only on success. */
+NN_API nn_status nn_dataset_shard(const nn_dataset *all, size_t rank, size_t size,
+                                  nn_dataset *out);
+
+/* nn_load_csv(path, opt) then nn_dataset_shard(rank, size): the rows
+ * i % size == rank of the file, counting data lines from 0 (header and
+ * blank lines not counted). The whole file is read by every caller, so
+ * that string labels get the same class numbers in every shard; a caller
+ * needs memory for the whole file once, while it is being read.
+ * @return as nn_load_csv and nn_dataset_shard. */
+NN_API nn_status nn_load_csv_shard(nn_dataset *out, const char *path, const nn_csv_options *opt,
+                                   size_t rank, size_t size);
+
 /* Release a data set's storage and zero it. Accepts NULL, and a zeroed or
  * already freed data set. */
 NN_API void nn_dataset_free(nn_dataset *d);

@@ -273,9 +273,12 @@ typedef struct nn_fit_hooks {
  * none. Early stopping, on_epoch stops and failures are agreed on by a
  * reduction, so all participants return the same status and end with
  * identical parameters. The scaler, if any, must be the same everywhere.
- * @return as nn_net_fit; NN_EINVAL for NULL or incomplete hooks or when any
- *         participant's shard or options are invalid; NN_EIO when a reduction
- *         fails. */
+ * @return as nn_net_fit, the same on every participant: a participant that
+ *         cannot start (NULL or invalid arguments, a bad shard, NaN in its
+ *         shard, no memory) makes every one return its status (the largest
+ *         status when several fail); NN_EINVAL for NULL or incomplete hooks,
+ *         when every shard is empty, or when only some participants have a
+ *         validation set; NN_EIO when a reduction fails. */
 NN_API nn_status nn_net_fit_distributed(nn_net *net, const nn_dataset *shard,
                                         const nn_train_options *opt, const nn_fit_hooks *hooks);
 #endif /* NN_EXPERIMENTAL */
