@@ -307,13 +307,45 @@ static nn_status reduce_sum(const nn_fit_hooks *h, double *buf, size_t n)
     return NN_OK;
 }
 
+/* Participants agree on whether to start, before anything changes, with one
+ * max over [status, rows, has validation, -has validation]: if any failed,
+ * all fail with the largest status (the failing participant's own when only
+ * one failed: NN_ENUMERIC for a NaN in its shard, NN_EINVAL for a bad one);
+ * all fail with NN_EINVAL when every shard is empty or when some but not all
+ * have a validation set (they would disagree on the reductions to come).
+ * s is this participant's status so far; st is live only when s is NN_OK
+ * and is released on failure. */
+static nn_status agree_to_start(const nn_fit_hooks *h, nn_status s, fit_state *st,
+                                const nn_train_options *opt, const char *func)
+{
+    double has_val = opt && (opt->validation || opt->validation_fraction > 0.0);
+    double a[4] = {(double)s, s == NN_OK ? (double)st->train->x.rows : 0.0, has_val, -has_val};
+    nn_status r = NN_OK;
+    if (h->allreduce_max(a, 4, h->ctx) != 0)
+        r = nn__fail(NN_EIO, "%s: the start-up allreduce failed", func);
+    else if (a[0] > (double)s)
+        r = nn__fail((nn_status)a[0], "%s: another participant could not start: %s", func,
+                     nn_status_str((nn_status)a[0]));
+    else if (s == NN_OK && a[1] == 0.0)
+        r = nn__fail(NN_EINVAL, "%s: every shard is empty", func);
+    else if (s == NN_OK && a[2] != -a[3])
+        r = nn__fail(NN_EINVAL, "%s: some participants have a validation set and some do not",
+                     func);
+    if (s == NN_OK && r != NN_OK)
+        fit_end(st);
+    return s != NN_OK && r == NN_OK ? s : r;
+}
+
 static nn_status fit_run(nn_net *net, const nn_dataset *train, const nn_train_options *opt,
                          const nn_fit_hooks *h, const char *func)
 {
+    /* With hooks, even a NULL argument goes through the agreement below, so
+     * that the other participants are not left waiting. */
+    nn_status s = NN_OK;
     if (!net || !train || !opt)
-        return nn__fail(NN_EINVAL, "%s: %s is NULL", func,
-                        !net ? "net" : !train ? "train" : "opt");
-    nn_status s = check_options(opt);
+        s = nn__fail(NN_EINVAL, "%s: %s is NULL", func, !net ? "net" : !train ? "train" : "opt");
+    if (s == NN_OK)
+        s = check_options(opt);
     if (s == NN_OK && !(h && train->x.rows == 0 && train->x.cols == net->units[0]))
         s = nn__net_check_data(net, train, func, "train");
     if (s == NN_OK && opt->validation)
@@ -321,22 +353,8 @@ static nn_status fit_run(nn_net *net, const nn_dataset *train, const nn_train_op
     fit_state st;
     if (s == NN_OK)
         s = fit_begin(&st, net, train, opt);
-    /* Participants agree on failure before anything changes: each adds 1 if
-     * it failed, and all fail if any did. */
-    if (h) {
-        double agree[2] = {s != NN_OK, (double)(s == NN_OK ? st.train->x.rows : 0)};
-        nn_status r = reduce_sum(h, agree, 2);
-        if (s == NN_OK && (r != NN_OK || agree[0] > 0.0)) {
-            fit_end(&st);
-            s = r != NN_OK ? r
-                           : nn__fail(NN_EINVAL, "%s: %g of the participants could not start "
-                                      "(bad data, options or memory)", func, agree[0]);
-        }
-        if (s == NN_OK && agree[1] == 0.0) {
-            fit_end(&st);
-            s = nn__fail(NN_EINVAL, "%s: every shard is empty", func);
-        }
-    }
+    if (h)
+        s = agree_to_start(h, s, &st, opt, func);
     if (s != NN_OK)
         return s;
     const nn_dataset *val = st.val;

@@ -10,6 +10,7 @@
  *   cmd_train.c   nn train and nn sweep
  *   cmd_use.c     nn eval and nn predict
  *   cmd_export.c  nn export
+ *   nn_mpi.c      nn train --mpi (built with libnn_mpi; else nn_nompi.c)
  *
  * Exit codes: 0 success, 1 a runtime failure (data, training, I/O), 2 a
  * usage error (unknown option, bad value, missing argument). */
@@ -58,6 +59,8 @@ typedef struct cli_opts {
     bool single;
     /* output */
     int verbose, quiet;
+    /* train --mpi: over the ranks of mpirun (cmd_train_mpi, nn_mpi.c) */
+    bool mpi;
 } cli_opts;
 
 /* ---- cli_args.c ---- */
@@ -113,8 +116,16 @@ int cli_plot_sweep(const double *rows, size_t n, const char *path);
 /* nn eval's report of net on d. */
 int cli_report_eval(nn_net *net, const nn_dataset *d, const char *what);
 
+/* ---- cmd_train.c ---- */
+/* The net the options describe for this data, with its scalers (fit on
+ * train unless --no-scale) and class names. */
+int cli_make_net(const cli_opts *o, const nn_dataset *train, const nn_dataset *test,
+                 size_t n_hidden, const size_t *hidden, uint64_t seed, nn_net **out);
+
 /* ---- commands ---- */
 int cmd_train(const cli_opts *o);
+/* nn train --mpi; without libnn_mpi, a usage error (exit 2). */
+int cmd_train_mpi(const cli_opts *o);
 int cmd_sweep(const cli_opts *o);
 int cmd_eval(const cli_opts *o);
 int cmd_predict(const cli_opts *o);

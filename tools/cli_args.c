@@ -181,6 +181,11 @@ static int p_verbose(cli_opts *o, const char *v)
     (void)v;
     return (o->verbose = 1), 1;
 }
+static int p_mpi(cli_opts *o, const char *v)
+{
+    (void)v;
+    return (o->mpi = true), 1;
+}
 static int p_quiet(cli_opts *o, const char *v)
 {
     (void)v;
@@ -345,13 +350,13 @@ static const option OPTIONS[] = {
     {"--activation", "A[,A...]", T | S, p_activation,
      "relu, leaky_relu, tanh, sigmoid, gelu, identity: one, or one per layer (relu)"},
     {"--leaky-slope", "X", T | S, p_slope, "slope of leaky_relu, in (0, 1] (0.01)"},
-    {"--init", "I", T | S, p_init, "he, xavier, normal or orthogonal (he)"},
+    {"--init", "I", T | S, p_init, "he, xavier, normal or orthogonal (xavier)"},
     {"--seed", "N", T | S, p_seed, "initialisation seed (1)"},
     {"--no-scale", NULL, T | S, p_no_scale,
      "do not standardize features (and regression targets) inside the model"},
     /* training */
     {"--optimizer", "O", T | S, p_optimizer, "sgd, momentum or adam (adam)"},
-    {"--lr", "X", T | S, p_lr, "learning rate, on the mean gradient of a batch (0.003)"},
+    {"--lr", "X", T | S, p_lr, "learning rate, on the mean gradient of a batch (0.001)"},
     {"--batch", "N", T | S, p_batch, "minibatch size (32)"},
     {"--epochs", "N|auto", T | S, p_epochs,
      "epochs; auto: up to --max-epochs, stopping early on the validation split (auto)"},
@@ -359,7 +364,7 @@ static const option OPTIONS[] = {
     {"--momentum", "X", T | S, p_momentum, "momentum of --optimizer momentum (0.9)"},
     {"--weight-decay", "X", T | S, p_decay, "L2 weight decay (0)"},
     {"--validation-fraction", "F", T | S, p_val_fraction,
-     "share of the training split held out for validation (0.1 with auto or --patience)"},
+     "share of the training split held out for validation (0.2 with auto or --patience)"},
     {"--patience", "N", T | S, p_patience,
      "stop after N epochs without a better validation loss (20 with auto)"},
     {"--shuffle-seed", "N", T | S, p_shuffle_seed, "seed of the row shuffling (0)"},
@@ -380,6 +385,8 @@ static const option OPTIONS[] = {
     /* output */
     {"--verbose", NULL, T | S, p_verbose, "one line per epoch"},
     {"--quiet", NULL, T | E | P | S | X, p_quiet, "only results and errors"},
+    {"--mpi", NULL, T, p_mpi,
+     "train over the ranks of mpirun, each reading rows rank::size (docs/mpi.md)"},
 };
 #define N_OPTIONS (sizeof OPTIONS / sizeof OPTIONS[0])
 
@@ -409,8 +416,11 @@ void cli_defaults(cli_opts *o, cli_cmd cmd)
     o->seed = 1;
     o->hidden[0] = 64;
     o->n_hidden = 1;
-    o->init = NN_INIT_HE;
+    /* Tuned on scikit-learn's bundled data sets (README, "nn on real data"):
+     * Xavier initialisation and Adam at 0.001, as scikit-learn's MLP. */
+    o->init = NN_INIT_XAVIER;
     o->train = nn_train_defaults();
+    o->train.learning_rate = 1e-3;
     o->epochs_auto = true;
     o->max_epochs = 500;
     o->runs = 1;
@@ -529,15 +539,13 @@ int cli_parse(cli_opts *o, int argc, char **argv, int first)
         fprintf(stderr, "nn %s: --test needs --data FILE\n", CMD_NAMES[o->cmd]);
         return CLI_EXIT_USAGE;
     }
-    if (!o->epochs_auto && o->train.patience > 0 && o->train.validation_fraction == 0.0)
-        o->train.validation_fraction = 0.1;
     if (o->epochs_auto) {
         o->train.epochs = o->max_epochs;
         if (o->train.patience == 0)
             o->train.patience = 20;
-        if (o->train.validation_fraction == 0.0)
-            o->train.validation_fraction = 0.1;
     }
+    if (o->train.patience > 0 && o->train.validation_fraction == 0.0)
+        o->train.validation_fraction = 0.2;
     return 0;
 }
 

@@ -326,16 +326,24 @@ void cli_warn_data(const cli_opts *o, const nn_dataset *train)
     if (o->quiet)
         return;
     const nn_mat x = train->x;
-    for (size_t j = 0; j < x.cols; j++) {
+    size_t n_const = 0;
+    for (size_t j = 0; j < x.cols && x.rows > 1; j++) {
         int constant = 1;
         for (size_t i = 1; i < x.rows && constant; i++)
             constant = x.data[i * x.ld + j] == x.data[j];
-        if (constant && x.rows > 1)
-            fprintf(stderr,
-                    "nn: warning: column %zu of %s is constant (%g) in the training "
-                    "rows; it carries no information\n",
-                    file_column(o, train, j), o->data, x.data[j]);
+        if (!constant)
+            continue;
+        if (n_const++ == 0)
+            fprintf(stderr, "nn: warning: constant in the training rows of %s, so carrying no "
+                            "information: column",
+                    o->data);
+        if (n_const <= 8)
+            fprintf(stderr, "%s %zu", n_const > 1 ? "," : "", file_column(o, train, j));
     }
+    if (n_const > 8)
+        fprintf(stderr, " and %zu more", n_const - 8);
+    if (n_const)
+        fputc('\n', stderr);
     if (train->y && x.rows < train->n_classes)
         fprintf(stderr, "nn: warning: %zu training rows for %zu classes\n", x.rows,
                 train->n_classes);

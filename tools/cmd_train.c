@@ -9,8 +9,8 @@
 /* The net the options describe for this data. The model carries its
  * preprocessing: the features' scaler (unless --no-scale), for regression
  * the targets' scaler too, and the class names read from the file. */
-static int make_net(const cli_opts *o, const nn_dataset *train, const nn_dataset *test,
-                    size_t n_hidden, const size_t *hidden, uint64_t seed, nn_net **out)
+int cli_make_net(const cli_opts *o, const nn_dataset *train, const nn_dataset *test,
+                 size_t n_hidden, const size_t *hidden, uint64_t seed, nn_net **out)
 {
     nn_activation acts[CLI_MAX_HIDDEN];
     for (size_t l = 0; l < n_hidden; l++)
@@ -57,7 +57,7 @@ static int train_one(const cli_opts *o, const nn_dataset *train, const nn_datase
                      nn_net **out, double *score, double *loss)
 {
     nn_net *net = NULL;
-    if (make_net(o, train, test, n_hidden, hidden, seed, &net))
+    if (cli_make_net(o, train, test, n_hidden, hidden, seed, &net))
         return CLI_EXIT_FAIL;
     nn_train_options opt = o->train;
     prog->n_curve = 0;
@@ -91,6 +91,8 @@ static size_t best_epoch(const cli_progress *p)
 
 int cmd_train(const cli_opts *o)
 {
+    if (o->mpi)
+        return cmd_train_mpi(o);
     if (o->out && cli_check_writable(o->out, "--out"))
         return CLI_EXIT_FAIL;
     nn_dataset train, test;

@@ -192,8 +192,13 @@ int cmd_predict(const cli_opts *o)
         nn_csv_options c = cli_csv(&m);
         c.ignore_column = (size_t)(o->id_col > 0 ? o->id_col : 0);
         nn_status s = nn_load_csv(&d, o->data, &c);
-        if (s != NN_OK)
+        if (s != NN_OK) {
             rc = cli_fail("reading data", s);
+            if (!c.no_labels && o->id_col == 0)
+                fprintf(stderr, "nn predict: hint: %s was read as %zu features and %zu label "
+                                "column%s; a column of row ids needs --id-col N\n",
+                        o->data, n_in, n_lab, n_lab == 1 ? "" : "s");
+        }
     }
     size_t n = d.x.rows, C = nn_net_n_outputs(net);
     char **ids = NULL;
