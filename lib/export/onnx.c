@@ -338,21 +338,48 @@ static Onnx__ValueInfoProto *value_info(arena *a, const char *name, size_t width
     return v;
 }
 
-/* s as a JSON string (quotes, backslashes and control characters escaped;
- * other bytes, UTF-8 included, as they are), appended at *at in buf. */
+/* The length of the valid UTF-8 sequence at c (2 to 4 bytes; c[0] >= 0x80),
+ * or 0 when it is not one: a stray continuation byte, a truncated sequence,
+ * an overlong form, a surrogate or a value above U+10FFFF. */
+static size_t utf8_len(const unsigned char *c)
+{
+    size_t n = c[0] >= 0xf0 ? 4 : c[0] >= 0xe0 ? 3 : c[0] >= 0xc0 ? 2 : 0;
+    if (n == 0 || c[0] >= 0xf5 || c[0] == 0xc0 || c[0] == 0xc1)
+        return 0;
+    for (size_t k = 1; k < n; k++)
+        if ((c[k] & 0xc0) != 0x80) /* also stops at the terminating NUL */
+            return 0;
+    if ((c[0] == 0xe0 && c[1] < 0xa0) || (c[0] == 0xed && c[1] >= 0xa0) ||
+        (c[0] == 0xf0 && c[1] < 0x90) || (c[0] == 0xf4 && c[1] >= 0x90))
+        return 0;
+    return n;
+}
+
+/* s as a JSON string written at buf (at most 6 bytes per byte of s plus 2):
+ * quotes, backslashes and control characters escaped, valid UTF-8 kept as
+ * it is, and each byte that is not valid UTF-8 (a name read from a Latin-1
+ * file, say) replaced by U+FFFD, since protobuf strings and JSON are UTF-8.
+ * Returns the length written. */
 static size_t json_string(char *buf, const char *s)
 {
     size_t n = 0;
     buf[n++] = '"';
-    for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+    for (const unsigned char *c = (const unsigned char *)s; *c;) {
+        size_t len = *c < 0x80 ? 1 : utf8_len(c);
         if (*c == '"' || *c == '\\') {
             buf[n++] = '\\';
             buf[n++] = (char)*c;
         } else if (*c < 0x20) {
-            n += (size_t)sprintf(buf + n, "\\u%04x", *c);
+            n += (size_t)snprintf(buf + n, 7, "\\u%04x", *c);
+        } else if (len == 0) {
+            memcpy(buf + n, "\\ufffd", 6);
+            n += 6;
+            len = 1;
         } else {
-            buf[n++] = (char)*c;
+            memcpy(buf + n, c, len);
+            n += len;
         }
+        c += len;
     }
     buf[n++] = '"';
     return n;

@@ -25,6 +25,10 @@ except ImportError as e:  # python3-onnx (or numpy) missing: skip, do not fail
     sys.exit(77)
 
 TOL = 1e-5
+# export_gen's class names as the JSON metadata holds them: its Latin-1 byte
+# is not UTF-8 and becomes U+FFFD.
+NAMES = ["setosa", 'with "quotes"', "back\\slash ??= trigraph", "caf\u00e9 tab\there",
+         "latin1 caf\ufffd"]
 F32 = onnx.TensorProto.FLOAT
 
 
@@ -103,7 +107,7 @@ def check_interface(model, n_in, n_out):
     assert meta.get("task") in ("classify", "multilabel", "regress"), meta
     if "class_names" in meta:
         names = json.loads(meta["class_names"])
-        assert len(names) == n_out and all(isinstance(s, str) for s in names), names
+        assert names == NAMES[:n_out], names
     return meta
 
 
