@@ -17,6 +17,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cblas.h>
 #include <lapacke.h>
@@ -78,6 +79,23 @@ static nn_status count_params(const size_t *units, size_t n_layers, size_t *out)
     return NN_OK;
 }
 
+/* The GEMM path named by the environment variable NN_GEMM (unset or empty:
+ * auto). Read once per net, when it is created or loaded. */
+static nn_status gemm_path_from_env(int *out)
+{
+    const char *v = getenv("NN_GEMM");
+    *out = NN_GEMM_PATH_AUTO;
+    if (!v || !*v)
+        return NN_OK;
+    for (int p = NN_GEMM_PATH_AUTO; p <= NN_GEMM_PATH_BLAS; p++)
+        if (strcmp(v, nn_gemm_path_name((nn_gemm_path)p)) == 0) {
+            *out = p;
+            return NN_OK;
+        }
+    return nn__fail(NN_EINVAL, "libnn: the environment variable NN_GEMM is \"%.64s\"; "
+                    "expected auto, small or blas", v);
+}
+
 /* Allocate a net of the given spec with zeroed parameters. */
 nn_status nn__net_alloc(nn_net **out, const nn__net_spec *spec)
 {
@@ -113,9 +131,10 @@ nn_status nn__net_alloc(nn_net **out, const nn__net_spec *spec)
     }
     net->k = nn__kernels_get();
     net->gemm_small = nn__gemm_small_for(net->k->name);
-    /* The portable build of the small gemm does not beat OpenBLAS's own
-     * SIMD code; it stays for tests and for non-x86 machines. */
-    net->small_gemm_max = strcmp(net->k->name, "scalar") == 0 ? 0 : NN__SMALL_GEMM_MAX;
+    if ((s = gemm_path_from_env(&net->gemm_path)) != NN_OK) {
+        nn_net_free(net);
+        return s;
+    }
     *out = net;
     return NN_OK;
 }
@@ -275,6 +294,9 @@ nn_status nn_net_clone(nn_net **out, const nn_net *src)
     if (s != NN_OK)
         return s;
     memcpy(net->params, src->params, src->n_params * sizeof(double));
+    /* The clone computes as the original does, under auto too. */
+    net->gemm_path = src->gemm_path;
+    net->gemm_plan = src->gemm_plan;
     if ((s = nn_net_set_scaler(net, nn_net_scaler(src))) != NN_OK ||
         (s = nn_net_set_target_scaler(net, nn_net_target_scaler(src))) != NN_OK ||
         (s = nn_net_set_class_names(net, (const char *const *)src->class_names)) != NN_OK) {
@@ -512,31 +534,322 @@ nn_status nn__net_reserve(nn_net *net, size_t rows)
     return NN_OK;
 }
 
-/* ---- forward and backward ------------------------------------------------ */
+/* ---- GEMM dispatch and the plan ------------------------------------------ */
 
-/* C = op(A)·op(B) (beta = 0) on validated, row-major operands. The three
- * shapes of a training step:
+const char *nn_gemm_path_name(nn_gemm_path path)
+{
+    switch (path) {
+    case NN_GEMM_PATH_AUTO:
+        return "auto";
+    case NN_GEMM_PATH_SMALL:
+        return "small";
+    case NN_GEMM_PATH_BLAS:
+        return "blas";
+    }
+    return NULL;
+}
+
+nn_status nn_net_set_gemm_path(nn_net *net, nn_gemm_path path)
+{
+    if (!net)
+        return nn__fail(NN_EINVAL, "nn_net_set_gemm_path: net is NULL");
+    if (!nn_gemm_path_name(path))
+        return nn__fail(NN_EINVAL, "nn_net_set_gemm_path: unknown path %d", (int)path);
+    net->gemm_path = (int)path;
+    memset(&net->gemm_plan, 0, sizeof net->gemm_plan);
+    return NN_OK;
+}
+
+nn_gemm_path nn_net_gemm_path(const nn_net *net)
+{
+    return net ? (nn_gemm_path)net->gemm_path : NN_GEMM_PATH_AUTO;
+}
+
+nn_status nn_net_gemm_plan_info(const nn_net *net, nn_gemm_plan_info *out)
+{
+    if (!net || !out)
+        return nn__fail(NN_EINVAL, "nn_net_gemm_plan_info: %s is NULL", net ? "out" : "net");
+    const nn__gemm_plan *p = &net->gemm_plan;
+    out->n_small = p->n_small;
+    out->n_blas = p->n_blas;
+    out->n_timed = p->n_timed;
+    out->seconds = p->seconds;
+    return NN_OK;
+}
+
+/* Whether an m x n x k product is small enough for the small gemm at all
+ * (limit) or by the fixed rule (NN__SMALL_GEMM_MAX); m*n is tested first so
+ * that m*n*k cannot overflow. */
+static int within(size_t m, size_t n, size_t k, size_t limit)
+{
+    return m * n <= limit && m * n * k <= limit;
+}
+
+/* The path of a product that no plan covers. */
+static int small_by_rule(const nn_net *net, size_t m, size_t n, size_t k)
+{
+    switch ((nn_gemm_path)net->gemm_path) {
+    case NN_GEMM_PATH_SMALL:
+        return within(m, n, k, NN__GEMM_SMALL_LIMIT);
+    case NN_GEMM_PATH_BLAS:
+        return 0;
+    case NN_GEMM_PATH_AUTO:
+        break;
+    }
+    /* The portable build of the small gemm does not beat OpenBLAS's own
+     * SIMD code on most shapes; only a measured plan sends products there. */
+    return strcmp(net->k->name, "scalar") != 0 && within(m, n, k, NN__SMALL_GEMM_MAX);
+}
+
+/* The shape of product kind q of layer l with n rows (row-major, beta 0):
  *   forward   Z  = A_prev · W        (n x in)(in x out)
  *   weights   dW = A_prevᵀ · dZ      (in x n)(n x out), A_prev stored n x in
- *   inputs    dA = dZ · Wᵀ           (n x out)(out x in), W stored in x out
- * Small products skip cblas_dgemm's fixed per-call cost (see gemm_small.inc). */
-static void gemm(const nn_net *net, int trans_a, int trans_b, size_t m, size_t n, size_t k,
-                 const double *a, size_t lda, const double *b, size_t ldb, double *c,
-                 size_t ldc)
+ *   inputs    dA = dZ · Wᵀ           (n x out)(out x in), W stored in x out */
+typedef struct gemm_shape {
+    int ta, tb;
+    size_t m, n, k;
+} gemm_shape;
+
+static gemm_shape shape_of(const nn_net *net, size_t l, int q, size_t rows)
 {
-    if (m * n <= net->small_gemm_max && m * n * k <= net->small_gemm_max) {
-        net->gemm_small(trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc);
-        return;
-    }
-    cblas_dgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
-                trans_b ? CblasTrans : CblasNoTrans, (int)m, (int)n, (int)k, 1.0, a, (int)lda,
-                b, (int)ldb, 0.0, c, (int)ldc);
+    size_t in = net->units[l], out = net->units[l + 1];
+    gemm_shape s = {0, 0, rows, out, in};
+    if (q == NN__GEMM_DW)
+        s = (gemm_shape){1, 0, in, out, rows};
+    else if (q == NN__GEMM_DA)
+        s = (gemm_shape){0, 1, rows, in, out};
+    return s;
 }
 
-void nn__net_set_small_gemm(nn_net *net, size_t max)
+int nn__net_gemm_is_small(const nn_net *net, size_t l, int q, size_t n)
 {
-    net->small_gemm_max = max;
+    const nn__gemm_plan *p = &net->gemm_plan;
+    for (size_t s = 0; s < NN__GEMM_PLAN_ROWS; s++)
+        if (p->rows[s] == n)
+            return p->small[s][l][q];
+    gemm_shape sh = shape_of(net, l, q, n);
+    return small_by_rule(net, sh.m, sh.n, sh.k);
 }
+
+/* C = op(A)·op(B) (beta = 0) on validated, row-major operands: product
+ * kind q of layer l with rows rows (see shape_of), through the path that
+ * the plan or the rule gives. The plan is found by row count, a compare or
+ * two, which costs nothing next to the smallest product. */
+static void gemm(const nn_net *net, size_t l, int q, size_t rows, const double *a, size_t lda,
+                 const double *b, size_t ldb, double *c, size_t ldc)
+{
+    gemm_shape s = shape_of(net, l, q, rows);
+    if (nn__net_gemm_is_small(net, l, q, rows)) {
+        net->gemm_small(s.ta, s.tb, s.m, s.n, s.k, a, lda, b, ldb, c, ldc);
+        return;
+    }
+    cblas_dgemm(CblasRowMajor, s.ta ? CblasTrans : CblasNoTrans, s.tb ? CblasTrans : CblasNoTrans,
+                (int)s.m, (int)s.n, (int)s.k, 1.0, a, (int)lda, b, (int)ldb, 0.0, c, (int)ldc);
+}
+
+/* ---- calibration ------------------------------------------------------------ */
+
+static double now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return 1e9 * (double)ts.tv_sec + (double)ts.tv_nsec;
+}
+
+/* One product of the plan being made. */
+typedef struct plan_item {
+    gemm_shape s;
+    size_t slot, l;
+    int q;
+    int known;    /* decided by an earlier plan that had this row count */
+    int small;    /* the decision */
+    int timed;    /* decided by timing, now */
+    size_t first; /* the first item with the same shape (itself if none) */
+} plan_item;
+
+static int same_shape(gemm_shape a, gemm_shape b)
+{
+    return a.ta == b.ta && a.tb == b.tb && a.m == b.m && a.n == b.n && a.k == b.k;
+}
+
+/* Nanoseconds for calls back-to-back calls of one path on shape s, with
+ * contiguous operands a (m x k, or k x m transposed), b and c in scratch. */
+static double time_calls(const nn_net *net, int small, gemm_shape s, size_t calls,
+                         const double *a, const double *b, double *c)
+{
+    size_t lda = s.ta ? s.m : s.k, ldb = s.tb ? s.k : s.n;
+    double t0 = now_ns();
+    for (size_t i = 0; i < calls; i++) {
+        if (small)
+            net->gemm_small(s.ta, s.tb, s.m, s.n, s.k, a, lda, b, ldb, c, s.n);
+        else
+            cblas_dgemm(CblasRowMajor, s.ta ? CblasTrans : CblasNoTrans,
+                        s.tb ? CblasTrans : CblasNoTrans, (int)s.m, (int)s.n, (int)s.k, 1.0, a,
+                        (int)lda, b, (int)ldb, 0.0, c, (int)s.n);
+    }
+    return now_ns() - t0;
+}
+
+/* Time both paths on s and return 1 when the small gemm is faster by more
+ * than 5 % (near-ties go to cblas_dgemm, which keeps the choice stable from
+ * run to run), 0 when not, -1 when the time left before deadline (a
+ * CLOCK_MONOTONIC time in ns) would not cover the measurement. One warm-up
+ * call each (skipped, with -1, when a generous estimate of ~1 ns per
+ * multiply-add does not fit), which also sizes the samples: at least ~2 µs
+ * each (several calls when one is shorter), 5 per path (3 for calls over
+ * 20 µs), alternating between the paths so that a busy neighbour slows
+ * both alike; the minimum of each counts. */
+static int time_shape(const nn_net *net, gemm_shape s, double *scratch, double deadline)
+{
+    const double *a = scratch, *b = scratch + s.m * s.k;
+    double *c = scratch + s.m * s.k + s.k * s.n;
+    if (now_ns() + 2.0 * (1.0 * (double)(s.m * s.n * s.k) + 500.0) > deadline)
+        return -1;
+    double t_small = time_calls(net, 1, s, 1, a, b, c);
+    double t_blas = time_calls(net, 0, s, 1, a, b, c);
+    double one = t_small < t_blas ? t_small : t_blas;
+    size_t calls = one >= 2000.0 ? 1 : (size_t)(2000.0 / (one > 50.0 ? one : 50.0)) + 1;
+    int samples = one >= 20000.0 ? 3 : 5;
+    if (now_ns() + (double)samples * (double)calls * (t_small + t_blas) > deadline)
+        return -1;
+    double best_small = INFINITY, best_blas = INFINITY;
+    for (int r = 0; r < samples; r++) {
+        double ts = time_calls(net, 1, s, calls, a, b, c);
+        double tb = time_calls(net, 0, s, calls, a, b, c);
+        best_small = ts < best_small ? ts : best_small;
+        best_blas = tb < best_blas ? tb : best_blas;
+    }
+    return best_small < 0.95 * best_blas;
+}
+
+static int cmp_by_size(const void *x, const void *y)
+{
+    const plan_item *a = *(const plan_item *const *)x, *b = *(const plan_item *const *)y;
+    size_t sa = a->s.m * a->s.n * a->s.k, sb = b->s.m * b->s.n * b->s.k;
+    return sa < sb ? -1 : sa > sb;
+}
+
+/* Decide every item that is the first of its shape and not known: by the
+ * rule, or under auto by timing each one within the small gemm's limit,
+ * smallest first, until NN__GEMM_CALIB_BUDGET_NS is spent (the rest keep
+ * the rule). Then every later item of a shape takes its first item's
+ * decision. The scratch operands grow with the shapes timed. */
+static void decide_items(nn_net *net, plan_item *it, size_t n_items)
+{
+    const double deadline = now_ns() + NN__GEMM_CALIB_BUDGET_NS;
+    size_t n_cand = 0;
+    plan_item **cand = NULL;
+    if (net->gemm_path == NN_GEMM_PATH_AUTO)
+        cand = malloc((n_items ? n_items : 1) * sizeof *cand);
+    for (size_t i = 0; i < n_items; i++) {
+        gemm_shape s = it[i].s;
+        if (it[i].first != i || it[i].known)
+            continue;
+        it[i].small = small_by_rule(net, s.m, s.n, s.k);
+        if (cand && within(s.m, s.n, s.k, NN__GEMM_SMALL_LIMIT))
+            cand[n_cand++] = &it[i];
+    }
+    if (n_cand)
+        qsort(cand, n_cand, sizeof *cand, cmp_by_size);
+    double *scratch = NULL;
+    size_t cap = 0;
+    for (size_t c = 0; c < n_cand; c++) {
+        gemm_shape s = cand[c]->s;
+        size_t len = s.m * s.k + s.k * s.n + s.m * s.n;
+        if (len > cap) {
+            /* Writing the operands costs ~1 ns a double (page faults
+             * included): that too must fit in the budget. */
+            if (now_ns() + (double)len > deadline)
+                break;
+            nn__free(scratch);
+            if (!(scratch = nn__alloc_doubles(len)))
+                break;
+            cap = len;
+            /* Ordinary values: zeros or subnormals could time differently. */
+            for (size_t i = 0; i < len; i++)
+                scratch[i] = 0.25 * (double)(i & 7) - 0.75;
+        }
+        int r = time_shape(net, s, scratch, deadline);
+        if (r < 0)
+            break; /* this and the larger shapes left keep the rule */
+        cand[c]->small = r;
+        cand[c]->timed = 1;
+    }
+    nn__free(scratch);
+    free(cand);
+    for (size_t i = 0; i < n_items; i++)
+        if (it[i].first != i && !it[i].known)
+            it[i].small = it[it[i].first].small;
+}
+
+void nn__net_plan_gemms(nn_net *net, const size_t *rows, size_t n_rows)
+{
+    double t0 = now_ns();
+    const nn__gemm_plan old = net->gemm_plan;
+    nn__gemm_plan *p = &net->gemm_plan;
+    memset(p, 0, sizeof *p);
+    size_t n_slots = 0;
+    for (size_t i = 0; i < n_rows && n_slots < NN__GEMM_PLAN_ROWS; i++) {
+        int seen = rows[i] == 0;
+        for (size_t s = 0; s < n_slots; s++)
+            seen |= p->rows[s] == rows[i];
+        if (!seen)
+            p->rows[n_slots++] = rows[i];
+    }
+    /* Every product of a step for each row count: those of row counts the
+     * old plan had first (they keep its decisions, so that a refit does not
+     * re-time), then the new ones, which reuse the decision of any earlier
+     * product of the same shape. */
+    const size_t L = net->n_layers;
+    plan_item *it = malloc(NN__GEMM_PLAN_ROWS * NN__MAX_LAYERS * NN__GEMM_KINDS * sizeof *it);
+    size_t n_items = 0;
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t s = 0; s < n_slots; s++) {
+            size_t o = 0;
+            while (o < NN__GEMM_PLAN_ROWS && old.rows[o] != p->rows[s])
+                o++;
+            const int known = o < NN__GEMM_PLAN_ROWS;
+            if (known != (pass == 0))
+                continue;
+            for (size_t l = 0; l < L; l++)
+                for (int q = 0; q < NN__GEMM_KINDS; q++) {
+                    if (q == NN__GEMM_DA && l == 0)
+                        continue; /* the input needs no gradient */
+                    gemm_shape sh = shape_of(net, l, q, p->rows[s]);
+                    if (!it) {
+                        /* No memory for the bookkeeping: the old plan or the rule. */
+                        p->small[s][l][q] = known ? old.small[o][l][q]
+                                                  : (unsigned char)small_by_rule(net, sh.m, sh.n,
+                                                                                 sh.k);
+                        continue;
+                    }
+                    plan_item *x = &it[n_items];
+                    *x = (plan_item){sh, s, l, q, known, known ? old.small[o][l][q] : 0, 0,
+                                     n_items};
+                    for (size_t j = 0; j < n_items; j++)
+                        if (same_shape(it[j].s, sh)) {
+                            x->first = j;
+                            break;
+                        }
+                    n_items++;
+                }
+        }
+    if (it) {
+        decide_items(net, it, n_items);
+        for (size_t i = 0; i < n_items; i++) {
+            p->small[it[i].slot][it[i].l][it[i].q] = (unsigned char)it[i].small;
+            if (it[i].first == i) {
+                p->n_small += it[i].small != 0;
+                p->n_blas += it[i].small == 0;
+                p->n_timed += it[i].timed;
+            }
+        }
+        free(it);
+    }
+    p->seconds = (now_ns() - t0) * 1e-9;
+}
+
+/* ---- forward and backward ------------------------------------------------ */
 
 /* Forward pass of n <= cap rows. Hidden layer l computes Z = A W into
  * pre[l] when its activation's backward needs Z (then act[l] = f(Z + b)),
@@ -549,8 +862,7 @@ void nn__net_forward_rows(nn_net *net, const double *x, size_t ldx, size_t n, nn
     for (size_t l = 0; l < L; l++) {
         nn_mat out = net->act[l];
         nn_mat z = net->pre[l].data ? net->pre[l] : out;
-        gemm(net, 0, 0, n, z.cols, net->units[l], a, lda, net->W[l].data, net->W[l].ld, z.data,
-             z.ld);
+        gemm(net, l, NN__GEMM_FWD, n, a, lda, net->W[l].data, net->W[l].ld, z.data, z.ld);
         if (l + 1 < L)
             net->k->act_forward[net->spec.act[l]](z.data, z.ld, out.data, out.ld, n, out.cols,
                                                   net->b[l].data, net->spec.slope);
@@ -589,12 +901,12 @@ double nn__net_step_grads(nn_net *net, const double *x, size_t ldx, size_t n, nn
         const double *a = l ? net->act[l - 1].data : x;
         size_t lda = l ? net->act[l - 1].ld : ldx;
         size_t in = net->units[l], o = net->units[l + 1];
-        gemm(net, 1, 0, in, o, n, a, lda, dz, lddz, net->dW[l].data, net->dW[l].ld);
+        gemm(net, l, NN__GEMM_DW, n, a, lda, dz, lddz, net->dW[l].data, net->dW[l].ld);
         net->k->col_sums(dz, n, o, lddz, net->db[l].data);
         if (l == 0)
             break;
         double *da = net->delta[l & 1];
-        gemm(net, 0, 1, n, in, o, dz, lddz, net->W[l].data, net->W[l].ld, da, in);
+        gemm(net, l, NN__GEMM_DA, n, dz, lddz, net->W[l].data, net->W[l].ld, da, in);
         nn_mat pre = net->pre[l - 1];
         net->k->act_backward[net->spec.act[l - 1]](da, in, a, lda, pre.data, pre.ld, n, in,
                                                    net->spec.slope);
