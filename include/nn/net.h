@@ -291,25 +291,26 @@ NN_API nn_status nn_net_fit_distributed(nn_net *net, const nn_dataset *shard,
  * two paths round differently (in the last bits; results agree to ~1e-15
  * relative per product).
  *
+ * Under NN_GEMM_PATH_AUTO, nn_net_fit first times both paths on each
+ * product shape of a step, for the batch size and for the last, partial
+ * batch, that the small GEMM can take (m*n*k <= 2^20), and keeps the faster
+ * per shape: the small GEMM unless cblas_dgemm is 5 % faster. Smallest
+ * shapes first, for about 4 ms per fit at most (more on a busy machine);
+ * shapes left untimed follow the rule for products with other row counts
+ * (inference chunks, nn_net_gradients): the small GEMM when m*n and m*n*k
+ * are at most 2048, on an AVX2 or AVX-512 kernel path, else cblas_dgemm.
+ * A later fit with the same batch sizes reuses the plan, untimed.
+ *
  * Reproducibility: with a forced path, training is bit-for-bit
- * reproducible per seed (one BLAS thread). Under NN_GEMM_PATH_AUTO the
- * choice comes from timing, so two nets (or two processes) on one machine
- * may choose differently on a shape where the paths are close, and their
- * results then differ in rounding; a net keeps its plan for later fits
- * with the same batch sizes, and nn_net_clone copies it, so a clone trains
- * exactly as the original. Force a path where bit-equality between
- * separately created nets matters. */
+ * reproducible per seed (one BLAS thread). Under auto the choice comes from
+ * timing, so two nets (or two processes) on one machine may choose
+ * differently on a shape where the paths are close, and their results then
+ * differ in rounding; a net keeps its plan for later fits with the same
+ * batch sizes, and nn_net_clone copies it, so a clone trains exactly as the
+ * original. Force a path where bit-equality between separately created
+ * nets matters. */
 typedef enum nn_gemm_path {
-    NN_GEMM_PATH_AUTO = 0, /* the default: at the start of nn_net_fit, time both
-                              paths on each product of a step (for the batch size
-                              and the last, partial batch) that the small GEMM can
-                              take, and keep the faster per shape (cblas_dgemm
-                              unless the small GEMM is 5 % faster). At most ~4 ms
-                              per fit; a later fit with the same batch sizes
-                              reuses the plan. Products with other row counts
-                              (inference chunks, nn_net_gradients) use the small
-                              GEMM when m*n and m*n*k are at most 2048, on an
-                              AVX2 or AVX-512 kernel path. */
+    NN_GEMM_PATH_AUTO = 0, /* the default: per shape, timed at the start of a fit */
     NN_GEMM_PATH_SMALL,    /* the small GEMM for every product of at most 2^20
                               multiply-adds (m*n*k), cblas_dgemm above */
     NN_GEMM_PATH_BLAS      /* cblas_dgemm for every product */
