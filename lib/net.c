@@ -665,6 +665,12 @@ typedef struct plan_item {
     int small;    /* the decision */
     int timed;    /* decided by timing, now */
     size_t first; /* the first item with the same shape (itself if none) */
+    /* Timing (candidates only): operands in the net's own buffers, and the
+     * fastest call of each path in ns, index 0 cblas_dgemm, 1 small gemm. */
+    const double *a, *b;
+    double *c;
+    size_t lda, ldb, ldc;
+    double best[2];
 } plan_item;
 
 static int same_shape(gemm_shape a, gemm_shape b)
@@ -672,76 +678,154 @@ static int same_shape(gemm_shape a, gemm_shape b)
     return a.ta == b.ta && a.tb == b.tb && a.m == b.m && a.n == b.n && a.k == b.k;
 }
 
-/* Nanoseconds for calls back-to-back calls of one path on shape s, with
- * contiguous operands a (m x k, or k x m transposed), b and c in scratch. */
-static double time_calls(const nn_net *net, int small, gemm_shape s, size_t calls,
-                         const double *a, const double *b, double *c)
+/* Point x's operands at the buffers its product uses in a step, or stand-ins
+ * of the same shape and stride: the scaled-input workspace for the input
+ * rows, an activation for dZ. The outputs (an activation, a pre-activation,
+ * a backward buffer, the weight gradient) are overwritten, which a step
+ * does anyway. Needs rows <= cap. */
+static void item_operands(const nn_net *net, plan_item *x)
 {
-    size_t lda = s.ta ? s.m : s.k, ldb = s.tb ? s.k : s.n;
-    double t0 = now_ns();
-    for (size_t i = 0; i < calls; i++) {
-        if (small)
-            net->gemm_small(s.ta, s.tb, s.m, s.n, s.k, a, lda, b, ldb, c, s.n);
-        else
-            cblas_dgemm(CblasRowMajor, s.ta ? CblasTrans : CblasNoTrans,
-                        s.tb ? CblasTrans : CblasNoTrans, (int)s.m, (int)s.n, (int)s.k, 1.0, a,
-                        (int)lda, b, (int)ldb, 0.0, c, (int)s.n);
+    size_t l = x->l;
+    const double *prev = l ? net->act[l - 1].data : net->ws_x.data;
+    size_t ldprev = l ? net->act[l - 1].ld : net->ws_x.ld;
+    nn_mat z = net->pre[l].data ? net->pre[l] : net->act[l];
+    if (x->q == NN__GEMM_FWD) {
+        x->a = prev, x->lda = ldprev;
+        x->b = net->W[l].data, x->ldb = net->W[l].ld;
+        x->c = z.data, x->ldc = z.ld;
+    } else if (x->q == NN__GEMM_DW) {
+        x->a = prev, x->lda = ldprev;
+        x->b = net->act[l].data, x->ldb = net->act[l].ld;
+        x->c = net->dW[l].data, x->ldc = net->dW[l].ld;
+    } else {
+        x->a = net->act[l].data, x->lda = net->act[l].ld;
+        x->b = net->W[l].data, x->ldb = net->W[l].ld;
+        x->c = net->delta[l & 1], x->ldc = net->units[l];
     }
-    return now_ns() - t0;
 }
 
-/* Time both paths on s and return 0 when cblas_dgemm is faster by more than
- * 5 %, 1 when not, -1 when the time left before deadline (a
- * CLOCK_MONOTONIC time in ns) would not cover the measurement. One warm-up
- * call each (skipped, with -1, when a generous estimate of ~1 ns per
- * multiply-add does not fit), which also sizes the samples: at least ~2 µs
- * each (several calls when one is shorter), 5 per path (3 for calls over
- * 20 µs), alternating between the paths so that a busy neighbour slows
- * both alike; the minimum of each counts. Near-ties go to the small gemm:
- * back-to-back calls on the same operands flatter cblas_dgemm, whose
- * per-call set-up costs more in a training step, between other kernels,
- * than in a loop of its own (measured: a 2-64-2 net at batch 10 trained
- * ~3 % faster with its two near-tie products on the small gemm); and a
- * margin keeps the choice from flipping with the timing noise. */
-static int time_shape(const nn_net *net, gemm_shape s, double *scratch, double deadline)
+/* Time one call of x on one path (1 = small gemm); keep the fastest. */
+static double time_call(const nn_net *net, plan_item *x, int small)
 {
-    const double *a = scratch, *b = scratch + s.m * s.k;
-    double *c = scratch + s.m * s.k + s.k * s.n;
-    if (now_ns() + 2.0 * (1.0 * (double)(s.m * s.n * s.k) + 500.0) > deadline)
-        return -1;
-    double t_small = time_calls(net, 1, s, 1, a, b, c);
-    double t_blas = time_calls(net, 0, s, 1, a, b, c);
-    double one = t_small < t_blas ? t_small : t_blas;
-    size_t calls = one >= 2000.0 ? 1 : (size_t)(2000.0 / (one > 50.0 ? one : 50.0)) + 1;
-    int samples = one >= 20000.0 ? 3 : 5;
-    if (now_ns() + (double)samples * (double)calls * (t_small + t_blas) > deadline)
-        return -1;
-    double best_small = INFINITY, best_blas = INFINITY;
-    for (int r = 0; r < samples; r++) {
-        double ts = time_calls(net, 1, s, calls, a, b, c);
-        double tb = time_calls(net, 0, s, calls, a, b, c);
-        best_small = ts < best_small ? ts : best_small;
-        best_blas = tb < best_blas ? tb : best_blas;
-    }
-    return !(best_blas < 0.95 * best_small);
+    gemm_shape s = x->s;
+    double t0 = now_ns();
+    if (small)
+        net->gemm_small(s.ta, s.tb, s.m, s.n, s.k, x->a, x->lda, x->b, x->ldb, x->c, x->ldc);
+    else
+        cblas_dgemm(CblasRowMajor, s.ta ? CblasTrans : CblasNoTrans,
+                    s.tb ? CblasTrans : CblasNoTrans, (int)s.m, (int)s.n, (int)s.k, 1.0, x->a,
+                    (int)x->lda, x->b, (int)x->ldb, 0.0, x->c, (int)x->ldc);
+    double t = now_ns() - t0;
+    x->best[small] = t < x->best[small] ? t : x->best[small];
+    return t;
+}
+
+/* The small gemm unless cblas_dgemm was faster by more than 5 %: the margin
+ * keeps the choice from flipping with timing noise on near-ties. */
+static void decide_timed(plan_item *x)
+{
+    x->small = !(x->best[0] < 0.95 * x->best[1]);
+    x->timed = 1;
+}
+
+static size_t mnk(gemm_shape s)
+{
+    return s.m * s.n * s.k;
 }
 
 static int cmp_by_size(const void *x, const void *y)
 {
     const plan_item *a = *(const plan_item *const *)x, *b = *(const plan_item *const *)y;
-    size_t sa = a->s.m * a->s.n * a->s.k, sb = b->s.m * b->s.n * b->s.k;
-    return sa < sb ? -1 : sa > sb;
+    return mnk(a->s) < mnk(b->s) ? -1 : mnk(a->s) > mnk(b->s);
+}
+
+/* Products of at most this many multiply-adds (calls of ~20 µs or less
+ * here) are timed in context, larger ones on their own. */
+#define NN__GEMM_CTX_MNK ((size_t)1 << 15)
+
+/* Time the candidates (distinct shapes within the small gemm's limit, cand
+ * sorted smallest first, operands set) and decide each one timed; the
+ * others keep the rule. Before deadline (CLOCK_MONOTONIC ns):
+ * 1. The small ones in context, in step order (the items' order): rounds
+ *    that call each once,
+ *    alternating the path from shape to shape and round to round, every
+ *    call timed; two warm-up rounds, then up to 16 (at least 4) as the
+ *    budget allows. Back-to-back calls of one shape flatter cblas_dgemm,
+ *    whose set-up is cheap while its code and branch history stay hot;
+ *    between other products, as in a training step, it costs more.
+ *    Measured on a 2-64-2 net at batch 10: two products that a loop of
+ *    their own timed ~5 % faster in cblas_dgemm were ~15 % and ~5 % faster
+ *    on the small gemm in context, and the net trained ~3 % faster with
+ *    them there.
+ * 2. The larger ones on their own, smallest first: a warm-up call of each
+ *    path, then 3 calls of each, alternating, while a generous estimate
+ *    (~1 ns per multiply-add) and then the warm-up times fit.
+ * A path's time is its fastest call, the one least disturbed by the
+ * machine's other work. */
+static void time_candidates(const nn_net *net, plan_item **cand, size_t n_cand, double deadline)
+{
+    size_t n_ctx = 0;
+    while (n_ctx < n_cand && mnk(cand[n_ctx]->s) <= NN__GEMM_CTX_MNK)
+        n_ctx++;
+    /* Step order: items were made in it, so their addresses are in it. */
+    for (size_t i = 1; i < n_ctx; i++)
+        for (size_t j = i; j > 0 && cand[j - 1] > cand[j]; j--) {
+            plan_item *t = cand[j];
+            cand[j] = cand[j - 1];
+            cand[j - 1] = t;
+        }
+    double round = 0;
+    for (int r = 0; r < 2; r++)
+        for (size_t i = 0; i < n_ctx; i++)
+            round += 0.5 * time_call(net, cand[i], (int)(((size_t)r + i) & 1));
+    int rounds = 16;
+    while (rounds > 4 && now_ns() + rounds * round > deadline)
+        rounds /= 2;
+    if (n_ctx && now_ns() + rounds * round <= deadline) {
+        for (size_t i = 0; i < n_ctx; i++)
+            cand[i]->best[0] = cand[i]->best[1] = INFINITY;
+        for (int r = 0; r < rounds; r++)
+            for (size_t i = 0; i < n_ctx; i++)
+                time_call(net, cand[i], (int)(((size_t)r + i) & 1));
+        for (size_t i = 0; i < n_ctx; i++)
+            decide_timed(cand[i]);
+    }
+    for (size_t i = n_ctx; i < n_cand; i++) {
+        plan_item *x = cand[i];
+        if (now_ns() + 2.0 * ((double)mnk(x->s) + 500.0) > deadline)
+            break;
+        double once = time_call(net, x, 1) + time_call(net, x, 0);
+        if (now_ns() + 3.0 * once > deadline)
+            break;
+        x->best[0] = x->best[1] = INFINITY;
+        for (int r = 0; r < 3; r++) {
+            time_call(net, x, 1);
+            time_call(net, x, 0);
+        }
+        decide_timed(x);
+    }
+}
+
+/* Fill the workspace that stands in for inputs (scaled inputs and the
+ * activations, n rows) with ordinary numbers: left-over subnormals or
+ * zeros could time differently. */
+static void fill_inputs(nn_net *net, size_t n)
+{
+    for (size_t l = 0; l <= net->n_layers; l++) {
+        nn_mat m = l ? net->act[l - 1] : net->ws_x;
+        for (size_t i = 0; i < n * m.ld; i++)
+            m.data[i] = 0.25 * (double)(i & 7) - 0.75;
+    }
 }
 
 /* Decide every item that is the first of its shape and not known: by the
- * rule, or under auto by timing each one within the small gemm's limit,
- * smallest first, until NN__GEMM_CALIB_BUDGET_NS is spent (the rest keep
- * the rule). Then every later item of a shape takes its first item's
- * decision. The scratch operands grow with the shapes timed. */
+ * rule, then under auto by timing (time_candidates) within
+ * NN__GEMM_CALIB_BUDGET_NS, on the net's own buffers (rows <= cap). Then
+ * every later item of a shape takes its first item's decision. */
 static void decide_items(nn_net *net, plan_item *it, size_t n_items)
 {
     const double deadline = now_ns() + NN__GEMM_CALIB_BUDGET_NS;
-    size_t n_cand = 0;
+    size_t n_cand = 0, max_rows = 0;
     plan_item **cand = NULL;
     if (net->gemm_path == NN_GEMM_PATH_AUTO)
         cand = malloc((n_items ? n_items : 1) * sizeof *cand);
@@ -750,36 +834,19 @@ static void decide_items(nn_net *net, plan_item *it, size_t n_items)
         if (it[i].first != i || it[i].known)
             continue;
         it[i].small = small_by_rule(net, s.m, s.n, s.k);
-        if (cand && within(s.m, s.n, s.k, NN__GEMM_SMALL_LIMIT))
+        size_t rows = net->gemm_plan.rows[it[i].slot];
+        if (cand && rows <= net->cap && within(s.m, s.n, s.k, NN__GEMM_SMALL_LIMIT)) {
+            item_operands(net, &it[i]);
+            it[i].best[0] = it[i].best[1] = INFINITY;
             cand[n_cand++] = &it[i];
-    }
-    if (n_cand)
-        qsort(cand, n_cand, sizeof *cand, cmp_by_size);
-    double *scratch = NULL;
-    size_t cap = 0;
-    for (size_t c = 0; c < n_cand; c++) {
-        gemm_shape s = cand[c]->s;
-        size_t len = s.m * s.k + s.k * s.n + s.m * s.n;
-        if (len > cap) {
-            /* Writing the operands costs ~1 ns a double (page faults
-             * included): that too must fit in the budget. */
-            if (now_ns() + (double)len > deadline)
-                break;
-            nn__free(scratch);
-            if (!(scratch = nn__alloc_doubles(len)))
-                break;
-            cap = len;
-            /* Ordinary values: zeros or subnormals could time differently. */
-            for (size_t i = 0; i < len; i++)
-                scratch[i] = 0.25 * (double)(i & 7) - 0.75;
+            max_rows = rows > max_rows ? rows : max_rows;
         }
-        int r = time_shape(net, s, scratch, deadline);
-        if (r < 0)
-            break; /* this and the larger shapes left keep the rule */
-        cand[c]->small = r;
-        cand[c]->timed = 1;
     }
-    nn__free(scratch);
+    if (n_cand) {
+        fill_inputs(net, max_rows);
+        qsort(cand, n_cand, sizeof *cand, cmp_by_size);
+        time_candidates(net, cand, n_cand, deadline);
+    }
     free(cand);
     for (size_t i = 0; i < n_items; i++)
         if (it[i].first != i && !it[i].known)
@@ -800,12 +867,14 @@ void nn__net_plan_gemms(nn_net *net, const size_t *rows, size_t n_rows)
         if (!seen)
             p->rows[n_slots++] = rows[i];
     }
-    /* Every product of a step for each row count: those of row counts the
-     * old plan had first (they keep its decisions, so that a refit does not
-     * re-time), then the new ones, which reuse the decision of any earlier
-     * product of the same shape. */
-    const size_t L = net->n_layers;
-    plan_item *it = malloc(NN__GEMM_PLAN_ROWS * NN__MAX_LAYERS * NN__GEMM_KINDS * sizeof *it);
+    /* Every product of a step for each row count, in step order (forward
+     * layer by layer, then backward from the last layer, dW before dA, no
+     * dA for the first layer): those of row counts the old plan had first
+     * (they keep its decisions, so that a refit does not re-time), then the
+     * new ones, which reuse the decision of any earlier product of the same
+     * shape. */
+    const size_t L = net->n_layers, per_slot = 3 * L - 1;
+    plan_item *it = malloc(NN__GEMM_PLAN_ROWS * per_slot * sizeof *it);
     size_t n_items = 0;
     for (int pass = 0; pass < 2; pass++)
         for (size_t s = 0; s < n_slots; s++) {
@@ -815,28 +884,32 @@ void nn__net_plan_gemms(nn_net *net, const size_t *rows, size_t n_rows)
             const int known = o < NN__GEMM_PLAN_ROWS;
             if (known != (pass == 0))
                 continue;
-            for (size_t l = 0; l < L; l++)
-                for (int q = 0; q < NN__GEMM_KINDS; q++) {
-                    if (q == NN__GEMM_DA && l == 0)
-                        continue; /* the input needs no gradient */
-                    gemm_shape sh = shape_of(net, l, q, p->rows[s]);
-                    if (!it) {
-                        /* No memory for the bookkeeping: the old plan or the rule. */
-                        p->small[s][l][q] = known ? old.small[o][l][q]
-                                                  : (unsigned char)small_by_rule(net, sh.m, sh.n,
-                                                                                 sh.k);
-                        continue;
-                    }
-                    plan_item *x = &it[n_items];
-                    *x = (plan_item){sh, s, l, q, known, known ? old.small[o][l][q] : 0, 0,
-                                     n_items};
-                    for (size_t j = 0; j < n_items; j++)
-                        if (same_shape(it[j].s, sh)) {
-                            x->first = j;
-                            break;
-                        }
-                    n_items++;
+            for (size_t j = 0; j < per_slot; j++) {
+                size_t l = j < L ? j : L - 1 - (j - L) / 2;
+                int q = j < L ? NN__GEMM_FWD : (j - L) % 2 == 0 ? NN__GEMM_DW : NN__GEMM_DA;
+                gemm_shape sh = shape_of(net, l, q, p->rows[s]);
+                unsigned char small = known ? old.small[o][l][q]
+                                            : (unsigned char)small_by_rule(net, sh.m, sh.n, sh.k);
+                if (!it) {
+                    p->small[s][l][q] = small; /* no memory for the bookkeeping */
+                    continue;
                 }
+                plan_item *x = &it[n_items];
+                memset(x, 0, sizeof *x);
+                x->s = sh;
+                x->slot = s;
+                x->l = l;
+                x->q = q;
+                x->known = known;
+                x->small = small;
+                x->first = n_items;
+                for (size_t i = 0; i < n_items; i++)
+                    if (same_shape(it[i].s, sh)) {
+                        x->first = i;
+                        break;
+                    }
+                n_items++;
+            }
         }
     if (it) {
         decide_items(net, it, n_items);

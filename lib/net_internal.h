@@ -76,15 +76,16 @@ enum { NN__GEMM_FWD = 0, /* Z = A_prev W:       n x out x in           */
  * the current fit. A product of layer l, kind q, with n rows is looked up
  * as small[s][l][q] where rows[s] == n (the layer and kind fix the rest of
  * the shape); a product with any other row count follows the path's rule
- * (nn__net_gemm_small_rule). Filled by nn__net_plan_gemms: under
+ * (small_by_rule in net.c). Filled by nn__net_plan_gemms: under
  * NN_GEMM_PATH_AUTO by timing both paths on each shape, else by the forced
  * path's rule. */
 typedef struct nn__gemm_plan {
     size_t rows[NN__GEMM_PLAN_ROWS]; /* 0 = unused slot */
     unsigned char small[NN__GEMM_PLAN_ROWS][NN__MAX_LAYERS][NN__GEMM_KINDS];
     size_t n_small, n_blas; /* distinct shapes (trans_a, trans_b, m, n, k) on each path */
-    size_t n_timed;         /* of those, decided by timing */
-    double seconds;         /* wall time of the last calibration */
+    size_t n_timed;         /* of those, decided by timing in this plan (0 for a
+                               forced path, or when every row count was kept) */
+    double seconds;         /* wall time of making this plan */
 } nn__gemm_plan;
 
 /* ---- the net --------------------------------------------------------------- */
@@ -152,13 +153,15 @@ double nn__net_step_grads(nn_net *net, const double *x, size_t ldx, size_t n, nn
 /* The scale that turns summed into mean gradients for a batch of n rows. */
 double nn__net_mean_scale(const nn_net *net, size_t n);
 /* Plan the GEMM path of every product of a training step with each of the
- * n_rows row counts in rows (zeros and repeats are skipped), replacing the
- * plan of other row counts; slots already planned are kept as they are.
- * Under NN_GEMM_PATH_AUTO each new shape within NN__GEMM_SMALL_LIMIT is
- * timed on both paths (in scratch memory allocated here and freed before
- * return, never the net's buffers), smallest first, until
- * NN__GEMM_CALIB_BUDGET_NS is spent; the rest follow the rule. Never
- * fails: without memory for the scratch, shapes follow the rule. */
+ * n_rows row counts in rows (zeros and repeats are skipped; at most
+ * NN__GEMM_PLAN_ROWS), replacing the plan of other row counts; row counts
+ * already planned keep their decisions. Under NN_GEMM_PATH_AUTO each new
+ * shape within NN__GEMM_SMALL_LIMIT whose row count fits the reserved
+ * workspace (cap) is timed on both paths, in the net's own buffers: the
+ * workspace and the gradient block are overwritten (a step overwrites them
+ * anyway). Smallest shapes first, until NN__GEMM_CALIB_BUDGET_NS is spent;
+ * the rest follow the rule. Never fails: without memory for its
+ * bookkeeping, every product follows the rule. */
 void nn__net_plan_gemms(nn_net *net, const size_t *rows, size_t n_rows);
 /* Whether the plan (or, for a shape it does not cover, the path's rule)
  * sends product kind q of layer l with n rows to the small gemm. */

@@ -411,7 +411,8 @@ static void test_small_gemm_path_matches_blas(void **state)
 }
 
 /* Under auto, the plan times each product of a step for the planned row
- * counts and sends it to the faster path; whatever it picks, gradients
+ * counts (in the net's workspace, reserved first, as fit does) and sends
+ * it to the faster path; whatever it picks, gradients
  * equal the cblas path's to 1e-12 relative. The plan covers every product
  * (3 per layer but the first, 2 for the first; repeated shapes once), on
  * both row counts, keeps its decisions when planned again for the same row
@@ -430,9 +431,11 @@ static void test_auto_plan_matches_blas(void **state)
         ts_ok(nn_net_set_gemm_path(blas, NN_GEMM_PATH_BLAS));
         size_t L = nn_net_n_layers(net);
         for (size_t p = 0; p < 4; p++) {
+            ts_ok(nn__net_reserve(net, plans[p][0])); /* timing runs in the workspace */
             nn__net_plan_gemms(net, plans[p], 2);
             nn_gemm_plan_info info;
             ts_ok(nn_net_gemm_plan_info(net, &info));
+            assert_true(info.n_timed >= 1); /* the smallest shapes fit any budget */
             size_t per_rows = 3 * L - 1, shapes = info.n_small + info.n_blas;
             size_t n_rows = plans[p][1] ? 2 : 1;
             /* Layers of equal width repeat a shape (33-33: dW and fwd). */
@@ -514,6 +517,15 @@ static void test_gemm_path_choice(void **state)
             assert_true(info.n_small == 10 && info.n_timed == 0);
         if (want[i] == NN_GEMM_PATH_BLAS)
             assert_true(info.n_blas == 10 && info.n_timed == 0);
+        /* Every product of a step is in the plan, on the forced path. */
+        for (size_t k = 0; k < 2 && want[i] != NN_GEMM_PATH_AUTO; k++)
+            for (size_t l = 0; l < 2; l++)
+                for (int q = 0; q < NN__GEMM_KINDS; q++)
+                    if (l > 0 || q != NN__GEMM_DA) {
+                        assert_int_equal(net->gemm_plan.rows[k], rows[k]);
+                        assert_int_equal(net->gemm_plan.small[k][l][q],
+                                         want[i] == NN_GEMM_PATH_SMALL);
+                    }
         nn_net *copy;
         ts_ok(nn_net_clone(&copy, net));
         assert_int_equal(nn_net_gemm_path(copy), want[i]);
