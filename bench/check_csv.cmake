@@ -56,7 +56,8 @@ foreach(row IN LISTS rows)
     math(EXPR total "${n_small} + ${n_blas}")
     if(NOT total EQUAL 10 OR (path STREQUAL "small" AND NOT n_blas EQUAL 0)
        OR (path STREQUAL "blas" AND NOT n_small EQUAL 0))
-        message(FATAL_ERROR "epoch_bench --gemm: ${path} has ${n_small} small and ${n_blas} blas shapes")
+        message(FATAL_ERROR
+            "epoch_bench --gemm: ${path} has ${n_small} small and ${n_blas} blas shapes")
     endif()
 endforeach()
 run_and_check(epoch_bench_tanh_regress "${epoch_header}"

@@ -158,10 +158,12 @@ static void print_header(FILE *f, int threads_flag, const opts *o, const char *n
     for (size_t i = 0; i < o->n_paths; i++)
         snprintf(paths + strlen(paths), sizeof paths - strlen(paths), "%s%s", i ? "," : "",
                  nn_gemm_path_name(o->paths[i]));
-    fprintf(f, "# gemm path: %s (%s; NN_GEMM=%s); auto = per product shape, the faster of the"
+    const char *how = o->paths_flag                        ? "each cell once per path, by --gemm"
+                      : o->paths[0] == NN_GEMM_PATH_AUTO ? "the default"
+                                                         : "forced";
+    fprintf(f, "# gemm path: %s (%s; NN_GEMM=%s); auto = per product shape, the faster of libnn's"
                " small gemm and cblas_dgemm, timed when each fit starts; small/blas = forced\n",
-            paths, o->paths_flag ? "each cell once per path, set by --gemm" : "from NN_GEMM",
-            env && *env ? env : "unset");
+            paths, how, env && *env ? env : "unset");
     if (o->compare)
         fprintf(f, "# numpy: %s\n", numpy);
     fprintf(f, "# times: median/min/max ms per epoch of nn_net_fit (SGD, lr 1e-3, He init)"

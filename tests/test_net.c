@@ -426,7 +426,8 @@ static void test_auto_plan_matches_blas(void **state)
     nn__rng r;
     nn__rng_seed(&r, 23);
     for (size_t t = 0; t < 4; t++) {
-        nn_net *net = make_net(&archs[t], NN_INIT_HE, 2), *blas = make_net(&archs[t], NN_INIT_HE, 2);
+        nn_net *net = make_net(&archs[t], NN_INIT_HE, 2);
+        nn_net *blas = make_net(&archs[t], NN_INIT_HE, 2);
         ts_ok(nn_net_set_gemm_path(net, NN_GEMM_PATH_AUTO));
         ts_ok(nn_net_set_gemm_path(blas, NN_GEMM_PATH_BLAS));
         size_t L = nn_net_n_layers(net);
@@ -475,8 +476,8 @@ static void test_plan_is_followed(void **state)
         for (size_t s = 0; s < 2; s++)
             for (size_t l = 0; l < 3; l++)
                 for (int q = 0; q < NN__GEMM_KINDS; q++)
-                    net->gemm_plan.small[s][l][q] =
-                        (unsigned char)(pattern == 0 ? 1 : pattern == 1 ? 0 : (l + (size_t)q + s) & 1);
+                    net->gemm_plan.small[s][l][q] = (unsigned char)(
+                        pattern == 0 ? 1 : pattern == 1 ? 0 : (l + (size_t)q + s) & 1);
         for (size_t s = 0; s < 2; s++)
             for (size_t l = 0; l < 3; l++)
                 for (int q = 0; q < NN__GEMM_KINDS; q++)
