@@ -291,7 +291,8 @@ NN_API nn_status nn_net_fit_distributed(nn_net *net, const nn_dataset *shard,
  * two paths round differently (in the last bits; results agree to ~1e-15
  * relative per product).
  *
- * Under NN_GEMM_PATH_AUTO, nn_net_fit first times both paths on each
+ * Under NN_GEMM_PATH_AUTO, nn_net_fit (and nn_net_fit_distributed, on
+ * each participant) first times both paths, in the net's workspace, on each
  * product shape of a step, for the batch size and for the last, partial
  * batch, that the small GEMM can take (m*n*k <= 2^20), and keeps the faster
  * per shape: the small GEMM unless cblas_dgemm is 5 % faster. Smallest
@@ -328,8 +329,9 @@ NN_API const char *nn_gemm_path_name(nn_gemm_path path);
 
 /* The plan of the net's last fit: how many distinct product shapes
  * (transposes, m, n, k) of its steps go to each path, how many of them
- * were decided by timing (auto), and how long planning took. All zero
- * before the first fit and after nn_net_set_gemm_path. */
+ * that fit timed (auto; 0 when it reused the plan of an earlier fit), and
+ * how long its planning took. All zero before the first fit and after
+ * nn_net_set_gemm_path. */
 typedef struct nn_gemm_plan_info {
     size_t n_small, n_blas, n_timed;
     double seconds;
