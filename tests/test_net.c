@@ -433,10 +433,17 @@ static void test_auto_plan_matches_blas(void **state)
         size_t L = nn_net_n_layers(net);
         for (size_t p = 0; p < 4; p++) {
             ts_ok(nn__net_reserve(net, plans[p][0])); /* timing runs in the workspace */
-            nn__net_plan_gemms(net, plans[p], 2);
             nn_gemm_plan_info info;
-            ts_ok(nn_net_gemm_plan_info(net, &info));
-            assert_true(info.n_timed >= 1); /* the smallest shapes fit any budget */
+            /* The smallest shapes fit the budget, unless the machine stalls
+             * the whole of it: then plan afresh, a few times. */
+            for (int tries = 0; tries < 5; tries++) {
+                ts_ok(nn_net_set_gemm_path(net, NN_GEMM_PATH_AUTO)); /* drops the plan */
+                nn__net_plan_gemms(net, plans[p], 2);
+                ts_ok(nn_net_gemm_plan_info(net, &info));
+                if (info.n_timed > 0)
+                    break;
+            }
+            assert_true(info.n_timed >= 1);
             size_t per_rows = 3 * L - 1, shapes = info.n_small + info.n_blas;
             size_t n_rows = plans[p][1] ? 2 : 1;
             /* Layers of equal width repeat a shape (33-33: dW and fwd). */
