@@ -16,8 +16,15 @@ existing CSV with --libnn-csv) and prints numpy/libnn per cell.
 Needs only numpy (Debian: python3-numpy, so run it as /usr/bin/python3
 bench/compare_numpy.py if another python3 comes first in PATH).
 
+Two modes for `epoch_bench --compare`, which runs this script itself:
+--one-cell times the single cell given by --batch and --hidden and prints
+one line `numpy_ms=<median ms per epoch>`; --probe prints
+`numpy=<version>` (and fails without numpy).
+
 Usage: compare_numpy.py [--batch 1,10,32] [--hidden 64] [--epochs 5]
                         [--threads T] [--epoch-bench PATH | --libnn-csv FILE]
+       compare_numpy.py --one-cell --batch B --hidden H [--epochs 5] [--threads T]
+       compare_numpy.py --probe
 """
 import argparse
 import csv
@@ -137,9 +144,14 @@ def main():
     src = ap.add_mutually_exclusive_group()
     src.add_argument("--epoch-bench", metavar="PATH", help="run this epoch_bench too")
     src.add_argument("--libnn-csv", metavar="FILE", help="read libnn times from this CSV")
+    src.add_argument("--one-cell", action="store_true",
+                     help="time the one (--batch, --hidden) cell; print numpy_ms=<ms>")
+    src.add_argument("--probe", action="store_true", help="print numpy=<version> and exit")
     args = ap.parse_args()
     if args.epochs < 1:
         ap.error("--epochs must be at least 1")
+    if args.one_cell and (len(args.batch) != 1 or len(args.hidden) != 1):
+        ap.error("--one-cell takes one --batch and one --hidden")
     if args.threads:
         # Must be set before numpy loads its BLAS.
         os.environ["OPENBLAS_NUM_THREADS"] = str(args.threads)
@@ -149,6 +161,18 @@ def main():
     except ImportError:
         sys.exit(f"compare_numpy: numpy is not importable from {sys.executable}; "
                  "run it with Debian's /usr/bin/python3 (package python3-numpy)")
+
+    if args.probe:
+        print(f"numpy={np.__version__}")
+        return 0
+
+    if args.one_cell:
+        rng = np.random.default_rng(42)
+        x, y = make_moons(np, 5000, 0.1, rng)
+        x, y = train_split(np, x, y, 0.25, rng)
+        t = time_numpy(np, x, y, args.batch[0], args.hidden[0], args.epochs) * 1e3
+        print(f"numpy_ms={t:.6f}", flush=True)
+        return 0
 
     libnn = {}
     if args.epoch_bench:

@@ -18,11 +18,25 @@
  * products to its own small gemm instead of cblas_dgemm, so there the
  * "floor" is what cblas alone would cost and the ratio can be below 1.
  *
+ * Which products go to the small gemm is the net's GEMM path (nn/net.h,
+ * nn_gemm_path): NN_GEMM from the environment, or --gemm small,blas,auto,
+ * which measures each cell once per path listed, one after the other, so
+ * that the paths are compared under the same machine conditions. Each row
+ * reports how many distinct product shapes of the cell's steps went to
+ * each path and how long the plan took (inside fit_overhead_ms).
+ *
+ * --compare also times the tutorial's network in vectorized numpy on each
+ * tutorial cell, right after libnn's epochs of that cell (compare_numpy.py
+ * --one-cell, through /usr/bin/python3 when it has numpy), so that the
+ * numpy/libnn and libnn/floor ratios come from one run.
+ *
  * Shapes: tutorial = 2-H-2 on the tutorial's moons split (3750 rows);
  * deep = 784-H-H-10 on 3750 synthetic rows (MNIST-sized layers).
  *
  * Usage: epoch_bench [--shape tutorial|deep|all] [--batch 10,32] [--hidden 64]
- *                    [--epochs N] [--threads T] [--csv FILE] [--json FILE] [--quick]
+ *                    [--epochs N] [--threads T] [--gemm auto,small,blas]
+ *                    [--compare] [--python PATH] [--numpy-script PATH]
+ *                    [--numpy-epochs N] [--csv FILE] [--json FILE] [--quick]
  */
 #include <math.h>
 #include <stdint.h>
@@ -34,6 +48,7 @@
 #include <unistd.h>
 
 #include <cblas.h>
+#define NN_EXPERIMENTAL /* nn_net_set_gemm_path, nn_net_gemm_plan_info */
 #include <nn.h>
 
 #include "bench_util.h"
@@ -47,6 +62,7 @@
 
 #define MAX_LIST 16
 #define MAX_EPOCHS 1000
+#define MAX_PATHS 3
 
 typedef struct list {
     size_t v[MAX_LIST], n;
@@ -60,6 +76,14 @@ typedef struct opts {
     size_t epochs;
     int threads;
     const char *csv, *json;
+    nn_gemm_path paths[MAX_PATHS]; /* --gemm, or the one NN_GEMM gives */
+    size_t n_paths;
+    int paths_flag;                /* the paths came from --gemm */
+    /* --compare: numpy beside each tutorial cell. */
+    int compare;
+    const char *python, *numpy_script;
+    size_t numpy_epochs;
+    int numpy_ok; /* the probe found numpy */
 } opts;
 
 typedef struct stats {
@@ -113,7 +137,7 @@ static int parse_list(const char *s, list *l)
 #define COMPILER_NAME "cc"
 #endif
 
-static void print_header(FILE *f, int threads_flag)
+static void print_header(FILE *f, int threads_flag, const opts *o, const char *numpy)
 {
     char cpu[256], date[64];
     cpu_model(cpu, sizeof cpu);
@@ -129,6 +153,19 @@ static void print_header(FILE *f, int threads_flag)
             omp ? omp : "unset");
     fprintf(f, "# compiler: %s %s, flags: %s\n", COMPILER_NAME, __VERSION__, NN_BENCH_CFLAGS);
     fprintf(f, "# date: %s\n", date);
+    const char *env = getenv("NN_GEMM");
+    char paths[64] = "";
+    for (size_t i = 0; i < o->n_paths; i++)
+        snprintf(paths + strlen(paths), sizeof paths - strlen(paths), "%s%s", i ? "," : "",
+                 nn_gemm_path_name(o->paths[i]));
+    const char *how = o->paths_flag                        ? "each cell once per path, by --gemm"
+                      : o->paths[0] == NN_GEMM_PATH_AUTO ? "the default"
+                                                         : "forced";
+    fprintf(f, "# gemm path: %s (%s; NN_GEMM=%s); auto = per product shape, the faster of libnn's"
+               " small gemm and cblas_dgemm, timed when each fit starts; small/blas = forced\n",
+            paths, how, env && *env ? env : "unset");
+    if (o->compare)
+        fprintf(f, "# numpy: %s\n", numpy);
     fprintf(f, "# times: median/min/max ms per epoch of nn_net_fit (SGD, lr 1e-3, He init)"
                " after 1 warm-up epoch; floor = the same epoch's cblas_dgemm calls alone\n");
 }
@@ -273,10 +310,11 @@ typedef struct cell_result {
     size_t n;        /* timed epochs (and floor samples) */
     double wall;     /* our CLOCK_MONOTONIC around the whole fit call */
     double overhead; /* wall minus fit's epochs and our callback: fit's setup */
+    nn_gemm_plan_info plan; /* the fit's GEMM plan */
 } cell_result;
 
 static int measure_cell(const size_t *units, size_t L, const nn_dataset *train, size_t batch,
-                        const opts *op, cell_result *r)
+                        const opts *op, nn_gemm_path path, cell_result *r)
 {
     const size_t fixed_epochs = op->epochs;
     nn_activation acts[4] = {op->act, op->act, op->act, op->act};
@@ -295,6 +333,8 @@ static int measure_cell(const size_t *units, size_t L, const nn_dataset *train, 
                          .task = op->task};
     nn_net *net;
     nn_status s = nn_net_create(&net, &cfg);
+    if (s == NN_OK)
+        s = nn_net_set_gemm_path(net, path);
     if (s != NN_OK) {
         fprintf(stderr, "epoch_bench: %s\n", nn_last_error());
         floor_free(&fb);
@@ -323,6 +363,7 @@ static int measure_cell(const size_t *units, size_t L, const nn_dataset *train, 
     double t0 = now();
     s = nn_net_fit(net, train, &o);
     r->wall = now() - t0;
+    nn_net_gemm_plan_info(net, &r->plan);
     nn_net_free(net);
     floor_free(&fb);
     int ok = s == NN_OK && lg->n > 0 && lg->n == lg->want;
@@ -352,58 +393,128 @@ static long peak_rss_kib(void)
 #define CSV_HEADER                                                                                 \
     "shape,arch,batch,hidden,epoch_ms_median,epoch_ms_min,epoch_ms_max,floor_ms_median,"           \
     "floor_ms_min,floor_ms_max,ratio,ratio_paired,samples_per_s,gflops,floor_gflops,"              \
-    "fit_call_ms,fit_overhead_ms,peak_rss_kib,n_epochs,threads,simd,activation,task"
+    "fit_call_ms,fit_overhead_ms,peak_rss_kib,n_epochs,threads,simd,activation,task,"           \
+    "gemm_path,gemm_small_shapes,gemm_blas_shapes,gemm_timed_shapes,gemm_plan_ms,numpy_ms"
+
+/* ---- numpy (--compare) ------------------------------------------------------ */
+
+/* Run compare_numpy.py through the chosen python with args, and read the
+ * value after key= from the first line of its stdout that starts with key.
+ * Returns 0 when the program fails or prints no such line. */
+static int run_python(const opts *o, const char *args, const char *key, char *out, size_t n)
+{
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "'%s' '%s' %s", o->python, o->numpy_script, args);
+    FILE *p = popen(cmd, "r");
+    if (!p)
+        return 0;
+    char line[512];
+    size_t klen = strlen(key);
+    int found = 0;
+    while (fgets(line, sizeof line, p))
+        if (!found && strncmp(line, key, klen) == 0 && line[klen] == '=') {
+            snprintf(out, n, "%s", line + klen + 1);
+            out[strcspn(out, "\n")] = '\0';
+            found = 1;
+        }
+    return pclose(p) == 0 && found;
+}
+
+/* Median ms per epoch of the numpy network on one tutorial cell, or NAN. */
+static double numpy_epoch_ms(const opts *o, size_t batch, size_t hidden)
+{
+    char args[256], val[64];
+    snprintf(args, sizeof args, "--one-cell --batch %zu --hidden %zu --epochs %zu --threads %d",
+             batch, hidden, o->numpy_epochs, o->threads > 0 ? o->threads : 0);
+    fprintf(stderr, "epoch_bench: numpy batch %zu hidden %zu ...\n", batch, hidden);
+    if (!run_python(o, args, "numpy_ms", val, sizeof val))
+        return NAN;
+    return strtod(val, NULL);
+}
+
+/* ---- one cell ----------------------------------------------------------------- */
 
 static void run_cell(const char *shape, const size_t *units, size_t L, const nn_dataset *train,
                      size_t batch, const opts *o, FILE *csv, FILE *json)
 {
-    cell_result r;
-    fprintf(stderr, "epoch_bench: %s batch %zu hidden %zu ...\n", shape, batch, units[1]);
-    if (!measure_cell(units, L, train, batch, o, &r))
-        return;
-    stats ep = r.ep, fl = r.fl;
-    double flops = epoch_flops(units, L, train->x.rows);
-    double sps = (double)train->x.rows / ep.median;
-    double ratio = ep.median / fl.median;
-    double gf = flops / ep.median * 1e-9, fgf = flops / fl.median * 1e-9;
-    long rss = peak_rss_kib();
-    char arch[64];
-    if (L == 2)
-        snprintf(arch, sizeof arch, "%zu-%zu-%zu", units[0], units[1], units[2]);
-    else
-        snprintf(arch, sizeof arch, "%zu-%zu-%zu-%zu", units[0], units[1], units[2], units[3]);
-    printf("%-8s %-16s %5zu %6zu %10.3f %10.3f %10.3f %10.3f %6.2f %6.2f %10.0f %7.2f %7.2f "
-           "%7ld %3zu\n",
-           shape, arch, batch, units[1], ep.median * 1e3, ep.min * 1e3, ep.max * 1e3,
-           fl.median * 1e3, ratio, r.paired, sps, gf, fgf, rss / 1024, r.n);
-    fflush(stdout);
-    int threads = openblas_get_num_threads();
-    if (csv) {
-        fprintf(csv,
-                "%s,%s,%zu,%zu,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.4f,%.4f,%.1f,%.4f,%.4f,%.6f,%.6f,"
-                "%ld,%zu,%d,%s,%s,%s\n",
-                shape, arch, batch, units[1], ep.median * 1e3, ep.min * 1e3, ep.max * 1e3,
-                fl.median * 1e3, fl.min * 1e3, fl.max * 1e3, ratio, r.paired, sps, gf, fgf,
-                r.wall * 1e3, r.overhead * 1e3, rss, r.n, threads, nn_simd_path(),
-                nn_activation_name(o->act), nn_task_name(o->task));
-        fflush(csv);
+    cell_result res[MAX_PATHS];
+    int ok[MAX_PATHS];
+    for (size_t p = 0; p < o->n_paths; p++) {
+        fprintf(stderr, "epoch_bench: %s batch %zu hidden %zu gemm %s ...\n", shape, batch,
+                units[1], nn_gemm_path_name(o->paths[p]));
+        ok[p] = measure_cell(units, L, train, batch, o, o->paths[p], &res[p]);
     }
-    if (json) {
-        fprintf(json,
-                "{\"shape\":\"%s\",\"arch\":\"%s\",\"batch\":%zu,\"hidden\":%zu,"
-                "\"epoch_ms_median\":%.6f,\"epoch_ms_min\":%.6f,\"epoch_ms_max\":%.6f,"
-                "\"floor_ms_median\":%.6f,\"floor_ms_min\":%.6f,\"floor_ms_max\":%.6f,"
-                "\"ratio\":%.4f,\"ratio_paired\":%.4f,\"samples_per_s\":%.1f,"
-                "\"gflops\":%.4f,\"floor_gflops\":%.4f,"
-                "\"fit_call_ms\":%.6f,\"fit_overhead_ms\":%.6f,\"peak_rss_kib\":%ld,"
-                "\"n_epochs\":%zu,\"threads\":%d,\"simd\":\"%s\",\"version\":\"%s\","
-                "\"commit\":\"%s\",\"activation\":\"%s\",\"task\":\"%s\"}\n",
-                shape, arch, batch, units[1], ep.median * 1e3, ep.min * 1e3, ep.max * 1e3,
-                fl.median * 1e3, fl.min * 1e3, fl.max * 1e3, ratio, r.paired, sps, gf, fgf,
-                r.wall * 1e3, r.overhead * 1e3, rss, r.n, threads, nn_simd_path(),
-                nn_version_string(), NN_GIT_COMMIT, nn_activation_name(o->act),
-                nn_task_name(o->task));
-        fflush(json);
+    /* numpy right after libnn's epochs of the cell (tutorial cells only). */
+    double np_ms = NAN;
+    if (o->compare && o->numpy_ok && strcmp(shape, "tutorial") == 0)
+        np_ms = numpy_epoch_ms(o, batch < train->x.rows ? batch : train->x.rows, units[1]);
+    for (size_t p = 0; p < o->n_paths; p++) {
+        if (!ok[p])
+            continue;
+        const cell_result r = res[p];
+        stats ep = r.ep, fl = r.fl;
+        double flops = epoch_flops(units, L, train->x.rows);
+        double sps = (double)train->x.rows / ep.median;
+        double ratio = ep.median / fl.median;
+        double gf = flops / ep.median * 1e-9, fgf = flops / fl.median * 1e-9;
+        long rss = peak_rss_kib();
+        char arch[64], npcol[32] = "-", npratio[32] = "-", npcsv[32] = "nan";
+        if (L == 2)
+            snprintf(arch, sizeof arch, "%zu-%zu-%zu", units[0], units[1], units[2]);
+        else
+            snprintf(arch, sizeof arch, "%zu-%zu-%zu-%zu", units[0], units[1], units[2], units[3]);
+        if (!isnan(np_ms)) {
+            snprintf(npcol, sizeof npcol, "%.3f", np_ms);
+            snprintf(npratio, sizeof npratio, "%.1f", np_ms / (ep.median * 1e3));
+            snprintf(npcsv, sizeof npcsv, "%.6f", np_ms);
+        }
+        const char *path = nn_gemm_path_name(o->paths[p]);
+        char split[32];
+        snprintf(split, sizeof split, "%zu/%zu", r.plan.n_small, r.plan.n_blas);
+        printf("%-8s %-16s %5zu %6zu %10.3f %10.3f %10.3f %10.3f %6.2f %6.2f %10.0f %7.2f %7.2f "
+               "%7ld %3zu %-5s %7s %7.2f",
+               shape, arch, batch, units[1], ep.median * 1e3, ep.min * 1e3, ep.max * 1e3,
+               fl.median * 1e3, ratio, r.paired, sps, gf, fgf, rss / 1024, r.n, path, split,
+               r.plan.seconds * 1e3);
+        if (o->compare)
+            printf(" %10s %8s", npcol, npratio);
+        printf("\n");
+        fflush(stdout);
+        int threads = openblas_get_num_threads();
+        if (csv) {
+            fprintf(csv,
+                    "%s,%s,%zu,%zu,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.4f,%.4f,%.1f,%.4f,%.4f,%.6f,"
+                    "%.6f,%ld,%zu,%d,%s,%s,%s,%s,%zu,%zu,%zu,%.6f,%s\n",
+                    shape, arch, batch, units[1], ep.median * 1e3, ep.min * 1e3, ep.max * 1e3,
+                    fl.median * 1e3, fl.min * 1e3, fl.max * 1e3, ratio, r.paired, sps, gf, fgf,
+                    r.wall * 1e3, r.overhead * 1e3, rss, r.n, threads, nn_simd_path(),
+                    nn_activation_name(o->act), nn_task_name(o->task), path, r.plan.n_small,
+                    r.plan.n_blas, r.plan.n_timed, r.plan.seconds * 1e3, npcsv);
+            fflush(csv);
+        }
+        if (json) {
+            char npjson[32] = "null";
+            if (!isnan(np_ms))
+                snprintf(npjson, sizeof npjson, "%.6f", np_ms);
+            fprintf(json,
+                    "{\"shape\":\"%s\",\"arch\":\"%s\",\"batch\":%zu,\"hidden\":%zu,"
+                    "\"epoch_ms_median\":%.6f,\"epoch_ms_min\":%.6f,\"epoch_ms_max\":%.6f,"
+                    "\"floor_ms_median\":%.6f,\"floor_ms_min\":%.6f,\"floor_ms_max\":%.6f,"
+                    "\"ratio\":%.4f,\"ratio_paired\":%.4f,\"samples_per_s\":%.1f,"
+                    "\"gflops\":%.4f,\"floor_gflops\":%.4f,"
+                    "\"fit_call_ms\":%.6f,\"fit_overhead_ms\":%.6f,\"peak_rss_kib\":%ld,"
+                    "\"n_epochs\":%zu,\"threads\":%d,\"simd\":\"%s\",\"version\":\"%s\","
+                    "\"commit\":\"%s\",\"activation\":\"%s\",\"task\":\"%s\","
+                    "\"gemm_path\":\"%s\",\"gemm_small_shapes\":%zu,\"gemm_blas_shapes\":%zu,"
+                    "\"gemm_timed_shapes\":%zu,\"gemm_plan_ms\":%.6f,\"numpy_ms\":%s}\n",
+                    shape, arch, batch, units[1], ep.median * 1e3, ep.min * 1e3, ep.max * 1e3,
+                    fl.median * 1e3, fl.min * 1e3, fl.max * 1e3, ratio, r.paired, sps, gf, fgf,
+                    r.wall * 1e3, r.overhead * 1e3, rss, r.n, threads, nn_simd_path(),
+                    nn_version_string(), NN_GIT_COMMIT, nn_activation_name(o->act),
+                    nn_task_name(o->task), path, r.plan.n_small, r.plan.n_blas, r.plan.n_timed,
+                    r.plan.seconds * 1e3, npjson);
+            fflush(json);
+        }
     }
 }
 
@@ -421,7 +532,60 @@ static void usage(void)
     fprintf(stderr, "usage: epoch_bench [--shape tutorial|deep|all] [--batch 10,32]"
                     " [--hidden 64] [--epochs N] [--threads T] [--csv FILE] [--json FILE]"
                     " [--activation relu|leaky_relu|tanh|sigmoid|gelu|identity]"
-                    " [--task classify|multilabel|regress] [--quick]\n");
+                    " [--task classify|multilabel|regress] [--gemm auto,small,blas]"
+                    " [--compare] [--python PATH] [--numpy-script PATH] [--numpy-epochs N]"
+                    " [--quick]\n");
+}
+
+/* A comma-separated list of GEMM paths (at most MAX_PATHS). */
+static int parse_paths(const char *s, opts *o)
+{
+    char buf[64];
+    if (strlen(s) >= sizeof buf)
+        return 0;
+    strcpy(buf, s);
+    o->n_paths = 0;
+    for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
+        int found = 0;
+        for (int p = NN_GEMM_PATH_AUTO; p <= NN_GEMM_PATH_BLAS && !found; p++)
+            if (strcmp(tok, nn_gemm_path_name((nn_gemm_path)p)) == 0 && o->n_paths < MAX_PATHS) {
+                o->paths[o->n_paths++] = (nn_gemm_path)p;
+                found = 1;
+            }
+        if (!found)
+            return 0;
+    }
+    return o->n_paths > 0;
+}
+
+/* The path NN_GEMM gives a new net (a bad value fails, with the reason). */
+static int path_from_env(opts *o)
+{
+    size_t hidden[1] = {1};
+    nn_net_config cfg = {.n_inputs = 1, .n_classes = 2, .n_hidden_layers = 1, .hidden = hidden};
+    nn_net *net;
+    if (nn_net_create(&net, &cfg) != NN_OK) {
+        fprintf(stderr, "epoch_bench: %s\n", nn_last_error());
+        return 0;
+    }
+    o->paths[0] = nn_net_gemm_path(net);
+    o->n_paths = 1;
+    nn_net_free(net);
+    return 1;
+}
+
+/* compare_numpy.py next to this source file, unless --numpy-script. */
+static const char *default_numpy_script(void)
+{
+    static char path[1024];
+    snprintf(path, sizeof path, "%s", __FILE__);
+    char *slash = strrchr(path, '/');
+    if (slash)
+        slash[1] = '\0';
+    else
+        path[0] = '\0';
+    snprintf(path + strlen(path), sizeof path - strlen(path), "compare_numpy.py");
+    return path;
 }
 
 int main(int argc, char **argv)
@@ -435,6 +599,10 @@ int main(int argc, char **argv)
         int ok = 1;
         if (strcmp(k, "--quick") == 0) {
             quick = 1;
+            continue;
+        }
+        if (strcmp(k, "--compare") == 0) {
+            o.compare = 1;
             continue;
         }
         if (!v) {
@@ -457,6 +625,14 @@ int main(int argc, char **argv)
             ok = nn_activation_parse(v, &o.act) == NN_OK;
         else if (strcmp(k, "--task") == 0)
             ok = nn_task_parse(v, &o.task) == NN_OK;
+        else if (strcmp(k, "--gemm") == 0)
+            ok = o.paths_flag = parse_paths(v, &o);
+        else if (strcmp(k, "--python") == 0)
+            o.python = v;
+        else if (strcmp(k, "--numpy-script") == 0)
+            o.numpy_script = v;
+        else if (strcmp(k, "--numpy-epochs") == 0)
+            ok = (o.numpy_epochs = strtoul(v, NULL, 10)) > 0 && o.numpy_epochs <= MAX_EPOCHS;
         else if (strcmp(k, "--csv") == 0)
             o.csv = v;
         else if (strcmp(k, "--json") == 0)
@@ -480,6 +656,24 @@ int main(int argc, char **argv)
     }
     if (o.threads)
         openblas_set_num_threads(o.threads); /* a bench may; the library never does */
+    if (!o.paths_flag && !path_from_env(&o))
+        return 1;
+    char numpy[512] = "not asked for (--compare)";
+    if (o.compare) {
+        o.python = o.python ? o.python : "/usr/bin/python3";
+        o.numpy_script = o.numpy_script ? o.numpy_script : default_numpy_script();
+        o.numpy_epochs = o.numpy_epochs ? o.numpy_epochs : 5;
+        char ver[64];
+        o.numpy_ok = run_python(&o, "--probe", "numpy", ver, sizeof ver);
+        if (o.numpy_ok)
+            snprintf(numpy, sizeof numpy,
+                     "numpy %s through %s %s --one-cell, median of %zu epochs after 1 warm-up, "
+                     "same cell right after libnn's", ver, o.python, o.numpy_script,
+                     o.numpy_epochs);
+        else
+            snprintf(numpy, sizeof numpy, "unavailable (%s %s --probe failed: no python3-numpy?)",
+                     o.python, o.numpy_script);
+    }
     FILE *csv = o.csv ? fopen(o.csv, "w") : NULL, *json = o.json ? fopen(o.json, "w") : NULL;
     if ((o.csv && !csv) || (o.json && !json)) {
         fprintf(stderr, "epoch_bench: cannot open an output file\n");
@@ -487,10 +681,14 @@ int main(int argc, char **argv)
     }
     if (csv)
         fprintf(csv, "%s\n", CSV_HEADER);
-    print_header(stdout, o.threads);
-    printf("%-8s %-16s %5s %6s %10s %10s %10s %10s %6s %6s %10s %7s %7s %7s %3s\n", "shape", "net",
-           "batch", "hidden", "epoch ms", "min ms", "max ms", "floor ms", "ratio", "paired",
-           "samples/s", "GFLOP/s", "floorGF", "RSS MiB", "n");
+    print_header(stdout, o.threads, &o, numpy);
+    printf("%-8s %-16s %5s %6s %10s %10s %10s %10s %6s %6s %10s %7s %7s %7s %3s %-5s %7s %7s",
+           "shape", "net", "batch", "hidden", "epoch ms", "min ms", "max ms", "floor ms", "ratio",
+           "paired", "samples/s", "GFLOP/s", "floorGF", "RSS MiB", "n", "gemm", "sm/blas",
+           "plan ms");
+    if (o.compare)
+        printf(" %10s %8s", "numpy ms", "np/libnn");
+    printf("\n");
 
     if (o.tutorial) {
         nn_dataset all, train, test;

@@ -8,9 +8,19 @@
 
 #define NN__MAX_LAYERS 64    /* dense layers, hidden + output */
 #define NN__INFER_CHUNK 256  /* rows per forward chunk at inference */
-/* GEMMs with m*n*k at or below this go to the small gemm instead of
- * cblas_dgemm (measured by bench/epoch_bench; see README, Performance). */
+/* Without a measured plan (see nn__gemm_plan), GEMMs with m*n and m*n*k
+ * at or below this go to the small gemm instead of cblas_dgemm on a SIMD
+ * kernel path (the rule before run-time calibration; bench/epoch_bench). */
 #define NN__SMALL_GEMM_MAX 2048
+/* The largest product (m*n*k) the small gemm takes at all: NN_GEMM=small
+ * sends everything up to it there, and auto times everything up to it. The
+ * small gemm has no cache blocking, but with a dimension of 1 or 2 (batch 1,
+ * two inputs or outputs) it still beats cblas_dgemm's kernels near here. */
+#define NN__GEMM_SMALL_LIMIT ((size_t)1 << 20)
+/* Wall-time cap of one calibration (nn__net_plan_gemms), in nanoseconds. */
+#define NN__GEMM_CALIB_BUDGET_NS 4000000.0
+/* Row counts a plan covers: a fit's batch and its last, partial batch. */
+#define NN__GEMM_PLAN_ROWS 2
 #define NN__MAX_NAME 4096  /* bytes in a class name (the model format's limit) */
 
 /* ---- output tasks (loss.c) ------------------------------------------------ */
@@ -54,6 +64,30 @@ const nn__loss *nn__loss_for(nn_task task);
 void nn__eval_finish(const nn__loss *loss, const nn__eval *e, size_t cols, double *score,
                      double *mean_loss);
 
+/* ---- the GEMM plan ---------------------------------------------------------- */
+
+/* The three products of a training step for layer l with n rows. */
+enum { NN__GEMM_FWD = 0, /* Z = A_prev W:       n x out x in           */
+       NN__GEMM_DW,      /* dW = A_prevᵀ dZ:    in x out x n, trans_a  */
+       NN__GEMM_DA,      /* dA = dZ Wᵀ:         n x in x out, trans_b  */
+       NN__GEMM_KINDS };
+
+/* Which path each product of a training step takes, for the row counts of
+ * the current fit. A product of layer l, kind q, with n rows is looked up
+ * as small[s][l][q] where rows[s] == n (the layer and kind fix the rest of
+ * the shape); a product with any other row count follows the path's rule
+ * (small_by_rule in net.c). Filled by nn__net_plan_gemms: under
+ * NN_GEMM_PATH_AUTO by timing both paths on each shape, else by the forced
+ * path's rule. */
+typedef struct nn__gemm_plan {
+    size_t rows[NN__GEMM_PLAN_ROWS]; /* 0 = unused slot */
+    unsigned char small[NN__GEMM_PLAN_ROWS][NN__MAX_LAYERS][NN__GEMM_KINDS];
+    size_t n_small, n_blas; /* distinct shapes (trans_a, trans_b, m, n, k) on each path */
+    size_t n_timed;         /* of those, decided by timing in this plan (0 for a
+                               forced path, or when every row count was kept) */
+    double seconds;         /* wall time of making this plan */
+} nn__gemm_plan;
+
 /* ---- the net --------------------------------------------------------------- */
 
 /* Everything that fixes a net's shape and behaviour, as create, clone and
@@ -80,7 +114,8 @@ struct nn_net {
     nn_mat dW[NN__MAX_LAYERS], db[NN__MAX_LAYERS]; /* views into grads */
     const nn__kernels *k;                /* kernel path, fixed at creation */
     nn__gemm_small_fn gemm_small;        /* its small gemm */
-    size_t small_gemm_max;               /* m*n*k threshold; 0 = always cblas */
+    int gemm_path;                       /* an nn_gemm_path: NN_GEMM, or nn_net_set_gemm_path */
+    nn__gemm_plan gemm_plan;             /* per-shape choice for the fit's batches */
     /* What travels with the model. */
     nn_scaler scaler;                    /* inputs; mean NULL = none */
     nn_scaler target_scaler;             /* REGRESS targets; mean NULL = none */
@@ -117,9 +152,20 @@ double nn__net_step_grads(nn_net *net, const double *x, size_t ldx, size_t n, nn
                           double scale);
 /* The scale that turns summed into mean gradients for a batch of n rows. */
 double nn__net_mean_scale(const nn_net *net, size_t n);
-/* For tests and benches: route GEMMs with m*n*k <= max to the small gemm
- * (0 sends every GEMM to cblas_dgemm). */
-void nn__net_set_small_gemm(nn_net *net, size_t max);
+/* Plan the GEMM path of every product of a training step with each of the
+ * n_rows row counts in rows (zeros and repeats are skipped; at most
+ * NN__GEMM_PLAN_ROWS), replacing the plan of other row counts; row counts
+ * already planned keep their decisions. Under NN_GEMM_PATH_AUTO each new
+ * shape within NN__GEMM_SMALL_LIMIT whose row count fits the reserved
+ * workspace (cap) is timed on both paths, in the net's own buffers: the
+ * workspace and the gradient block are overwritten (a step overwrites them
+ * anyway). Smallest shapes first, until NN__GEMM_CALIB_BUDGET_NS is spent;
+ * the rest follow the rule. Never fails: without memory for its
+ * bookkeeping, every product follows the rule. */
+void nn__net_plan_gemms(nn_net *net, const size_t *rows, size_t n_rows);
+/* Whether the plan (or, for a shape it does not cover, the path's rule)
+ * sends product kind q of layer l with n rows to the small gemm. */
+int nn__net_gemm_is_small(const nn_net *net, size_t l, int q, size_t n);
 /* Score and mean loss of the net on d (validated by nn__net_check_data; raw
  * features and targets), in chunks of the reserved workspace. Allocates
  * nothing. */

@@ -3,7 +3,8 @@
  * Everything a step needs is allocated in fit_begin, before the first step:
  * the net's workspace for a full batch, a shuffled copy of the training
  * rows (so every minibatch is a view of consecutive rows) standardized by
- * the net's scalers, optimizer state and two parameter snapshots. A step
+ * the net's scalers, optimizer state and two parameter snapshots; there
+ * too the net plans which GEMM path each product of a step takes. A step
  * (train_step) has one seam: gradient -> reduce -> update. It runs the
  * forward and backward passes (net.c); with reduce hooks (data-parallel
  * training) it sums the flat gradient block, row count and loss over every
@@ -159,6 +160,11 @@ static nn_status fit_begin(fit_state *st, nn_net *net, const nn_dataset *train,
         fit_end(st);
         return nn__fail(NN_ENOMEM, "nn_net_fit: cannot allocate training buffers");
     }
+    /* The GEMM path of each product of a step, for the full batch and the
+     * last, partial one: timed here (auto), before the first step, so that
+     * steps stay free of allocation and of timing. */
+    size_t plan_rows[2] = {batch, batch ? n % batch : 0};
+    nn__net_plan_gemms(net, plan_rows, 2);
     st->beta1_t = st->beta2_t = 1.0;
     return NN_OK;
 }

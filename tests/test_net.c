@@ -1,6 +1,9 @@
 /* The net: backprop against central finite differences, forward against a
- * hand computation, chunked inference, initialisation schemes, accessors. */
+ * hand computation, chunked inference, initialisation schemes, accessors,
+ * the small gemm and the choice of GEMM path. */
+#define NN_EXPERIMENTAL /* nn_net_set_gemm_path and its kin */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -353,39 +356,214 @@ static void test_gemm_small_variants(void **state)
     }
 }
 
-/* The net's gradients through the small gemm equal those through
- * cblas_dgemm (to rounding), on the tutorial's shapes and a deeper net. */
+/* Gradients of the two nets on the same n rows agree to 1e-12 relative
+ * (loss, every dW and db). */
+static void assert_same_gradients(nn_net *p, nn_net *q, size_t in, size_t classes, size_t n,
+                                  nn__rng *r)
+{
+    nn_mat x;
+    ts_ok(nn_mat_alloc(&x, n, in));
+    ts_fill_uniform(r, x, -2, 2, 0);
+    int32_t *y = malloc(n * sizeof *y);
+    assert_non_null(y);
+    for (size_t i = 0; i < n; i++)
+        y[i] = (int32_t)nn__rng_below(r, classes);
+    double lp, lq;
+    ts_ok(nn_net_gradients(p, x, y, &lp));
+    ts_ok(nn_net_gradients(q, x, y, &lq));
+    assert_true(ts_close(lp, lq, 0, 1e-12));
+    for (size_t l = 0; l < nn_net_n_layers(p); l++) {
+        assert_true(ts_max_err(nn_net_weight_grad(p, l), nn_net_weight_grad(q, l), 1e-15,
+                               1e-12) <= 1.0);
+        assert_true(ts_max_err(nn_net_bias_grad(p, l), nn_net_bias_grad(q, l), 1e-15, 1e-12) <=
+                    1.0);
+    }
+    free(y);
+    nn_mat_free(&x);
+}
+
+/* The net's gradients through the small gemm (forced) equal those through
+ * cblas_dgemm (forced) to rounding, on the tutorial's shapes and deeper
+ * nets, for batch sizes on both sides of every size rule. */
 static void test_small_gemm_path_matches_blas(void **state)
 {
     (void)state;
-    const arch archs[] = {{2, 1, {64}, 2}, {3, 2, {9, 7}, 4}};
+    const arch archs[] = {{2, 1, {64}, 2}, {3, 2, {9, 7}, 4}, {20, 2, {33, 17}, 5}};
+    const size_t rows[] = {1, 10, 37};
     nn__rng r;
     nn__rng_seed(&r, 22);
-    for (size_t t = 0; t < 2; t++) {
+    for (size_t t = 0; t < 3; t++) {
         nn_net *small = make_net(&archs[t], NN_INIT_HE, 1),
                *blas = make_net(&archs[t], NN_INIT_HE, 1);
-        nn__net_set_small_gemm(small, SIZE_MAX);
-        nn__net_set_small_gemm(blas, 0);
-        nn_mat x;
-        ts_ok(nn_mat_alloc(&x, 10, archs[t].in));
-        ts_fill_uniform(&r, x, -2, 2, 0);
-        int32_t y[10];
-        for (int i = 0; i < 10; i++)
-            y[i] = (int32_t)nn__rng_below(&r, archs[t].classes);
-        double ls, lb;
-        ts_ok(nn_net_gradients(small, x, y, &ls));
-        ts_ok(nn_net_gradients(blas, x, y, &lb));
-        assert_true(ts_close(ls, lb, 0, 1e-13));
-        for (size_t l = 0; l < nn_net_n_layers(small); l++) {
-            assert_true(ts_max_err(nn_net_weight_grad(small, l), nn_net_weight_grad(blas, l), 1e-15,
-                                   1e-12) <= 1.0);
-            assert_true(ts_max_err(nn_net_bias_grad(small, l), nn_net_bias_grad(blas, l), 1e-15,
-                                   1e-12) <= 1.0);
+        ts_ok(nn_net_set_gemm_path(small, NN_GEMM_PATH_SMALL));
+        ts_ok(nn_net_set_gemm_path(blas, NN_GEMM_PATH_BLAS));
+        for (size_t b = 0; b < 3; b++) {
+            for (size_t l = 0; l < nn_net_n_layers(small); l++)
+                for (int q = 0; q < NN__GEMM_KINDS; q++) {
+                    assert_true(nn__net_gemm_is_small(small, l, q, rows[b]));
+                    assert_false(nn__net_gemm_is_small(blas, l, q, rows[b]));
+                }
+            assert_same_gradients(small, blas, archs[t].in, archs[t].classes, rows[b], &r);
         }
-        nn_mat_free(&x);
         nn_net_free(small);
         nn_net_free(blas);
     }
+}
+
+/* Under auto, the plan times each product of a step for the planned row
+ * counts (in the net's workspace, reserved first, as fit does) and sends
+ * it to the faster path; whatever it picks, gradients
+ * equal the cblas path's to 1e-12 relative. The plan covers every product
+ * (3 per layer but the first, 2 for the first; repeated shapes once), on
+ * both row counts, keeps its decisions when planned again for the same row
+ * counts, and is replaced for others. */
+static void test_auto_plan_matches_blas(void **state)
+{
+    (void)state;
+    const arch archs[] = {{2, 1, {64}, 2}, {2, 1, {16}, 2}, {20, 2, {33, 33}, 5},
+                          {784, 1, {64}, 10}};
+    const size_t plans[][2] = {{10, 5}, {1, 0}, {32, 6}, {128, 38}};
+    nn__rng r;
+    nn__rng_seed(&r, 23);
+    for (size_t t = 0; t < 4; t++) {
+        nn_net *net = make_net(&archs[t], NN_INIT_HE, 2);
+        nn_net *blas = make_net(&archs[t], NN_INIT_HE, 2);
+        ts_ok(nn_net_set_gemm_path(net, NN_GEMM_PATH_AUTO));
+        ts_ok(nn_net_set_gemm_path(blas, NN_GEMM_PATH_BLAS));
+        size_t L = nn_net_n_layers(net);
+        for (size_t p = 0; p < 4; p++) {
+            ts_ok(nn__net_reserve(net, plans[p][0])); /* timing runs in the workspace */
+            nn_gemm_plan_info info;
+            /* The smallest shapes fit the budget, unless the machine stalls
+             * the whole of it: then plan afresh, a few times. */
+            for (int tries = 0; tries < 5; tries++) {
+                ts_ok(nn_net_set_gemm_path(net, NN_GEMM_PATH_AUTO)); /* drops the plan */
+                nn__net_plan_gemms(net, plans[p], 2);
+                ts_ok(nn_net_gemm_plan_info(net, &info));
+                if (info.n_timed > 0)
+                    break;
+            }
+            assert_true(info.n_timed >= 1);
+            size_t per_rows = 3 * L - 1, shapes = info.n_small + info.n_blas;
+            size_t n_rows = plans[p][1] ? 2 : 1;
+            /* Layers of equal width repeat a shape (33-33: dW and fwd). */
+            assert_true(shapes <= n_rows * per_rows && shapes >= n_rows * (per_rows - 1));
+            assert_true(info.n_timed <= shapes);
+            assert_true(info.seconds >= 0.0 && info.seconds < 1.0);
+            for (size_t k = 0; k < n_rows; k++)
+                assert_same_gradients(net, blas, archs[t].in, archs[t].classes, plans[p][k], &r);
+            /* Planned again: the same decisions, nothing timed. */
+            unsigned char before[sizeof net->gemm_plan.small];
+            memcpy(before, net->gemm_plan.small, sizeof before);
+            nn__net_plan_gemms(net, plans[p], 2);
+            ts_ok(nn_net_gemm_plan_info(net, &info));
+            assert_int_equal(info.n_timed, 0);
+            assert_int_equal(info.n_small + info.n_blas, shapes);
+            assert_memory_equal(net->gemm_plan.small, before, sizeof before);
+        }
+        nn_net_free(net);
+        nn_net_free(blas);
+    }
+}
+
+/* Whatever the plan says is what runs: a plan with every product on the
+ * small gemm, or alternating, gives the small path's gradients (to
+ * rounding), and the gradients stay within 1e-12 of cblas's. */
+static void test_plan_is_followed(void **state)
+{
+    (void)state;
+    const arch a = {5, 2, {12, 7}, 3};
+    nn__rng r;
+    nn__rng_seed(&r, 24);
+    nn_net *net = make_net(&a, NN_INIT_HE, 3), *blas = make_net(&a, NN_INIT_HE, 3);
+    ts_ok(nn_net_set_gemm_path(blas, NN_GEMM_PATH_BLAS));
+    const size_t rows[2] = {9, 4};
+    nn__net_plan_gemms(net, rows, 2);
+    for (int pattern = 0; pattern < 3; pattern++) {
+        for (size_t s = 0; s < 2; s++)
+            for (size_t l = 0; l < 3; l++)
+                for (int q = 0; q < NN__GEMM_KINDS; q++)
+                    net->gemm_plan.small[s][l][q] = (unsigned char)(
+                        pattern == 0 ? 1 : pattern == 1 ? 0 : (l + (size_t)q + s) & 1);
+        for (size_t s = 0; s < 2; s++)
+            for (size_t l = 0; l < 3; l++)
+                for (int q = 0; q < NN__GEMM_KINDS; q++)
+                    assert_int_equal(nn__net_gemm_is_small(net, l, q, rows[s]),
+                                     net->gemm_plan.small[s][l][q]);
+        assert_same_gradients(net, blas, a.in, a.classes, rows[pattern & 1], &r);
+    }
+    nn_net_free(net);
+    nn_net_free(blas);
+}
+
+/* NN_GEMM picks a new net's path; nn_net_set_gemm_path overrides it and
+ * drops the plan; a forced path plans by its rule without timing; clones
+ * keep the path and the plan; a bad NN_GEMM fails creation. */
+static void test_gemm_path_choice(void **state)
+{
+    (void)state;
+    const arch a = {2, 1, {64}, 2};
+    const size_t rows[2] = {32, 6};
+    const char *saved = getenv("NN_GEMM");
+    char keep[32] = "";
+    if (saved)
+        snprintf(keep, sizeof keep, "%s", saved);
+    const char *names[] = {"auto", "small", "blas", ""};
+    const nn_gemm_path want[] = {NN_GEMM_PATH_AUTO, NN_GEMM_PATH_SMALL, NN_GEMM_PATH_BLAS,
+                                 NN_GEMM_PATH_AUTO};
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(setenv("NN_GEMM", names[i], 1), 0);
+        nn_net *net = make_net(&a, NN_INIT_HE, 1);
+        assert_int_equal(nn_net_gemm_path(net), want[i]);
+        nn_gemm_plan_info info;
+        ts_ok(nn_net_gemm_plan_info(net, &info));
+        assert_int_equal(info.n_small + info.n_blas, 0);
+        nn__net_plan_gemms(net, rows, 2);
+        ts_ok(nn_net_gemm_plan_info(net, &info));
+        assert_int_equal(info.n_small + info.n_blas, 10); /* 5 products x 2 row counts */
+        if (want[i] == NN_GEMM_PATH_SMALL)
+            assert_true(info.n_small == 10 && info.n_timed == 0);
+        if (want[i] == NN_GEMM_PATH_BLAS)
+            assert_true(info.n_blas == 10 && info.n_timed == 0);
+        /* Every product of a step is in the plan, on the forced path. */
+        for (size_t k = 0; k < 2 && want[i] != NN_GEMM_PATH_AUTO; k++)
+            for (size_t l = 0; l < 2; l++)
+                for (int q = 0; q < NN__GEMM_KINDS; q++)
+                    if (l > 0 || q != NN__GEMM_DA) {
+                        assert_int_equal(net->gemm_plan.rows[k], rows[k]);
+                        assert_int_equal(net->gemm_plan.small[k][l][q],
+                                         want[i] == NN_GEMM_PATH_SMALL);
+                    }
+        nn_net *copy;
+        ts_ok(nn_net_clone(&copy, net));
+        assert_int_equal(nn_net_gemm_path(copy), want[i]);
+        assert_memory_equal(&copy->gemm_plan, &net->gemm_plan, sizeof net->gemm_plan);
+        nn_net_free(copy);
+        ts_ok(nn_net_set_gemm_path(net, NN_GEMM_PATH_BLAS));
+        assert_int_equal(nn_net_gemm_path(net), NN_GEMM_PATH_BLAS);
+        ts_ok(nn_net_gemm_plan_info(net, &info));
+        assert_int_equal(info.n_small + info.n_blas, 0);
+        nn_net_free(net);
+    }
+    assert_int_equal(setenv("NN_GEMM", "fast", 1), 0);
+    nn_net *net = NULL;
+    size_t hidden[1] = {4};
+    nn_net_config cfg = {.n_inputs = 2, .n_classes = 2, .n_hidden_layers = 1, .hidden = hidden};
+    assert_int_equal(nn_net_create(&net, &cfg), NN_EINVAL);
+    assert_null(net);
+    assert_non_null(strstr(nn_last_error(), "NN_GEMM"));
+    if (saved)
+        setenv("NN_GEMM", keep, 1);
+    else
+        unsetenv("NN_GEMM");
+    ts_ok(nn_net_create(&net, &cfg));
+    assert_int_equal(nn_net_set_gemm_path(NULL, NN_GEMM_PATH_BLAS), NN_EINVAL);
+    assert_int_equal(nn_net_set_gemm_path(net, (nn_gemm_path)7), NN_EINVAL);
+    assert_int_equal(nn_net_gemm_path(NULL), NN_GEMM_PATH_AUTO);
+    assert_int_equal(nn_net_gemm_plan_info(net, NULL), NN_EINVAL);
+    assert_null(nn_gemm_path_name((nn_gemm_path)7));
+    assert_string_equal(nn_gemm_path_name(NN_GEMM_PATH_SMALL), "small");
+    nn_net_free(net);
 }
 
 int main(void)
@@ -398,6 +576,9 @@ int main(void)
         cmocka_unit_test(test_accessors_and_clone),
         cmocka_unit_test(test_gemm_small_variants),
         cmocka_unit_test(test_small_gemm_path_matches_blas),
+        cmocka_unit_test(test_auto_plan_matches_blas),
+        cmocka_unit_test(test_plan_is_followed),
+        cmocka_unit_test(test_gemm_path_choice),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

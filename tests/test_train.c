@@ -4,6 +4,7 @@
  * This binary is linked with -Wl,--wrap for the allocation functions, so
  * every allocation libnn's own code makes goes through the counters below
  * (OpenBLAS, a separate shared library, keeps its own buffer pool). */
+#define NN_EXPERIMENTAL /* nn_net_set_gemm_path */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,7 +121,8 @@ static int record_allocs(const nn_epoch_stats *s, void *user)
 }
 
 /* Between the end of epoch 1 and the end of epoch 4, fit runs three full
- * epochs (shuffles, every step, validation scoring): not one allocation. */
+ * epochs (shuffles, every step, validation scoring): not one allocation, on
+ * every GEMM path (auto plans, with its scratch, before the first step). */
 static void test_no_allocation_per_step(void **state)
 {
     moons *m = *state;
@@ -129,6 +131,7 @@ static void test_no_allocation_per_step(void **state)
     for (size_t o = 0; o < 3; o++)
         for (size_t b = 0; b < 4; b++) {
             nn_net *net = net_2h2(16, NN_INIT_HE, 1);
+            ts_ok(nn_net_set_gemm_path(net, (nn_gemm_path)((o + b) % 3)));
             alloc_probe probe;
             memset(&probe, 0, sizeof probe);
             nn_train_options opt = nn_train_defaults();
@@ -154,31 +157,81 @@ static void test_no_allocation_per_step(void **state)
     nn_net_free(net);
 }
 
-/* Same seeds, same weights, bit for bit (one BLAS thread, set by ctest). */
-static void test_deterministic(void **state)
+static void assert_same_params(nn_net *a, nn_net *b)
 {
-    moons *m = *state;
-    nn_net *a = net_2h2(32, NN_INIT_HE, 7), *b = net_2h2(32, NN_INIT_HE, 7);
-    nn_train_options opt = nn_train_defaults();
-    opt.epochs = 3;
-    opt.seed = 99;
-    ts_ok(nn_net_fit(a, &m->train, &opt));
-    ts_ok(nn_net_fit(b, &m->train, &opt));
-    for (size_t l = 0; l < 2; l++) {
+    for (size_t l = 0; l < nn_net_n_layers(a); l++) {
         nn_mat wa = nn_net_weights(a, l), wb = nn_net_weights(b, l);
         assert_memory_equal(wa.data, wb.data, wa.rows * wa.cols * sizeof(double));
         assert_memory_equal(nn_net_bias(a, l).data, nn_net_bias(b, l).data,
                             wa.cols * sizeof(double));
     }
-    /* A different shuffle seed gives different weights. */
-    nn_net *c = net_2h2(32, NN_INIT_HE, 7);
-    opt.seed = 100;
-    ts_ok(nn_net_fit(c, &m->train, &opt));
-    assert_true(memcmp(nn_net_weights(a, 0).data, nn_net_weights(c, 0).data, 64 * sizeof(double)) !=
-                0);
-    nn_net_free(a);
-    nn_net_free(b);
-    nn_net_free(c);
+}
+
+/* Same seeds, same weights, bit for bit (one BLAS thread, set by ctest), on
+ * each forced GEMM path: under auto two nets may time their way to
+ * different paths on a close call, which changes the rounding. */
+static void test_deterministic(void **state)
+{
+    moons *m = *state;
+    const nn_gemm_path paths[] = {NN_GEMM_PATH_SMALL, NN_GEMM_PATH_BLAS};
+    for (int p = 0; p < 2; p++) {
+        nn_net *a = net_2h2(32, NN_INIT_HE, 7), *b = net_2h2(32, NN_INIT_HE, 7);
+        ts_ok(nn_net_set_gemm_path(a, paths[p]));
+        ts_ok(nn_net_set_gemm_path(b, paths[p]));
+        nn_train_options opt = nn_train_defaults();
+        opt.epochs = 3;
+        opt.seed = 99;
+        ts_ok(nn_net_fit(a, &m->train, &opt));
+        ts_ok(nn_net_fit(b, &m->train, &opt));
+        assert_same_params(a, b);
+        /* A different shuffle seed gives different weights. */
+        nn_net *c = net_2h2(32, NN_INIT_HE, 7);
+        ts_ok(nn_net_set_gemm_path(c, paths[p]));
+        opt.seed = 100;
+        ts_ok(nn_net_fit(c, &m->train, &opt));
+        assert_true(memcmp(nn_net_weights(a, 0).data, nn_net_weights(c, 0).data,
+                           64 * sizeof(double)) != 0);
+        nn_net_free(a);
+        nn_net_free(b);
+        nn_net_free(c);
+    }
+}
+
+/* Under auto, a net keeps its GEMM plan: a clone of a net that has been
+ * fit (the plan comes along) and the net itself, fit again with the same
+ * batch size, end bit for bit equal, and neither times anything again. A
+ * fit with another batch size plans anew. */
+static void test_auto_plan_reused(void **state)
+{
+    moons *m = *state;
+    const size_t batches[] = {10, 32, 128};
+    for (size_t k = 0; k < 3; k++) {
+        nn_net *a = net_2h2(64, NN_INIT_HE, 8), *b;
+        ts_ok(nn_net_set_gemm_path(a, NN_GEMM_PATH_AUTO));
+        nn_train_options opt = nn_train_defaults();
+        opt.epochs = 1;
+        opt.batch_size = batches[k];
+        ts_ok(nn_net_fit(a, &m->train, &opt));
+        nn_gemm_plan_info first, again;
+        ts_ok(nn_net_gemm_plan_info(a, &first));
+        assert_int_equal(first.n_small + first.n_blas, 3750 % batches[k] ? 10 : 5);
+        ts_ok(nn_net_clone(&b, a));
+        opt.epochs = 2;
+        ts_ok(nn_net_fit(a, &m->train, &opt));
+        ts_ok(nn_net_fit(b, &m->train, &opt));
+        assert_same_params(a, b);
+        ts_ok(nn_net_gemm_plan_info(b, &again));
+        assert_int_equal(again.n_timed, 0);
+        assert_int_equal(again.n_small, first.n_small);
+        assert_int_equal(again.n_blas, first.n_blas);
+        opt.batch_size = 7; /* 3750 = 535 * 7 + 5 */
+        opt.epochs = 1;
+        ts_ok(nn_net_fit(b, &m->train, &opt));
+        ts_ok(nn_net_gemm_plan_info(b, &again));
+        assert_int_equal(again.n_small + again.n_blas, 10);
+        nn_net_free(a);
+        nn_net_free(b);
+    }
 }
 
 /* The defaults with He init reach >= 99.5 % test accuracy, for every seed
@@ -612,6 +665,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_no_allocation_per_step),
         cmocka_unit_test(test_deterministic),
+        cmocka_unit_test(test_auto_plan_reused),
         cmocka_unit_test(test_defaults_accuracy),
         cmocka_unit_test(test_tutorial_replication),
         cmocka_unit_test(test_optimizers_accuracy),

@@ -281,6 +281,63 @@ typedef struct nn_fit_hooks {
  *         validation set; NN_EIO when a reduction fails. */
 NN_API nn_status nn_net_fit_distributed(nn_net *net, const nn_dataset *shard,
                                         const nn_train_options *opt, const nn_fit_hooks *hooks);
+
+/* ---- experimental: which GEMM computes the dense layers --------------------
+ * A training step makes three products per layer (forward Z = A W, weight
+ * gradient dW = Aᵀ dZ, input gradient dA = dZ Wᵀ). Each goes either to
+ * cblas_dgemm or to libnn's own small GEMM, which skips cblas_dgemm's fixed
+ * per-call cost and wins on tiny products, or on ones with a dimension of 1
+ * or 2, by a margin that depends on the CPU and the OpenBLAS kernels. The
+ * two paths round differently (in the last bits; results agree to ~1e-15
+ * relative per product).
+ *
+ * Under NN_GEMM_PATH_AUTO, nn_net_fit (and nn_net_fit_distributed, on
+ * each participant) first times both paths, in the net's workspace, on each
+ * product shape of a step, for the batch size and for the last, partial
+ * batch, that the small GEMM can take (m*n*k <= 2^20), and keeps the faster
+ * per shape: the small GEMM unless cblas_dgemm is 5 % faster. Smallest
+ * shapes first, for about 4 ms per fit at most (more on a busy machine);
+ * shapes left untimed follow the rule for products with other row counts
+ * (inference chunks, nn_net_gradients): the small GEMM when m*n and m*n*k
+ * are at most 2048, on an AVX2 or AVX-512 kernel path, else cblas_dgemm.
+ * A later fit with the same batch sizes reuses the plan, untimed.
+ *
+ * Reproducibility: with a forced path, training is bit-for-bit
+ * reproducible per seed (one BLAS thread). Under auto the choice comes from
+ * timing, so two nets (or two processes) on one machine may choose
+ * differently on a shape where the paths are close, and their results then
+ * differ in rounding; a net keeps its plan for later fits with the same
+ * batch sizes, and nn_net_clone copies it, so a clone trains exactly as the
+ * original. Force a path where bit-equality between separately created
+ * nets matters. */
+typedef enum nn_gemm_path {
+    NN_GEMM_PATH_AUTO = 0, /* the default: per shape, timed at the start of a fit */
+    NN_GEMM_PATH_SMALL,    /* the small GEMM for every product of at most 2^20
+                              multiply-adds (m*n*k), cblas_dgemm above */
+    NN_GEMM_PATH_BLAS      /* cblas_dgemm for every product */
+} nn_gemm_path;
+
+/* A new net's path comes from the environment variable NN_GEMM ("auto",
+ * "small" or "blas"; unset or empty = auto), read when the net is created
+ * or loaded; nn_net_create and nn_net_load fail with NN_EINVAL for any
+ * other value. nn_net_set_gemm_path overrides it for one net and discards
+ * its plan. @return NN_OK; NN_EINVAL for a NULL net or an unknown path. */
+NN_API nn_status nn_net_set_gemm_path(nn_net *net, nn_gemm_path path);
+NN_API nn_gemm_path nn_net_gemm_path(const nn_net *net); /* AUTO for NULL */
+/* "auto", "small", "blas"; NULL for a value out of range. */
+NN_API const char *nn_gemm_path_name(nn_gemm_path path);
+
+/* The plan of the net's last fit: how many distinct product shapes
+ * (transposes, m, n, k) of its steps go to each path, how many of them
+ * that fit timed (auto; 0 when it reused the plan of an earlier fit), and
+ * how long its planning took. All zero before the first fit and after
+ * nn_net_set_gemm_path. */
+typedef struct nn_gemm_plan_info {
+    size_t n_small, n_blas, n_timed;
+    double seconds;
+} nn_gemm_plan_info;
+/* @return NN_OK; NN_EINVAL for NULL arguments. */
+NN_API nn_status nn_net_gemm_plan_info(const nn_net *net, nn_gemm_plan_info *out);
 #endif /* NN_EXPERIMENTAL */
 
 #ifdef __cplusplus
