@@ -118,26 +118,11 @@ nn_status nn_net_save(const nn_net *net, const char *path)
 {
     if (!net || !path || !*path)
         return nn__fail(NN_EINVAL, "nn_net_save: %s", !net ? "net is NULL" : "path is empty");
-    size_t len = strlen(path);
-    char *tmp = malloc(len + 16);
-    if (!tmp)
-        return nn__fail(NN_ENOMEM, "nn_net_save: out of memory");
-    memcpy(tmp, path, len);
-    memcpy(tmp + len, ".tmp.XXXXXX", 12);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        nn_status s = nn__fail(NN_EIO, "nn_net_save: cannot create a temporary file beside %s: %s",
-                               path, strerror(errno));
-        free(tmp);
+    nn__atomic_file af;
+    nn_status s = nn__atomic_open(&af, path, "nn_net_save");
+    if (s != NN_OK)
         return s;
-    }
-    stream st = {fdopen(fd, "wb"), 0xcbf29ce484222325u, 0};
-    if (!st.f) {
-        close(fd);
-        unlink(tmp);
-        free(tmp);
-        return nn__fail(NN_EIO, "nn_net_save: %s: %s", path, strerror(errno));
-    }
+    stream st = {af.f, 0xcbf29ce484222325u, 0};
     put_bytes(&st, MAGIC, sizeof MAGIC);
     put_u32(&st, FORMAT_VERSION);
     put_u32(&st, (uint32_t)net->init);
@@ -149,22 +134,8 @@ nn_status nn_net_save(const nn_net *net, const char *path)
     for (size_t i = 0; i < net->n_params; i++)
         put_u64(&st, double_bits(net->params[i]));
     put_u64(&st, st.hash);
-    int err = st.failed || fflush(st.f) != 0 || fsync(fileno(st.f)) != 0;
-    int saved_errno = errno;
-    if (fclose(st.f) != 0)
-        err = 1;
-    if (!err && rename(tmp, path) != 0) {
-        err = 1;
-        saved_errno = errno;
-    }
-    if (err) {
-        unlink(tmp);
-        free(tmp);
-        return nn__fail(NN_EIO, "nn_net_save: cannot write %s: %s", path,
-                        strerror(saved_errno ? saved_errno : EIO));
-    }
-    free(tmp);
-    return NN_OK;
+    /* A failed write left the error flag on af.f: the commit sees it. */
+    return nn__atomic_commit(&af);
 }
 
 /* ---- load ---------------------------------------------------------------- */
