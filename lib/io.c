@@ -117,7 +117,8 @@ static double bits_double(uint64_t u)
 nn_status nn_net_save(const nn_net *net, const char *path)
 {
     if (!net || !path || !*path)
-        return nn__fail(NN_EINVAL, "nn_net_save: %s", !net ? "net is NULL" : "path is empty");
+        return nn__fail(NN_EINVAL, "nn_net_save: %s",
+                        !net ? "net is NULL" : !path ? "path is NULL" : "path is empty");
     nn__atomic_file af;
     nn_status s = nn__atomic_open(&af, path, "nn_net_save");
     if (s != NN_OK)
