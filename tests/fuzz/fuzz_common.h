@@ -22,8 +22,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 void fuzz_fail(const char *file, int line, const char *what);
 
 /* Write data to this process's scratch file (created on first use under
- * $TMPDIR or /tmp, removed at exit) and return its path: libnn's loaders
- * take paths. */
+ * $TMPDIR, else /dev/shm, else /tmp; removed at exit) and return its path:
+ * libnn's loaders take paths. */
 const char *fuzz_write_temp(const uint8_t *data, size_t size);
 
 /* A status a loader may return for bad input, with a non-empty message. */
