@@ -37,10 +37,14 @@ function(run_and_check name expected_header numeric_fields)
     message(STATUS "${name}: ${n} CSV lines ok")
 endfunction()
 
-run_and_check(epoch_bench
-    "shape,arch,batch,hidden,epoch_ms_median,epoch_ms_min,epoch_ms_max,floor_ms_median,floor_ms_min,floor_ms_max,ratio,ratio_paired,samples_per_s,gflops,floor_gflops,fit_call_ms,fit_overhead_ms,peak_rss_kib,n_epochs,threads,simd"
+set(epoch_header "shape,arch,batch,hidden,epoch_ms_median,epoch_ms_min,epoch_ms_max,floor_ms_median,floor_ms_min,floor_ms_max,ratio,ratio_paired,samples_per_s,gflops,floor_gflops,fit_call_ms,fit_overhead_ms,peak_rss_kib,n_epochs,threads,simd,activation,task")
+run_and_check(epoch_bench "${epoch_header}"
     "2;3;4;5;6;7;8;9;10;11;12;13;14;15;16;17;18;19"
     ${EPOCH_BENCH} --shape tutorial --batch 128 --hidden 16 --epochs 1)
+run_and_check(epoch_bench_tanh_regress "${epoch_header}"
+    "2;3;4;5;6;7;8;9;10;11;12;13;14;15;16;17;18;19"
+    ${EPOCH_BENCH} --shape tutorial --batch 128 --hidden 16 --epochs 1 --activation tanh
+    --task regress)
 run_and_check(kernel_bench
     "kernel,impl,rows,cols,ns_median,ns_min,ns_p90,elems_per_ns,n_runs"
     "2;3;4;5;6;7;8"

@@ -36,6 +36,8 @@
 #include <cblas.h>
 #include <nn.h>
 
+#include "bench_util.h"
+
 #ifndef NN_GIT_COMMIT
 #define NN_GIT_COMMIT "unknown"
 #endif
@@ -52,6 +54,8 @@ typedef struct list {
 
 typedef struct opts {
     int tutorial, deep;
+    nn_activation act; /* of every hidden layer (--activation) */
+    nn_task task;      /* --task; other tasks train on one-hot targets */
     list batch, hidden;
     size_t epochs;
     int threads;
@@ -100,25 +104,6 @@ static int parse_list(const char *s, list *l)
 }
 
 /* ---- the header ------------------------------------------------------------ */
-
-static void cpu_model(char *out, size_t n)
-{
-    snprintf(out, n, "unknown");
-    FILE *f = fopen("/proc/cpuinfo", "r");
-    if (!f)
-        return;
-    char line[512];
-    while (fgets(line, sizeof line, f))
-        if (strncmp(line, "model name", 10) == 0) {
-            char *c = strchr(line, ':');
-            if (c) {
-                snprintf(out, n, "%s", c + 2);
-                out[strcspn(out, "\n")] = '\0';
-            }
-            break;
-        }
-    fclose(f);
-}
 
 #if defined(__clang__)
 #define COMPILER_NAME "clang"
@@ -291,8 +276,10 @@ typedef struct cell_result {
 } cell_result;
 
 static int measure_cell(const size_t *units, size_t L, const nn_dataset *train, size_t batch,
-                        size_t fixed_epochs, cell_result *r)
+                        const opts *op, cell_result *r)
 {
+    const size_t fixed_epochs = op->epochs;
+    nn_activation acts[4] = {op->act, op->act, op->act, op->act};
     size_t rows = train->x.rows;
     batch = batch < rows ? batch : rows;
     floor_bufs fb;
@@ -303,7 +290,9 @@ static int measure_cell(const size_t *units, size_t L, const nn_dataset *train, 
                          .n_hidden_layers = L - 1,
                          .hidden = units + 1,
                          .init = NN_INIT_HE,
-                         .seed = 1};
+                         .seed = 1,
+                         .activations = acts,
+                         .task = op->task};
     nn_net *net;
     nn_status s = nn_net_create(&net, &cfg);
     if (s != NN_OK) {
@@ -360,51 +349,17 @@ static long peak_rss_kib(void)
     return ru.ru_maxrss;
 }
 
-/* 3750 rows of N(0, 1) inputs with uniformly random labels in [0, 10):
- * MNIST-sized layers, seeded (splitmix64, Box-Muller). */
-static uint64_t splitmix64(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9e3779b97f4a7c15u);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
-    return z ^ (z >> 31);
-}
-
-static double uniform01(uint64_t *s)
-{
-    return ((double)(splitmix64(s) >> 11) + 0.5) * 0x1.0p-53; /* (0, 1) */
-}
-
-static int make_deep_data(nn_dataset *d, size_t rows, size_t cols, size_t classes, uint64_t seed)
-{
-    const double two_pi = 6.283185307179586;
-    d->n_classes = classes;
-    d->y = malloc(rows * sizeof(int32_t));
-    if (!d->y || nn_mat_alloc(&d->x, rows, cols) != NN_OK)
-        return 0;
-    uint64_t s = seed;
-    for (size_t i = 0; i < rows * cols; i += 2) {
-        double r = sqrt(-2.0 * log(uniform01(&s))), th = two_pi * uniform01(&s);
-        d->x.data[i] = r * cos(th);
-        if (i + 1 < rows * cols)
-            d->x.data[i + 1] = r * sin(th);
-    }
-    for (size_t i = 0; i < rows; i++)
-        d->y[i] = (int32_t)(splitmix64(&s) % classes);
-    return 1;
-}
-
 #define CSV_HEADER                                                                                 \
     "shape,arch,batch,hidden,epoch_ms_median,epoch_ms_min,epoch_ms_max,floor_ms_median,"           \
     "floor_ms_min,floor_ms_max,ratio,ratio_paired,samples_per_s,gflops,floor_gflops,"              \
-    "fit_call_ms,fit_overhead_ms,peak_rss_kib,n_epochs,threads,simd"
+    "fit_call_ms,fit_overhead_ms,peak_rss_kib,n_epochs,threads,simd,activation,task"
 
 static void run_cell(const char *shape, const size_t *units, size_t L, const nn_dataset *train,
                      size_t batch, const opts *o, FILE *csv, FILE *json)
 {
     cell_result r;
     fprintf(stderr, "epoch_bench: %s batch %zu hidden %zu ...\n", shape, batch, units[1]);
-    if (!measure_cell(units, L, train, batch, o->epochs, &r))
+    if (!measure_cell(units, L, train, batch, o, &r))
         return;
     stats ep = r.ep, fl = r.fl;
     double flops = epoch_flops(units, L, train->x.rows);
@@ -426,10 +381,11 @@ static void run_cell(const char *shape, const size_t *units, size_t L, const nn_
     if (csv) {
         fprintf(csv,
                 "%s,%s,%zu,%zu,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.4f,%.4f,%.1f,%.4f,%.4f,%.6f,%.6f,"
-                "%ld,%zu,%d,%s\n",
+                "%ld,%zu,%d,%s,%s,%s\n",
                 shape, arch, batch, units[1], ep.median * 1e3, ep.min * 1e3, ep.max * 1e3,
                 fl.median * 1e3, fl.min * 1e3, fl.max * 1e3, ratio, r.paired, sps, gf, fgf,
-                r.wall * 1e3, r.overhead * 1e3, rss, r.n, threads, nn_simd_path());
+                r.wall * 1e3, r.overhead * 1e3, rss, r.n, threads, nn_simd_path(),
+                nn_activation_name(o->act), nn_task_name(o->task));
         fflush(csv);
     }
     if (json) {
@@ -441,20 +397,31 @@ static void run_cell(const char *shape, const size_t *units, size_t L, const nn_
                 "\"gflops\":%.4f,\"floor_gflops\":%.4f,"
                 "\"fit_call_ms\":%.6f,\"fit_overhead_ms\":%.6f,\"peak_rss_kib\":%ld,"
                 "\"n_epochs\":%zu,\"threads\":%d,\"simd\":\"%s\",\"version\":\"%s\","
-                "\"commit\":\"%s\"}\n",
+                "\"commit\":\"%s\",\"activation\":\"%s\",\"task\":\"%s\"}\n",
                 shape, arch, batch, units[1], ep.median * 1e3, ep.min * 1e3, ep.max * 1e3,
                 fl.median * 1e3, fl.min * 1e3, fl.max * 1e3, ratio, r.paired, sps, gf, fgf,
                 r.wall * 1e3, r.overhead * 1e3, rss, r.n, threads, nn_simd_path(),
-                nn_version_string(), NN_GIT_COMMIT);
+                nn_version_string(), NN_GIT_COMMIT, nn_activation_name(o->act),
+                nn_task_name(o->task));
         fflush(json);
     }
+}
+
+/* Other tasks train on one-hot targets of the labels: 0/1 for multilabel,
+ * the same numbers as real values for regression. */
+static int add_targets(nn_dataset *d, const opts *o)
+{
+    if (o->task == NN_TASK_CLASSIFY)
+        return 1;
+    return nn_one_hot(d->y, d->x.rows, d->n_classes, &d->t) == NN_OK;
 }
 
 static void usage(void)
 {
     fprintf(stderr, "usage: epoch_bench [--shape tutorial|deep|all] [--batch 10,32]"
                     " [--hidden 64] [--epochs N] [--threads T] [--csv FILE] [--json FILE]"
-                    " [--quick]\n");
+                    " [--activation relu|leaky_relu|tanh|sigmoid|gelu|identity]"
+                    " [--task classify|multilabel|regress] [--quick]\n");
 }
 
 int main(int argc, char **argv)
@@ -486,6 +453,10 @@ int main(int argc, char **argv)
             ok = (o.epochs = strtoul(v, NULL, 10)) > 0 && o.epochs <= MAX_EPOCHS;
         else if (strcmp(k, "--threads") == 0)
             ok = (o.threads = atoi(v)) > 0;
+        else if (strcmp(k, "--activation") == 0)
+            ok = nn_activation_parse(v, &o.act) == NN_OK;
+        else if (strcmp(k, "--task") == 0)
+            ok = nn_task_parse(v, &o.task) == NN_OK;
         else if (strcmp(k, "--csv") == 0)
             o.csv = v;
         else if (strcmp(k, "--json") == 0)
@@ -528,6 +499,10 @@ int main(int argc, char **argv)
             fprintf(stderr, "epoch_bench: %s\n", nn_last_error());
             return 1;
         }
+        if (!add_targets(&train, &o)) {
+            fprintf(stderr, "epoch_bench: %s\n", nn_last_error());
+            return 1;
+        }
         list b = o.batch, h = o.hidden;
         if (!have_batch && !quick)
             parse_list("1,10,32,128,1024", &b);
@@ -544,7 +519,7 @@ int main(int argc, char **argv)
     }
     if (o.deep) {
         nn_dataset d = {.x = {0}, .y = NULL, .n_classes = 0};
-        if (!make_deep_data(&d, 3750, 784, 10, 42)) {
+        if (!make_deep_data(&d, 3750, 784, 10, 42) || !add_targets(&d, &o)) {
             fprintf(stderr, "epoch_bench: out of memory\n");
             return 1;
         }

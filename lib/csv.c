@@ -1,10 +1,20 @@
-/* CSV loading: numbers only, one integer label column.
+/* CSV loading for every task: feature columns, plus a label column read as
+ * integers or strings (CLASSIFY), target columns (MULTILABEL, REGRESS), or
+ * nothing but features (no_labels).
  *
- * The whole file is read into memory, then parsed once into a growing array
- * of values; every error names the file, line and column (1-based, in
- * bytes) of the field at fault. */
+ * The whole file is read into memory and parsed in place: each line is split
+ * into fields, quotes are removed and every field is NUL-terminated inside
+ * the buffer, so a field is a C string without a copy. A first cheap pass
+ * counts the data lines, so the data set is allocated once at its final size
+ * and the values are written straight into it: nothing is reallocated while
+ * parsing and no step is worse than linear in the file size (string labels
+ * add a sort of the distinct strings only). Every error names the file, the
+ * 1-based line and the 1-based field, which is the column a spreadsheet
+ * shows. */
 #include <errno.h>
+#include <float.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +22,7 @@
 #include "internal.h"
 
 #define NN_CSV_MAX_LABEL 65535
+#define NN_CSV_EXCERPT 20 /* bytes of a field quoted in an error message */
 
 nn_csv_options nn_csv_defaults(void)
 {
@@ -58,56 +69,635 @@ static nn_status read_file(const char *path, char **out, size_t *len)
     return NN_OK;
 }
 
-typedef struct values {
-    double *v;
-    size_t n, cap;
-} values;
+/* ---- lines and fields ---------------------------------------------------- */
 
-static int push(values *vs, double x)
-{
-    if (vs->n == vs->cap) {
-        size_t cap = vs->cap ? vs->cap * 2 : 1024;
-        double *p = cap < SIZE_MAX / sizeof *p ? realloc(vs->v, cap * sizeof *p) : NULL;
-        if (!p)
-            return 0;
-        vs->v = p;
-        vs->cap = cap;
-    }
-    vs->v[vs->n++] = x;
-    return 1;
-}
+/* One field of the current line: s points into the file buffer and is
+ * NUL-terminated there, len = strlen(s). */
+typedef struct csv_field {
+    char *s;
+    size_t len;
+} csv_field;
+
+/* The parser: where the unread rest of the buffer starts, the number of the
+ * line last returned, and the fields of that line (a buffer reused for every
+ * line, grown only when a line has more fields than any before it). */
+typedef struct csv {
+    const char *path;
+    char delim;
+    char *next, *limit;
+    size_t line_no;
+    csv_field *f;
+    size_t n_f, cap_f;
+} csv;
 
 static int is_blank(char c)
 {
     return c == ' ' || c == '\t';
 }
 
-/* Parse one field [p, end) as a finite decimal number. Leading and trailing
- * blanks are allowed; hex floats, "nan" and "inf" are not. */
-static int parse_number(const char *p, const char *end, double *out)
+/* Return the next line as [*line, *end), without its LF or CRLF, or 0 at the
+ * end of the buffer. A final line without a line end counts as a line. */
+static int next_line(csv *c, char **line, char **end)
+{
+    if (c->next >= c->limit)
+        return 0;
+    char *p = c->next;
+    char *eol = memchr(p, '\n', (size_t)(c->limit - p));
+    char *e = eol ? eol : c->limit;
+    c->next = eol ? eol + 1 : c->limit;
+    if (e > p && e[-1] == '\r')
+        e--;
+    c->line_no++;
+    *line = p;
+    *end = e;
+    return 1;
+}
+
+static int line_is_blank(const char *p, const char *end)
 {
     while (p < end && is_blank(*p))
         p++;
-    while (end > p && is_blank(end[-1]))
-        end--;
-    if (p == end)
+    return p == end;
+}
+
+/* Fail with NN_EFORMAT and "path:line:field: reason". Every syntax and
+ * content error goes through here, so the prefix is the same everywhere. */
+static nn_status csv_fail(const csv *c, size_t line, size_t field, const char *fmt, ...)
+    NN_PRINTF(4, 5);
+static nn_status csv_fail(const csv *c, size_t line, size_t field, const char *fmt, ...)
+{
+    char reason[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(reason, sizeof reason, fmt, ap);
+    va_end(ap);
+    return nn__fail(NN_EFORMAT, "%s:%zu:%zu: %s", c->path, line, field, reason);
+}
+
+/* How an error message shows a field: "an empty field", or the text in
+ * single quotes, cut after NN_CSV_EXCERPT bytes (at a UTF-8 character
+ * boundary, marked "...") so a runaway field cannot fill the message, and
+ * with control characters shown as '?'. buf needs NN_CSV_EXCERPT + 6 bytes. */
+static const char *describe(const csv_field *f, char *buf)
+{
+    if (f->len == 0)
+        return "an empty field";
+    size_t k = f->len > NN_CSV_EXCERPT ? NN_CSV_EXCERPT : f->len;
+    if (k < f->len)
+        while (k > 0 && ((unsigned char)f->s[k] & 0xC0) == 0x80)
+            k--;
+    char *w = buf;
+    *w++ = '\'';
+    for (size_t i = 0; i < k; i++)
+        *w++ = (unsigned char)f->s[i] < 0x20 ? '?' : f->s[i];
+    strcpy(w, k < f->len ? "...'" : "'");
+    return buf;
+}
+
+/* Fail on field j (0-based) of the current line: "<what>, found <field>". */
+static nn_status field_fail(const csv *c, size_t j, const char *what)
+{
+    char buf[NN_CSV_EXCERPT + 6];
+    return csv_fail(c, c->line_no, j + 1, "%s, found %s", what, describe(&c->f[j], buf));
+}
+
+static int grow_fields(csv *c)
+{
+    size_t cap = c->cap_f ? 2 * c->cap_f : 16;
+    csv_field *p = cap < SIZE_MAX / sizeof *p ? realloc(c->f, cap * sizeof *p) : NULL;
+    if (!p)
         return 0;
-    for (const char *q = p; q < end; q++)
-        if (!strchr("0123456789+-.eE", *q))
+    c->f = p;
+    c->cap_f = cap;
+    return 1;
+}
+
+/* Split the line [line, end) into c->f at the delimiter, in place. Blanks
+ * around a field are dropped. A field may be double-quoted: the delimiter
+ * is then an ordinary character inside it, "" stands for one quote, and
+ * blanks inside the quotes are kept; a quoted field cannot span lines.
+ * Removing the quotes only ever moves text left, and each field's NUL is
+ * written at or before the delimiter that ends it, after the scan has moved
+ * past it, so the rest of the line is never disturbed. */
+static nn_status split_line(csv *c, char *line, char *end)
+{
+    const char delim = c->delim;
+    char *p = line;
+    c->n_f = 0;
+    for (;;) {
+        if (c->n_f == c->cap_f && !grow_fields(c))
+            return nn__fail(NN_ENOMEM, "%s:%zu: out of memory", c->path, c->line_no);
+        size_t field = c->n_f + 1;
+        while (p < end && *p != delim && is_blank(*p))
+            p++;
+        char *s = p, *w;
+        if (p < end && *p == '"') {
+            s = w = ++p;
+            for (;;) {
+                if (p == end)
+                    return csv_fail(c, c->line_no, field,
+                                    "unterminated quoted field (no closing quote on this line)");
+                if (*p == '"') {
+                    if (p + 1 < end && p[1] == '"') {
+                        *w++ = '"';
+                        p += 2;
+                        continue;
+                    }
+                    p++;
+                    break;
+                }
+                *w++ = *p++;
+            }
+            while (p < end && *p != delim && is_blank(*p))
+                p++;
+            if (p < end && *p != delim)
+                return csv_fail(c, c->line_no, field,
+                                "unexpected text after the closing quote: '%c'", *p);
+        } else {
+            while (p < end && *p != delim)
+                p++;
+            w = p;
+            while (w > s && is_blank(w[-1]))
+                w--;
+        }
+        int last = p == end;
+        *w = '\0';
+        c->f[c->n_f].s = s;
+        c->f[c->n_f].len = (size_t)(w - s);
+        c->n_f++;
+        if (last)
+            return NN_OK;
+        p++;
+    }
+}
+
+/* Powers of ten that a double holds exactly. */
+static const double exact_pow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                     1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                     1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+/* Clinger's fast path for the common short decimal: when the digits, read
+ * as an integer m, are at most 2^53 and the decimal exponent e is within
+ * +-22, both m and 10^|e| are exact doubles, so the one multiplication or
+ * division m * 10^e is correctly rounded, the same double strtod returns.
+ * Returns 0 (undecided) for anything else, well-formed or not, and leaves it
+ * to strtod; it never rejects. Parsing is half the time of loading a large
+ * numeric file, and glibc's strtod is several times slower than this on
+ * such numbers. Needs double arithmetic without extended precision, which
+ * FLT_EVAL_METHOD == 0 promises. */
+static int parse_simple(const char *p, const char *end, double *out)
+{
+#if FLT_EVAL_METHOD == 0
+    int neg = 0;
+    if (p < end && (*p == '+' || *p == '-'))
+        neg = *p++ == '-';
+    uint64_t m = 0;
+    long e = 0;
+    size_t digits = 0;
+    for (int frac = 0; p < end; p++) {
+        if (*p == '.' && !frac) {
+            frac = 1;
+            continue;
+        }
+        if (*p < '0' || *p > '9')
+            break;
+        if (m > ((uint64_t)1 << 53) / 10)
+            return 0; /* too many digits for an exact m */
+        m = 10 * m + (uint64_t)(*p - '0');
+        e -= frac;
+        digits++;
+    }
+    if (digits == 0)
+        return 0;
+    if (p < end && (*p == 'e' || *p == 'E')) {
+        int eneg = 0;
+        long x = 0;
+        size_t xdigits = 0;
+        if (++p < end && (*p == '+' || *p == '-'))
+            eneg = *p++ == '-';
+        for (; p < end && *p >= '0' && *p <= '9' && xdigits < 4; p++, xdigits++)
+            x = 10 * x + (*p - '0');
+        if (xdigits == 0)
             return 0;
-    char tmp[64];
-    size_t len = (size_t)(end - p);
-    if (len >= sizeof tmp)
+        e += eneg ? -x : x;
+    }
+    if (p != end || m > ((uint64_t)1 << 53) || e < -22 || e > 22)
         return 0;
-    memcpy(tmp, p, len);
-    tmp[len] = '\0';
+    double v = (double)m;
+    v = e < 0 ? v / exact_pow10[-e] : v * exact_pow10[e];
+    *out = neg ? -v : v;
+    return 1;
+#else
+    (void)p;
+    (void)end;
+    (void)out;
+    return 0;
+#endif
+}
+
+/* Parse a field as a finite decimal number. Only digits, signs, the point
+ * and the exponent letter may appear, which keeps out what strtod would
+ * also take: hex floats, "nan", "inf" and leading blanks. */
+static int parse_number(const csv_field *f, double *out)
+{
+    if (f->len == 0)
+        return 0;
+    if (parse_simple(f->s, f->s + f->len, out))
+        return 1;
+    for (size_t i = 0; i < f->len; i++) {
+        char ch = f->s[i];
+        if (!((ch >= '0' && ch <= '9') || ch == '.' || ch == '-' || ch == '+' || ch == 'e' ||
+              ch == 'E'))
+            return 0;
+    }
     char *stop;
     errno = 0;
-    double v = strtod(tmp, &stop);
-    if (*stop || !isfinite(v) || (errno == ERANGE && fabs(v) > 1.0))
+    double v = strtod(f->s, &stop);
+    if (stop != f->s + f->len || !isfinite(v) || (errno == ERANGE && fabs(v) > 1.0))
         return 0;
     *out = v;
     return 1;
+}
+
+/* ---- string labels ------------------------------------------------------- */
+
+/* A distinct label string, numbered in the order it was first seen. */
+typedef struct class_entry {
+    const char *name;
+    uint64_t hash;
+    size_t id;
+} class_entry;
+
+/* FNV-1a: short label strings, no adversary. */
+static uint64_t hash_string(const char *s)
+{
+    uint64_t h = 14695981039346656037ull;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return h;
+}
+
+static int entry_cmp(const void *a, const void *b)
+{
+    return strcmp(((const class_entry *)a)->name, ((const class_entry *)b)->name);
+}
+
+/* Index of name's slot in the open-addressing table (cap a power of two):
+ * the slot holding it, or the empty one where it belongs. */
+static size_t find_slot(const size_t *slot, size_t cap, const class_entry *ent, const char *name,
+                        uint64_t h)
+{
+    size_t i = (size_t)h & (cap - 1);
+    while (slot[i] != SIZE_MAX && (ent[slot[i]].hash != h || strcmp(ent[slot[i]].name, name)))
+        i = (i + 1) & (cap - 1);
+    return i;
+}
+
+/* Number the distinct strings of text[0..n) in sorted (strcmp) order:
+ * y[i] = the rank of text[i] and *names = copies of the distinct strings in
+ * that order. A hash table gives every row its string's first-seen number in
+ * O(1), so the cost is linear in the rows plus a sort of the distinct
+ * strings, which are usually a handful. */
+static nn_status string_classes(const char *path, char *const *text, size_t n, int32_t *y,
+                                char ***names, size_t *n_names)
+{
+    size_t cap = 64, k = 0, ent_cap = 16;
+    size_t *slot = malloc(cap * sizeof *slot);
+    class_entry *ent = malloc(ent_cap * sizeof *ent);
+    const char **sorted = NULL;
+    nn_status s = NN_OK;
+    if (!slot || !ent)
+        goto nomem;
+    memset(slot, 0xFF, cap * sizeof *slot); /* every slot SIZE_MAX: empty */
+    for (size_t i = 0; i < n; i++) {
+        uint64_t h = hash_string(text[i]);
+        size_t at = find_slot(slot, cap, ent, text[i], h);
+        size_t id = slot[at];
+        if (id == SIZE_MAX) {
+            if (k == (size_t)INT32_MAX) {
+                s = nn__fail(NN_EFORMAT, "%s: more than %ld distinct labels", path,
+                             (long)INT32_MAX);
+                goto done;
+            }
+            if (k == ent_cap) {
+                class_entry *more = realloc(ent, 2 * ent_cap * sizeof *ent);
+                if (!more)
+                    goto nomem;
+                ent = more;
+                ent_cap *= 2;
+            }
+            ent[k] = (class_entry){text[i], h, k};
+            id = slot[at] = k++;
+            if (2 * k > cap) { /* keep the table at most half full */
+                size_t *bigger = malloc(2 * cap * sizeof *bigger);
+                if (!bigger)
+                    goto nomem;
+                free(slot);
+                slot = bigger;
+                cap *= 2;
+                memset(slot, 0xFF, cap * sizeof *slot);
+                for (size_t e = 0; e < k; e++)
+                    slot[find_slot(slot, cap, ent, ent[e].name, ent[e].hash)] = e;
+            }
+        }
+        y[i] = (int32_t)id;
+    }
+    /* Sort the distinct strings, then turn first-seen numbers into ranks;
+     * the slot array (at least k long) is reused as the rank table. */
+    qsort(ent, k, sizeof *ent, entry_cmp);
+    sorted = malloc(k * sizeof *sorted);
+    if (!sorted)
+        goto nomem;
+    for (size_t r = 0; r < k; r++) {
+        slot[ent[r].id] = r;
+        sorted[r] = ent[r].name;
+    }
+    for (size_t i = 0; i < n; i++)
+        y[i] = (int32_t)slot[y[i]];
+    *names = nn__strings_dup(sorted, k);
+    if (!*names)
+        goto nomem;
+    *n_names = k;
+    goto done;
+nomem:
+    s = nn__fail(NN_ENOMEM, "%s: out of memory numbering the class names", path);
+done:
+    free(slot);
+    free(ent);
+    free(sorted);
+    return s;
+}
+
+/* ---- the loader ---------------------------------------------------------- */
+
+/* The options that are wrong whatever the file holds (NN_EINVAL). Those that
+ * depend on the width of its rows are checked in plan_columns. */
+static nn_status check_options(const nn_csv_options *o, char delim)
+{
+    if (o->label_column < -1)
+        return nn__fail(NN_EINVAL,
+                        "nn_load_csv: label_column %ld is invalid (0-based, or -1 for the last)",
+                        o->label_column);
+    if (!nn_task_name(o->task))
+        return nn__fail(NN_EINVAL, "nn_load_csv: task %d is not an nn_task", (int)o->task);
+    if (o->task == NN_TASK_CLASSIFY && o->n_targets > 1)
+        return nn__fail(NN_EINVAL,
+                        "nn_load_csv: n_targets %zu with the classify task, which reads one "
+                        "label column (multilabel and regress read several)",
+                        o->n_targets);
+    if (delim == '\n' || delim == '\r' || delim == '"' || delim == '.' || delim == '-' ||
+        delim == '+' || (delim >= '0' && delim <= '9'))
+        return (unsigned char)delim < 0x20
+                   ? nn__fail(NN_EINVAL, "nn_load_csv: delimiter %d (a line end) is not usable",
+                              delim)
+                   : nn__fail(NN_EINVAL, "nn_load_csv: delimiter '%c' is not usable", delim);
+    return NN_OK;
+}
+
+/* Which columns of a row of n_fields fields hold the label or the targets:
+ * [*first, *first + *count), or none (*count = 0) with no_labels. Checked
+ * against the first data row, so an error points at it (field 1: the row as
+ * a whole). */
+static nn_status plan_columns(const csv *c, const nn_csv_options *o, size_t n_fields,
+                              size_t *first, size_t *count)
+{
+    *first = 0;
+    *count = 0;
+    if (o->no_labels)
+        return NN_OK;
+    size_t n_t = o->n_targets ? o->n_targets : 1;
+    if (o->label_column >= 0 && (size_t)o->label_column >= n_fields)
+        return csv_fail(c, c->line_no, 1, "label_column %ld is out of range: rows have %zu fields",
+                        o->label_column, n_fields);
+    if (o->label_column >= 0 && n_t > n_fields - (size_t)o->label_column)
+        return csv_fail(c, c->line_no, 1,
+                        "label_column %ld + n_targets %zu is past the last field: rows have %zu "
+                        "fields",
+                        o->label_column, n_t, n_fields);
+    if (n_t >= n_fields)
+        return csv_fail(c, c->line_no, 1,
+                        "rows have %zu field%s, which leaves no feature column beside %zu "
+                        "label column%s (n_targets %zu; no_labels reads features only)",
+                        n_fields, n_fields == 1 ? "" : "s", n_t, n_t == 1 ? "" : "s", n_t);
+    *first = o->label_column < 0 ? n_fields - n_t : (size_t)o->label_column;
+    *count = n_t;
+    return NN_OK;
+}
+
+/* The column to skip (ignore_column, 1-based) as a 0-based index, or
+ * SIZE_MAX; it must be in the row, not a label column, and leave a feature. */
+static nn_status plan_ignore(const csv *c, const nn_csv_options *o, size_t n_fields, size_t first,
+                             size_t count, size_t *ignore)
+{
+    *ignore = SIZE_MAX;
+    if (o->ignore_column == 0)
+        return NN_OK;
+    size_t ig = o->ignore_column - 1;
+    if (ig >= n_fields)
+        return csv_fail(c, c->line_no, 1, "ignore_column %zu is out of range: rows have %zu fields",
+                        o->ignore_column, n_fields);
+    if (count > 0 && ig >= first && ig < first + count)
+        return csv_fail(c, c->line_no, 1, "ignore_column %zu is also a label column",
+                        o->ignore_column);
+    if (n_fields - count < 2)
+        return csv_fail(c, c->line_no, 1,
+                        "rows have %zu fields, which leaves no feature column beside the "
+                        "ignored column and %zu label column%s",
+                        n_fields, count, count == 1 ? "" : "s");
+    *ignore = ig;
+    return NN_OK;
+}
+
+/* What the loader keeps about a CLASSIFY label column until the last row
+ * says whether it holds integers or strings. */
+typedef struct label_state {
+    char **text;     /* every row's label field, inside the file buffer */
+    int numeric;     /* every label so far is a number */
+    size_t max;      /* the largest integer label so far */
+    size_t bad_line; /* first number that is not a valid label (0: none) ... */
+    size_t bad_field;
+    csv_field bad; /* ... and its text */
+} label_state;
+
+/* Record row's label (field j). Whether a number is a valid integer label
+ * can only be judged once the whole column is known to be numeric, so the
+ * first invalid one is remembered, not reported. */
+static nn_status read_label(const csv *c, label_state *lc, size_t row, size_t j, int32_t *y)
+{
+    const csv_field *f = &c->f[j];
+    if (f->len == 0)
+        return csv_fail(c, c->line_no, j + 1, "empty label");
+    lc->text[row] = f->s;
+    double v;
+    if (!lc->numeric)
+        return NN_OK;
+    if (!parse_number(f, &v)) {
+        lc->numeric = 0; /* strings from now on: numbers are no longer parsed */
+    } else if (v != floor(v) || v < 0 || v > NN_CSV_MAX_LABEL) {
+        if (!lc->bad_line) {
+            lc->bad_line = c->line_no;
+            lc->bad_field = j + 1;
+            lc->bad = *f;
+        }
+    } else {
+        y[row] = (int32_t)v;
+        if ((size_t)v > lc->max)
+            lc->max = (size_t)v;
+    }
+    return NN_OK;
+}
+
+/* Parse the fields of the current line (already split, with the right
+ * count) into row `row` of d: features into x, targets into t, labels
+ * through read_label. Target columns are [first, first + count); column
+ * ignore is skipped. */
+static nn_status parse_row(const csv *c, nn_task task, size_t first, size_t count, size_t ignore,
+                           nn_dataset *d, label_state *lc, size_t row)
+{
+    double *x = d->x.data + row * d->x.ld, v;
+    for (size_t j = 0, k = 0; j < c->n_f; j++) {
+        size_t tj = j - first; /* wraps to a huge value left of the targets */
+        if (j == ignore)
+            continue;
+        if (tj >= count) {
+            if (!parse_number(&c->f[j], &v))
+                return field_fail(c, j, "expected a number");
+            x[k++] = v;
+        } else if (task == NN_TASK_CLASSIFY) {
+            nn_status s = read_label(c, lc, row, j, d->y);
+            if (s != NN_OK)
+                return s;
+        } else if (task == NN_TASK_MULTILABEL) {
+            if (!parse_number(&c->f[j], &v) || (v != 0.0 && v != 1.0))
+                return field_fail(c, j, "expected 0 or 1 (a multilabel target)");
+            d->t.data[row * d->t.ld + tj] = v;
+        } else {
+            if (!parse_number(&c->f[j], &v))
+                return field_fail(c, j, "expected a number (a regression target)");
+            d->t.data[row * d->t.ld + tj] = v;
+        }
+    }
+    return NN_OK;
+}
+
+/* Allocate the data set for rows rows: x, and y (CLASSIFY) or t (the other
+ * tasks) when there are count label columns. */
+static nn_status alloc_dataset(const char *path, nn_dataset *d, size_t rows, size_t n_features,
+                               nn_task task, size_t count)
+{
+    memset(d, 0, sizeof *d);
+    nn_status s = nn_mat_alloc(&d->x, rows, n_features);
+    if (s == NN_OK && count > 0 && task == NN_TASK_CLASSIFY) {
+        d->y = calloc(rows, sizeof *d->y);
+        s = d->y ? NN_OK : NN_ENOMEM;
+    } else if (s == NN_OK && count > 0) {
+        s = nn_mat_alloc(&d->t, rows, count);
+        d->n_classes = count;
+    }
+    if (s == NN_OK)
+        return NN_OK;
+    nn_dataset_free(d);
+    return nn__fail(s, "%s: cannot allocate a data set of %zu rows", path, rows);
+}
+
+/* Count the data lines from c's position: lines that are not blank, less
+ * the header. The same line walk as the parse, so the counts agree. */
+static size_t count_data_lines(csv c, int has_header)
+{
+    char *line, *end;
+    size_t n = 0;
+    while (next_line(&c, &line, &end))
+        n += !line_is_blank(line, end);
+    return has_header && n > 0 ? n - 1 : n;
+}
+
+/* Parse the whole buffer into *d (written only on success). */
+static nn_status parse(csv *c, const nn_csv_options *o, nn_dataset *d)
+{
+    size_t rows_max = count_data_lines(*c, o->has_header);
+    int header_pending = o->has_header;
+    size_t n_fields = 0, first = 0, count = 0, row = 0, ignore = SIZE_MAX;
+    label_state lc = {NULL, 1, 0, 0, 0, {NULL, 0}};
+    nn_dataset t;
+    memset(&t, 0, sizeof t);
+    nn_status s = NN_OK;
+    char *line, *end;
+    while (s == NN_OK && next_line(c, &line, &end)) {
+        if (line_is_blank(line, end))
+            continue;
+        if (header_pending) {
+            header_pending = 0;
+            continue;
+        }
+        if ((s = split_line(c, line, end)) != NN_OK)
+            break;
+        if (row == 0) {
+            /* The first data row fixes the width and where the labels are. */
+            n_fields = c->n_f;
+            if ((s = plan_columns(c, o, n_fields, &first, &count)) != NN_OK ||
+                (s = plan_ignore(c, o, n_fields, first, count, &ignore)) != NN_OK ||
+                (s = alloc_dataset(c->path, &t, rows_max,
+                                   n_fields - count - (ignore != SIZE_MAX), o->task, count)) !=
+                    NN_OK)
+                break;
+            int classify = count > 0 && o->task == NN_TASK_CLASSIFY;
+            if (classify && !(lc.text = calloc(rows_max, sizeof *lc.text))) {
+                s = nn__fail(NN_ENOMEM, "%s: out of memory", c->path);
+                break;
+            }
+        } else if (c->n_f != n_fields) {
+            /* Too many: point at the first extra field; too few: at the
+             * first missing one. */
+            size_t at = (c->n_f > n_fields ? n_fields : c->n_f) + 1;
+            s = csv_fail(c, c->line_no, at, "expected %zu fields, found %zu", n_fields, c->n_f);
+            break;
+        }
+        s = parse_row(c, o->task, first, count, ignore, &t, &lc, row);
+        row++;
+    }
+    if (s == NN_OK && row == 0)
+        s = csv_fail(c, c->line_no ? c->line_no : 1, 1, "no data rows%s",
+                     o->has_header && !header_pending ? " after the header" : "");
+    if (s == NN_OK && lc.text) {
+        if (!lc.numeric)
+            s = string_classes(c->path, lc.text, row, t.y, &t.class_names, &t.n_classes);
+        else if (lc.bad_line) {
+            char buf[NN_CSV_EXCERPT + 6];
+            s = csv_fail(c, lc.bad_line, lc.bad_field,
+                         "a label must be an integer in [0, %d], found %s", NN_CSV_MAX_LABEL,
+                         describe(&lc.bad, buf));
+        } else
+            t.n_classes = lc.max + 1 < 2 ? 2 : lc.max + 1;
+    }
+    free(lc.text);
+    if (s != NN_OK) {
+        nn_dataset_free(&t);
+        return s;
+    }
+    *d = t;
+    return NN_OK;
+}
+
+/* Fail on a NUL byte, which would end a field early once fields are C
+ * strings: a binary file, or a text file in UTF-16. The field is counted as
+ * split_line would, with the quotes toggling in and out of a quoted field
+ * (an escaped "" toggles twice). */
+static nn_status nul_fail(csv *c, const char *nul)
+{
+    size_t line_no = 1, field = 1;
+    int quoted = 0;
+    for (const char *p = c->next; p < nul; p++) {
+        if (*p == '\n') {
+            line_no++;
+            field = 1;
+            quoted = 0;
+        } else if (*p == '"') {
+            quoted = !quoted;
+        } else if (*p == c->delim && !quoted) {
+            field++;
+        }
+    }
+    return csv_fail(c, line_no, field, "binary content (a NUL byte)");
 }
 
 nn_status nn_load_csv(nn_dataset *out, const char *path, const nn_csv_options *opt)
@@ -116,124 +706,17 @@ nn_status nn_load_csv(nn_dataset *out, const char *path, const nn_csv_options *o
         return nn__fail(NN_EINVAL, "nn_load_csv: %s is NULL", !out ? "out" : "path");
     nn_csv_options o = opt ? *opt : nn_csv_defaults();
     char delim = o.delimiter ? o.delimiter : ',';
-    if (o.label_column < -1)
-        return nn__fail(NN_EINVAL, "nn_load_csv: label_column %ld is invalid (-1 = last)",
-                        o.label_column);
-    if (delim == '\n' || delim == '\r' || delim == '.' || delim == '-' || delim == '+' ||
-        (delim >= '0' && delim <= '9'))
-        return nn__fail(NN_EINVAL, "nn_load_csv: delimiter '%c' is not usable", delim);
-    char *text = NULL;
-    size_t len = 0;
-    nn_status s = read_file(path, &text, &len);
+    nn_status s = check_options(&o, delim);
     if (s != NN_OK)
         return s;
-    if (memchr(text, '\0', len)) {
-        free(text);
-        return nn__fail(NN_EFORMAT, "%s: binary content (a NUL byte)", path);
-    }
-
-    values vs = {NULL, 0, 0};
-    size_t n_fields = 0, rows = 0, label_col = 0, line_no = 0, max_label = 0;
-    int header_skipped = !o.has_header;
-    s = NN_OK;
-    for (char *line = text; *line && s == NN_OK;) {
-        char *eol = strchr(line, '\n');
-        char *next = eol ? eol + 1 : line + strlen(line);
-        char *end = eol ? eol : next;
-        if (end > line && end[-1] == '\r')
-            end--;
-        line_no++;
-        const char *q = line;
-        while (q < end && is_blank(*q))
-            q++;
-        if (q == end) { /* blank line */
-            line = next;
-            continue;
-        }
-        if (!header_skipped) {
-            header_skipped = 1;
-            line = next;
-            continue;
-        }
-        size_t field = 0;
-        const char *start = line;
-        for (;;) {
-            const char *stop = start;
-            while (stop < end && *stop != delim)
-                stop++;
-            size_t col = (size_t)(start - line) + 1;
-            double v;
-            if (!parse_number(start, stop, &v)) {
-                s = nn__fail(NN_EFORMAT, "%s:%zu:%zu: expected a number", path, line_no, col);
-                break;
-            }
-            if (rows == 0 && field == 0 && n_fields == 0) {
-                /* First data line: count its fields to fix the width. */
-                size_t k = 1;
-                for (const char *c = line; c < end; c++)
-                    k += *c == delim;
-                n_fields = k;
-                if (n_fields < 2) {
-                    s = nn__fail(NN_EFORMAT, "%s:%zu:1: only one column (need features and a label)",
-                                 path, line_no);
-                    break;
-                }
-                if (o.label_column >= 0 && (size_t)o.label_column >= n_fields) {
-                    s = nn__fail(NN_EFORMAT, "%s:%zu:1: label column %ld but only %zu columns",
-                                 path, line_no, o.label_column, n_fields);
-                    break;
-                }
-                label_col = o.label_column < 0 ? n_fields - 1 : (size_t)o.label_column;
-            }
-            if (field >= n_fields) {
-                s = nn__fail(NN_EFORMAT, "%s:%zu:%zu: expected %zu fields, found more", path,
-                             line_no, col, n_fields);
-                break;
-            }
-            if (field == label_col) {
-                if (v != floor(v) || v < 0 || v > NN_CSV_MAX_LABEL) {
-                    s = nn__fail(NN_EFORMAT,
-                                 "%s:%zu:%zu: a label must be an integer in [0, %d]", path,
-                                 line_no, col, NN_CSV_MAX_LABEL);
-                    break;
-                }
-                if ((size_t)v > max_label)
-                    max_label = (size_t)v;
-            }
-            if (!push(&vs, v)) {
-                s = nn__fail(NN_ENOMEM, "%s: out of memory", path);
-                break;
-            }
-            field++;
-            if (stop == end)
-                break;
-            start = stop + 1;
-        }
-        if (s == NN_OK && field != n_fields)
-            s = nn__fail(NN_EFORMAT, "%s:%zu:%zu: expected %zu fields, found %zu", path, line_no,
-                         (size_t)(end - line) + 1, n_fields, field);
-        rows++;
-        line = next;
-    }
+    char *text = NULL;
+    size_t len = 0;
+    if ((s = read_file(path, &text, &len)) != NN_OK)
+        return s;
+    csv c = {path, delim, text, text + len, 0, NULL, 0, 0};
+    const char *nul = memchr(text, '\0', len);
+    s = nul ? nul_fail(&c, nul) : parse(&c, &o, out);
+    free(c.f);
     free(text);
-    if (s == NN_OK && rows == 0)
-        s = nn__fail(NN_EFORMAT, "%s:%zu:1: no data rows", path, line_no ? line_no : 1);
-    nn_dataset d;
-    if (s == NN_OK)
-        s = nn__dataset_alloc(&d, rows, n_fields - 1, max_label + 1 < 2 ? 2 : max_label + 1);
-    if (s == NN_OK) {
-        for (size_t i = 0; i < rows; i++) {
-            const double *src = vs.v + i * n_fields;
-            double *dst = d.x.data + i * d.x.ld;
-            for (size_t j = 0, k = 0; j < n_fields; j++) {
-                if (j == label_col)
-                    d.y[i] = (int32_t)src[j];
-                else
-                    dst[k++] = src[j];
-            }
-        }
-        *out = d;
-    }
-    free(vs.v);
     return s;
 }

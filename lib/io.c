@@ -1,15 +1,25 @@
 /* Saving and loading a net.
  *
- * File format, version 1, all integers unsigned little-endian, all doubles
+ * The file format (version 2; version 1 files are still read) is specified
+ * in docs/model-format.md. All integers unsigned little-endian, all doubles
  * IEEE-754 binary64 little-endian:
  *
  *     8 bytes   magic "LIBNN\0NT"
- *     u32       format version (1)
+ *     u32       format version (2)
  *     u32       init scheme (nn_init)
  *     u64       seed
  *     u64       L, the number of dense layers (1 .. NN__MAX_LAYERS)
- *     u64 x L+1 units: n_inputs, hidden sizes..., n_classes
+ *     u64 x L+1 units: n_inputs, hidden sizes..., n_outputs
  *     u64       P, the number of parameters (must match the units)
+ *   version 2 only:
+ *     u32       task (nn_task)
+ *     f64       leaky ReLU slope
+ *     u32 x L-1 hidden activations (nn_activation)
+ *     u32       flags: 1 input scaler, 2 target scaler, 4 class names
+ *     f64 x 2n  input scaler (flag 1): n_inputs means, then n_inputs scales
+ *     f64 x 2C  target scaler (flag 2): C = n_outputs means, then scales
+ *     names     (flag 4) C times: u32 length (1 .. 4096), then its bytes
+ *   both:
  *     f64 x P   parameters in the order W_0 (row-major, in x out), b_0, W_1 ...
  *     u64       FNV-1a 64 checksum of every byte above
  *
@@ -19,6 +29,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,7 +38,8 @@
 #include "net_internal.h"
 
 static const unsigned char MAGIC[8] = {'L', 'I', 'B', 'N', 'N', 0, 'N', 'T'};
-#define FORMAT_VERSION 1u
+#define FORMAT_VERSION 2u
+enum { HAS_SCALER = 1, HAS_TARGET_SCALER = 2, HAS_NAMES = 4 };
 
 /* ---- a checksummed byte stream ---------------------------------------------- */
 
@@ -114,6 +126,51 @@ static double bits_double(uint64_t u)
 
 /* ---- save ---------------------------------------------------------------- */
 
+static void put_doubles(stream *s, const double *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        put_u64(s, double_bits(v[i]));
+}
+
+/* Everything before the checksum, in the order of the format above. */
+static void write_body(stream *st, const nn_net *net)
+{
+    const nn__net_spec *sp = &net->spec;
+    size_t L = sp->n_layers, C = sp->units[L];
+    put_bytes(st, MAGIC, sizeof MAGIC);
+    put_u32(st, FORMAT_VERSION);
+    put_u32(st, (uint32_t)sp->init);
+    put_u64(st, sp->seed);
+    put_u64(st, L);
+    for (size_t l = 0; l <= L; l++)
+        put_u64(st, sp->units[l]);
+    put_u64(st, net->n_params);
+    put_u32(st, (uint32_t)sp->task);
+    put_u64(st, double_bits(sp->slope));
+    for (size_t l = 0; l + 1 < L; l++)
+        put_u32(st, (uint32_t)sp->act[l]);
+    uint32_t flags = (net->scaler.mean ? HAS_SCALER : 0) |
+                     (net->target_scaler.mean ? HAS_TARGET_SCALER : 0) |
+                     (net->class_names ? HAS_NAMES : 0);
+    put_u32(st, flags);
+    if (flags & HAS_SCALER) {
+        put_doubles(st, net->scaler.mean, sp->units[0]);
+        put_doubles(st, net->scaler.scale, sp->units[0]);
+    }
+    if (flags & HAS_TARGET_SCALER) {
+        put_doubles(st, net->target_scaler.mean, C);
+        put_doubles(st, net->target_scaler.scale, C);
+    }
+    if (flags & HAS_NAMES)
+        for (size_t k = 0; k < C; k++) {
+            size_t len = strlen(net->class_names[k]);
+            len = len > NN__MAX_NAME ? NN__MAX_NAME : len;
+            put_u32(st, (uint32_t)len);
+            put_bytes(st, net->class_names[k], len);
+        }
+    put_doubles(st, net->params, net->n_params);
+}
+
 nn_status nn_net_save(const nn_net *net, const char *path)
 {
     if (!net || !path || !*path)
@@ -124,22 +181,110 @@ nn_status nn_net_save(const nn_net *net, const char *path)
     if (s != NN_OK)
         return s;
     stream st = {af.f, 0xcbf29ce484222325u, 0};
-    put_bytes(&st, MAGIC, sizeof MAGIC);
-    put_u32(&st, FORMAT_VERSION);
-    put_u32(&st, (uint32_t)net->init);
-    put_u64(&st, net->seed);
-    put_u64(&st, net->n_layers);
-    for (size_t l = 0; l <= net->n_layers; l++)
-        put_u64(&st, net->units[l]);
-    put_u64(&st, net->n_params);
-    for (size_t i = 0; i < net->n_params; i++)
-        put_u64(&st, double_bits(net->params[i]));
+    write_body(&st, net);
     put_u64(&st, st.hash);
     /* A failed write left the error flag on af.f: the commit sees it. */
     return nn__atomic_commit(&af);
 }
 
 /* ---- load ---------------------------------------------------------------- */
+
+/* Bytes left in the file after the current position, or -1. */
+static long bytes_left(FILE *f)
+{
+    long here = ftell(f);
+    if (here < 0 || fseek(f, 0, SEEK_END) != 0)
+        return -1;
+    long end = ftell(f);
+    if (end < 0 || fseek(f, here, SEEK_SET) != 0)
+        return -1;
+    return end - here;
+}
+
+static void get_doubles(stream *s, double *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        v[i] = bits_double(get_u64(s));
+}
+
+/* A scaler of n features read from the file into the net: means, then
+ * scales; each scale positive and finite, as nn_net_set_scaler demands. */
+static nn_status read_scaler(stream *st, nn_scaler *sc, size_t n, const char *path,
+                             const char *what)
+{
+    sc->mean = malloc(n * sizeof(double));
+    sc->scale = malloc(n * sizeof(double));
+    if (!sc->mean || !sc->scale)
+        return nn__fail(NN_ENOMEM, "%s: out of memory", path);
+    sc->n_features = n;
+    get_doubles(st, sc->mean, n);
+    get_doubles(st, sc->scale, n);
+    for (size_t j = 0; j < n && !st->failed; j++)
+        if (!isfinite(sc->mean[j]) || !(sc->scale[j] > 0.0) || !isfinite(sc->scale[j]))
+            return nn__fail(NN_EFORMAT, "%s: %s feature %zu is invalid", path, what, j);
+    return NN_OK;
+}
+
+static nn_status read_names(stream *st, nn_net *net, size_t C, long *left, const char *path)
+{
+    net->class_names = calloc(C, sizeof *net->class_names);
+    if (!net->class_names)
+        return nn__fail(NN_ENOMEM, "%s: out of memory", path);
+    for (size_t k = 0; k < C; k++) {
+        uint32_t len = get_u32(st);
+        *left -= 4;
+        if (st->failed || len == 0 || len > NN__MAX_NAME || (long)len > *left)
+            return nn__fail(NN_EFORMAT, "%s: class name %zu has a bad length", path, k);
+        char *name = malloc((size_t)len + 1);
+        if (!name)
+            return nn__fail(NN_ENOMEM, "%s: out of memory", path);
+        net->class_names[k] = name;
+        get_bytes(st, name, len);
+        name[len] = '\0';
+        *left -= (long)len;
+        if (memchr(name, '\0', len))
+            return nn__fail(NN_EFORMAT, "%s: class name %zu holds a NUL byte", path, k);
+    }
+    return NN_OK;
+}
+
+/* The version 2 fields between the header and the parameters. */
+static nn_status read_v2(stream *st, nn_net *net, uint32_t *task, long *left, const char *path)
+{
+    nn__net_spec *sp = &net->spec;
+    size_t L = sp->n_layers, C = sp->units[L];
+    uint32_t flags = get_u32(st);
+    *left -= 4;
+    if (st->failed || flags > 7)
+        return nn__fail(NN_EFORMAT, "%s: bad flags", path);
+    /* Fixed-size parts first, checked against the file before allocating. */
+    uint64_t need = (uint64_t)net->n_params * 8 + 8;
+    if (flags & HAS_SCALER)
+        need += 16 * (uint64_t)sp->units[0];
+    if (flags & HAS_TARGET_SCALER)
+        need += 16 * (uint64_t)C;
+    if (need > (uint64_t)*left)
+        return nn__fail(NN_EFORMAT, "%s: the file is too short for its header (%ld bytes left,"
+                        " at least %llu needed)", path, *left, (unsigned long long)need);
+    nn_status s = NN_OK;
+    if (flags & HAS_SCALER)
+        s = read_scaler(st, &net->scaler, sp->units[0], path, "input scaler");
+    if (s == NN_OK && (flags & HAS_TARGET_SCALER)) {
+        if (*task != NN_TASK_REGRESS)
+            return nn__fail(NN_EFORMAT, "%s: a target scaler on a %s net", path,
+                            nn_task_name((nn_task)*task));
+        s = read_scaler(st, &net->target_scaler, C, path, "target scaler");
+    }
+    if (s != NN_OK)
+        return s;
+    if (flags & HAS_SCALER)
+        *left -= (long)(16 * sp->units[0]);
+    if (flags & HAS_TARGET_SCALER)
+        *left -= (long)(16 * C);
+    if (flags & HAS_NAMES)
+        s = read_names(st, net, C, left, path);
+    return s;
+}
 
 static nn_status load_stream(nn_net **out, stream *st, const char *path)
 {
@@ -148,37 +293,60 @@ static nn_status load_stream(nn_net **out, stream *st, const char *path)
         return nn__fail(NN_EFORMAT, "%s: not a libnn net file (bad magic)", path);
     uint32_t version = get_u32(st);
     uint32_t init = get_u32(st);
-    uint64_t seed = get_u64(st);
+    nn__net_spec spec;
+    memset(&spec, 0, sizeof spec);
+    spec.seed = get_u64(st);
     uint64_t L = get_u64(st);
     if (st->failed)
         return nn__fail(NN_EFORMAT, "%s: truncated header", path);
-    if (version != FORMAT_VERSION)
-        return nn__fail(NN_EFORMAT, "%s: format version %u, this libnn reads version %u", path,
-                        (unsigned)version, FORMAT_VERSION);
+    if (version != 1 && version != FORMAT_VERSION)
+        return nn__fail(NN_EFORMAT, "%s: format version %u, this libnn reads versions 1 and %u",
+                        path, (unsigned)version, FORMAT_VERSION);
     if (init > (uint32_t)NN_INIT_ORTHOGONAL)
         return nn__fail(NN_EFORMAT, "%s: unknown init scheme %u", path, (unsigned)init);
     if (L < 1 || L > NN__MAX_LAYERS)
         return nn__fail(NN_EFORMAT, "%s: %llu layers (must be 1..%d)", path,
                         (unsigned long long)L, NN__MAX_LAYERS);
-    size_t units[NN__MAX_LAYERS + 1];
+    spec.n_layers = (size_t)L;
+    spec.init = (nn_init)init;
     for (size_t l = 0; l <= L; l++) {
         uint64_t u = get_u64(st);
         if (st->failed)
             return nn__fail(NN_EFORMAT, "%s: truncated header", path);
-        if (u < 1 || u > INT_MAX || (l == L && u < 2))
+        if (u < 1 || u > INT_MAX)
             return nn__fail(NN_EFORMAT, "%s: layer size %llu is invalid", path,
                             (unsigned long long)u);
-        units[l] = (size_t)u;
+        spec.units[l] = (size_t)u;
     }
     uint64_t P = get_u64(st);
+    uint32_t task = NN_TASK_CLASSIFY;
+    spec.slope = 0.01;
+    if (version >= 2) {
+        task = get_u32(st);
+        spec.slope = bits_double(get_u64(st));
+        for (size_t l = 0; l + 1 < L; l++) {
+            uint32_t a = get_u32(st);
+            if (a >= NN__N_ACT)
+                return nn__fail(NN_EFORMAT, "%s: unknown activation %u", path, (unsigned)a);
+            spec.act[l] = (nn_activation)a;
+        }
+    }
     if (st->failed)
         return nn__fail(NN_EFORMAT, "%s: truncated header", path);
+    if (task > NN_TASK_REGRESS)
+        return nn__fail(NN_EFORMAT, "%s: unknown task %u", path, (unsigned)task);
+    if (spec.units[L] < nn__loss_for((nn_task)task)->min_outputs)
+        return nn__fail(NN_EFORMAT, "%s: %zu outputs are too few for task %s", path,
+                        spec.units[L], nn_task_name((nn_task)task));
+    if (!(spec.slope > 0.0 && spec.slope <= 1.0))
+        return nn__fail(NN_EFORMAT, "%s: leaky slope %g is invalid", path, spec.slope);
+    spec.task = (nn_task)task;
     /* Before allocating anything, make sure the header agrees with itself
      * and with the file's length, so a corrupt size can never make us
      * allocate gigabytes. */
     uint64_t need = 0;
     for (size_t l = 0; l < L; l++) {
-        uint64_t layer = (uint64_t)units[l] * units[l + 1] + units[l + 1];
+        uint64_t layer = (uint64_t)spec.units[l] * spec.units[l + 1] + spec.units[l + 1];
         if (layer > UINT64_MAX / 16 - need)
             return nn__fail(NN_EFORMAT, "%s: layer sizes overflow", path);
         need += layer;
@@ -186,21 +354,22 @@ static nn_status load_stream(nn_net **out, stream *st, const char *path)
     if (P != need)
         return nn__fail(NN_EFORMAT, "%s: %llu parameters stored, the layer sizes need %llu",
                         path, (unsigned long long)P, (unsigned long long)need);
-    long here = ftell(st->f);
-    if (here < 0 || fseek(st->f, 0, SEEK_END) != 0)
+    long left = bytes_left(st->f);
+    if (left < 0)
         return nn__fail(NN_EIO, "%s: cannot seek", path);
-    long end = ftell(st->f);
-    if (end < 0 || fseek(st->f, here, SEEK_SET) != 0)
-        return nn__fail(NN_EIO, "%s: cannot seek", path);
-    if ((uint64_t)(end - here) != P * 8 + 8)
-        return nn__fail(NN_EFORMAT, "%s: the file holds %ld bytes of parameters, expected %llu",
-                        path, end - here, (unsigned long long)(P * 8 + 8));
+    if ((uint64_t)left < P * 8 + 8 || (version == 1 && (uint64_t)left != P * 8 + 8))
+        return nn__fail(NN_EFORMAT, "%s: the file holds %ld bytes after the header, expected %s%llu",
+                        path, left, version == 1 ? "" : "at least ",
+                        (unsigned long long)(P * 8 + 8));
     nn_net *net;
-    nn_status s = nn__net_alloc(&net, units, (size_t)L, (nn_init)init, seed);
+    nn_status s = nn__net_alloc(&net, &spec);
     if (s != NN_OK)
         return s;
-    for (size_t i = 0; i < net->n_params && !st->failed; i++)
-        net->params[i] = bits_double(get_u64(st));
+    if (version >= 2 && (s = read_v2(st, net, &task, &left, path)) != NN_OK) {
+        nn_net_free(net);
+        return s;
+    }
+    get_doubles(st, net->params, net->n_params);
     uint64_t want = st->hash;
     uint64_t sum = get_u64(st);
     unsigned char extra;

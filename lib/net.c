@@ -4,12 +4,14 @@
  * units[l+1] outputs:
  *
  *     Z_l = A_{l-1} W_l + b_l        W_l: units[l] x units[l+1], row-major
- *     A_l = relu(Z_l)                (l < L-1)
- *     P   = softmax(Z_{L-1})         (the output layer)
+ *     A_l = f_l(Z_l)                 (l < L-1; f_l from the activation table)
+ *     Y   = out(Z_{L-1})             (the task's loss module, loss.c)
  *
- * with A_{-1} = X (batch x n_inputs). All parameters live in one contiguous
- * block, [W_0 b_0 W_1 b_1 ...], and all gradients in a second block with the
- * same layout, so an optimizer step is one pass over two flat arrays.
+ * with A_{-1} = X (batch x n_inputs, standardized by the net's scaler). All
+ * parameters live in one contiguous block, [W_0 b_0 W_1 b_1 ...], and all
+ * gradients in a second block with the same layout, so an optimizer step is
+ * one pass over two flat arrays. The layer loop calls activations and the
+ * output task through tables and never asks which one it has.
  */
 #include <limits.h>
 #include <math.h>
@@ -25,24 +27,35 @@
 
 static nn_status check_config(const nn_net_config *cfg)
 {
+    const char *f = "nn_net_create";
     if (cfg->n_inputs == 0 || cfg->n_inputs > INT_MAX)
-        return nn__fail(NN_EINVAL, "nn_net_create: n_inputs %zu is not in [1, %d]",
-                        cfg->n_inputs, INT_MAX);
-    if (cfg->n_classes < 2 || cfg->n_classes > INT_MAX)
-        return nn__fail(NN_EINVAL, "nn_net_create: n_classes %zu is not in [2, %d]",
-                        cfg->n_classes, INT_MAX);
+        return nn__fail(NN_EINVAL, "%s: n_inputs %zu is not in [1, %d]", f, cfg->n_inputs,
+                        INT_MAX);
+    if ((unsigned)cfg->task > (unsigned)NN_TASK_REGRESS)
+        return nn__fail(NN_EINVAL, "%s: unknown task %d", f, (int)cfg->task);
+    size_t min_out = nn__loss_for(cfg->task)->min_outputs;
+    if (cfg->n_classes < min_out || cfg->n_classes > INT_MAX)
+        return nn__fail(NN_EINVAL, "%s: n_classes (outputs) %zu is not in [%zu, %d] for task %s",
+                        f, cfg->n_classes, min_out, INT_MAX, nn_task_name(cfg->task));
     if (cfg->n_hidden_layers > NN__MAX_LAYERS - 1)
-        return nn__fail(NN_EINVAL, "nn_net_create: %zu hidden layers (at most %d)",
+        return nn__fail(NN_EINVAL, "%s: %zu hidden layers (at most %d)", f,
                         cfg->n_hidden_layers, NN__MAX_LAYERS - 1);
     if (cfg->n_hidden_layers > 0 && !cfg->hidden)
-        return nn__fail(NN_EINVAL, "nn_net_create: hidden is NULL but n_hidden_layers is %zu",
+        return nn__fail(NN_EINVAL, "%s: hidden is NULL but n_hidden_layers is %zu", f,
                         cfg->n_hidden_layers);
-    for (size_t i = 0; i < cfg->n_hidden_layers; i++)
+    for (size_t i = 0; i < cfg->n_hidden_layers; i++) {
         if (cfg->hidden[i] == 0 || cfg->hidden[i] > INT_MAX)
-            return nn__fail(NN_EINVAL, "nn_net_create: hidden[%zu] = %zu is not in [1, %d]", i,
+            return nn__fail(NN_EINVAL, "%s: hidden[%zu] = %zu is not in [1, %d]", f, i,
                             cfg->hidden[i], INT_MAX);
+        if (cfg->activations && (unsigned)cfg->activations[i] >= NN__N_ACT)
+            return nn__fail(NN_EINVAL, "%s: activations[%zu] = %d is not an nn_activation", f,
+                            i, (int)cfg->activations[i]);
+    }
     if ((unsigned)cfg->init > (unsigned)NN_INIT_ORTHOGONAL)
-        return nn__fail(NN_EINVAL, "nn_net_create: unknown init %d", (int)cfg->init);
+        return nn__fail(NN_EINVAL, "%s: unknown init %d", f, (int)cfg->init);
+    if (!(cfg->leaky_slope >= 0.0 && cfg->leaky_slope <= 1.0))
+        return nn__fail(NN_EINVAL, "%s: leaky_slope %g is not in [0, 1] (0 = 0.01)", f,
+                        cfg->leaky_slope);
     return NN_OK;
 }
 
@@ -65,31 +78,32 @@ static nn_status count_params(const size_t *units, size_t n_layers, size_t *out)
     return NN_OK;
 }
 
-/* Allocate a net of the given architecture with zeroed parameters. */
-nn_status nn__net_alloc(nn_net **out, const size_t *units, size_t n_layers, nn_init init,
-                        uint64_t seed)
+/* Allocate a net of the given spec with zeroed parameters. */
+nn_status nn__net_alloc(nn_net **out, const nn__net_spec *spec)
 {
     size_t n_params = 0;
-    nn_status s = count_params(units, n_layers, &n_params);
+    nn_status s = count_params(spec->units, spec->n_layers, &n_params);
     if (s != NN_OK)
         return s;
     nn_net *net = calloc(1, sizeof *net);
     if (!net)
         return nn__fail(NN_ENOMEM, "nn_net_create: out of memory");
-    net->n_layers = n_layers;
-    net->init = init;
-    net->seed = seed;
+    net->spec = *spec;
+    net->n_layers = spec->n_layers;
+    net->units = net->spec.units;
+    net->loss = nn__loss_for(spec->task);
     net->n_params = n_params;
-    memcpy(net->units, units, (n_layers + 1) * sizeof *units);
     net->params = nn__alloc_doubles(n_params);
-    net->grads = nn__alloc_doubles(n_params);
+    /* Two spare slots after the gradients: a distributed step reduces
+     * [gradients, rows, loss] as one flat buffer (train.c). */
+    net->grads = nn__alloc_doubles(n_params + 2);
     if (!net->params || !net->grads) {
         nn_net_free(net);
         return nn__fail(NN_ENOMEM, "nn_net_create: cannot allocate %zu parameters", n_params);
     }
     size_t off = 0;
-    for (size_t l = 0; l < n_layers; l++) {
-        size_t in = units[l], o = units[l + 1];
+    for (size_t l = 0; l < spec->n_layers; l++) {
+        size_t in = spec->units[l], o = spec->units[l + 1];
         net->W[l] = nn_mat_view(net->params + off, in, o, o);
         net->dW[l] = nn_mat_view(net->grads + off, in, o, o);
         off += in * o;
@@ -162,12 +176,14 @@ static nn_status init_orthogonal(nn_mat w, nn__rng *r, double gain)
 static nn_status init_params(nn_net *net)
 {
     nn__rng r;
-    nn__rng_seed(&r, net->seed);
+    nn__rng_seed(&r, net->spec.seed);
     for (size_t l = 0; l < net->n_layers; l++) {
         nn_mat w = net->W[l], b = net->b[l];
         size_t in = w.rows, out = w.cols, n = in * out;
-        int hidden = l + 1 < net->n_layers;
-        switch (net->init) {
+        /* sqrt(2) is the gain that keeps ReLU activations' variance. */
+        int relu_like = l + 1 < net->n_layers && (net->spec.act[l] == NN_ACT_RELU ||
+                                                  net->spec.act[l] == NN_ACT_LEAKY_RELU);
+        switch (net->spec.init) {
         case NN_INIT_HE: {
             double sd = sqrt(2.0 / (double)in);
             for (size_t i = 0; i < n; i++)
@@ -187,7 +203,7 @@ static nn_status init_params(nn_net *net)
                 b.data[j] = nn__rng_normal(&r);
             break;
         case NN_INIT_ORTHOGONAL: {
-            nn_status s = init_orthogonal(w, &r, hidden ? sqrt(2.0) : 1.0);
+            nn_status s = init_orthogonal(w, &r, relu_like ? sqrt(2.0) : 1.0);
             if (s != NN_OK)
                 return s;
             break;
@@ -204,14 +220,21 @@ nn_status nn_net_create(nn_net **out, const nn_net_config *cfg)
     nn_status s = check_config(cfg);
     if (s != NN_OK)
         return s;
-    size_t units[NN__MAX_LAYERS + 1];
-    size_t n_layers = cfg->n_hidden_layers + 1;
-    units[0] = cfg->n_inputs;
-    for (size_t i = 0; i < cfg->n_hidden_layers; i++)
-        units[i + 1] = cfg->hidden[i];
-    units[n_layers] = cfg->n_classes;
+    nn__net_spec spec;
+    memset(&spec, 0, sizeof spec);
+    spec.n_layers = cfg->n_hidden_layers + 1;
+    spec.units[0] = cfg->n_inputs;
+    for (size_t i = 0; i < cfg->n_hidden_layers; i++) {
+        spec.units[i + 1] = cfg->hidden[i];
+        spec.act[i] = cfg->activations ? cfg->activations[i] : NN_ACT_RELU;
+    }
+    spec.units[spec.n_layers] = cfg->n_classes;
+    spec.slope = cfg->leaky_slope > 0.0 ? cfg->leaky_slope : 0.01;
+    spec.task = cfg->task;
+    spec.init = cfg->init;
+    spec.seed = cfg->seed;
     nn_net *net;
-    if ((s = nn__net_alloc(&net, units, n_layers, cfg->init, cfg->seed)) != NN_OK)
+    if ((s = nn__net_alloc(&net, &spec)) != NN_OK)
         return s;
     if ((s = init_params(net)) != NN_OK) {
         nn_net_free(net);
@@ -237,6 +260,9 @@ void nn_net_free(nn_net *net)
     free_workspace(net);
     nn__free(net->params);
     nn__free(net->grads);
+    nn_scaler_free(&net->scaler);
+    nn_scaler_free(&net->target_scaler);
+    nn__strings_free(net->class_names, net->units[net->n_layers]);
     free(net);
 }
 
@@ -245,10 +271,16 @@ nn_status nn_net_clone(nn_net **out, const nn_net *src)
     if (!out || !src)
         return nn__fail(NN_EINVAL, "nn_net_clone: %s is NULL", out ? "src" : "out");
     nn_net *net;
-    nn_status s = nn__net_alloc(&net, src->units, src->n_layers, src->init, src->seed);
+    nn_status s = nn__net_alloc(&net, &src->spec);
     if (s != NN_OK)
         return s;
     memcpy(net->params, src->params, src->n_params * sizeof(double));
+    if ((s = nn_net_set_scaler(net, nn_net_scaler(src))) != NN_OK ||
+        (s = nn_net_set_target_scaler(net, nn_net_target_scaler(src))) != NN_OK ||
+        (s = nn_net_set_class_names(net, (const char *const *)src->class_names)) != NN_OK) {
+        nn_net_free(net);
+        return s;
+    }
     *out = net;
     return NN_OK;
 }
@@ -262,7 +294,27 @@ size_t nn_net_n_inputs(const nn_net *net)
 
 size_t nn_net_n_classes(const nn_net *net)
 {
+    return nn_net_n_outputs(net);
+}
+
+size_t nn_net_n_outputs(const nn_net *net)
+{
     return net ? net->units[net->n_layers] : 0;
+}
+
+nn_task nn_net_task(const nn_net *net)
+{
+    return net ? net->spec.task : NN_TASK_CLASSIFY;
+}
+
+nn_activation nn_net_activation(const nn_net *net, size_t layer)
+{
+    return net && layer + 1 < net->n_layers ? net->spec.act[layer] : NN_ACT_RELU;
+}
+
+double nn_net_leaky_slope(const nn_net *net)
+{
+    return net ? net->spec.slope : 0.01;
 }
 
 size_t nn_net_n_layers(const nn_net *net)
@@ -303,25 +355,130 @@ nn_mat nn_net_bias_grad(nn_net *net, size_t layer)
     return layer_view(net, layer, net ? net->db : NULL);
 }
 
+/* ---- what travels with the model ------------------------------------------ */
+
+/* A checked deep copy of src into *dst (which is replaced only on success). */
+static nn_status set_scaler(nn_scaler *dst, const nn_scaler *src, size_t width,
+                            const char *func, const char *width_name)
+{
+    if (!src) {
+        nn_scaler_free(dst);
+        return NN_OK;
+    }
+    if (!src->mean || !src->scale)
+        return nn__fail(NN_EINVAL, "%s: the scaler is not fitted", func);
+    if (src->n_features != width)
+        return nn__fail(NN_ESHAPE, "%s: the scaler has %zu features but the net has %zu %s",
+                        func, src->n_features, width, width_name);
+    for (size_t j = 0; j < width; j++)
+        if (!isfinite(src->mean[j]) || !(src->scale[j] > 0.0) || !isfinite(src->scale[j]))
+            return nn__fail(NN_EINVAL,
+                            "%s: feature %zu of the scaler has mean %g and scale %g (need a "
+                            "finite mean and a positive finite scale)",
+                            func, j, src->mean[j], src->scale[j]);
+    nn_scaler c = {width, malloc(width * sizeof(double)), malloc(width * sizeof(double))};
+    if (!c.mean || !c.scale) {
+        nn_scaler_free(&c);
+        return nn__fail(NN_ENOMEM, "%s: out of memory", func);
+    }
+    memcpy(c.mean, src->mean, width * sizeof(double));
+    memcpy(c.scale, src->scale, width * sizeof(double));
+    nn_scaler_free(dst);
+    *dst = c;
+    return NN_OK;
+}
+
+nn_status nn_net_set_scaler(nn_net *net, const nn_scaler *s)
+{
+    if (!net)
+        return nn__fail(NN_EINVAL, "nn_net_set_scaler: net is NULL");
+    return set_scaler(&net->scaler, s, net->units[0], "nn_net_set_scaler", "inputs");
+}
+
+const nn_scaler *nn_net_scaler(const nn_net *net)
+{
+    return net && net->scaler.mean ? &net->scaler : NULL;
+}
+
+nn_status nn_net_set_target_scaler(nn_net *net, const nn_scaler *s)
+{
+    if (!net)
+        return nn__fail(NN_EINVAL, "nn_net_set_target_scaler: net is NULL");
+    if (s && net->spec.task != NN_TASK_REGRESS)
+        return nn__fail(NN_EINVAL, "nn_net_set_target_scaler: the net's task is %s (only "
+                        "regress has a target scaler)", nn_task_name(net->spec.task));
+    return set_scaler(&net->target_scaler, s, net->units[net->n_layers],
+                      "nn_net_set_target_scaler", "outputs");
+}
+
+const nn_scaler *nn_net_target_scaler(const nn_net *net)
+{
+    return net && net->target_scaler.mean ? &net->target_scaler : NULL;
+}
+
+nn_status nn_net_set_class_names(nn_net *net, const char *const *names)
+{
+    if (!net)
+        return nn__fail(NN_EINVAL, "nn_net_set_class_names: net is NULL");
+    size_t C = net->units[net->n_layers];
+    char **copy = NULL;
+    if (names) {
+        for (size_t k = 0; k < C; k++)
+            if (!names[k] || !names[k][0] || strlen(names[k]) > NN__MAX_NAME)
+                return nn__fail(NN_EINVAL, "nn_net_set_class_names: name %zu is %s", k,
+                                !names[k] ? "NULL" : names[k][0] ? "longer than 4096 bytes"
+                                                                : "empty");
+        if (!(copy = nn__strings_dup(names, C)))
+            return nn__fail(NN_ENOMEM, "nn_net_set_class_names: out of memory");
+    }
+    nn__strings_free(net->class_names, C);
+    net->class_names = copy;
+    return NN_OK;
+}
+
+const char *nn_net_class_name(const nn_net *net, size_t k)
+{
+    if (!net || !net->class_names || k >= net->units[net->n_layers])
+        return NULL;
+    return net->class_names[k];
+}
+
+void nn__scale_rows(const nn_scaler *s, const double *x, size_t ldx, size_t rows, double *dst,
+                    size_t ldd)
+{
+    for (size_t i = 0; i < rows; i++) {
+        const double *src = x + i * ldx;
+        double *d = dst + i * ldd;
+        for (size_t j = 0; j < s->n_features; j++)
+            d[j] = (src[j] - s->mean[j]) / s->scale[j];
+    }
+}
+
 /* ---- workspace ----------------------------------------------------------- */
 
-/* Make the workspace hold batches of at least rows rows: one activation
- * matrix per layer (rows x units[l+1]) and two rows x max_hidden buffers
- * for the backward pass, in one block. On failure the old workspace stays. */
+/* Make the workspace hold batches of at least rows rows, in one block: one
+ * activation matrix per layer (rows x units[l+1]), a pre-activation matrix
+ * for each layer whose backward needs it, two rows x max_hidden buffers
+ * for the backward pass, scaled inputs and targets, and the evaluation
+ * sums. On failure the old workspace stays. */
 nn_status nn__net_reserve(nn_net *net, size_t rows)
 {
     if (rows <= net->cap)
         return NN_OK;
-    size_t per_row = 0, max_hidden = 0;
-    for (size_t l = 0; l < net->n_layers; l++)
+    size_t L = net->n_layers, C = net->units[L];
+    size_t per_row = net->units[0] + C, max_hidden = 0;
+    for (size_t l = 0; l < L; l++) {
         per_row += net->units[l + 1];
-    for (size_t l = 1; l < net->n_layers; l++)
+        if (l + 1 < L && nn__act_needs_pre(net->spec.act[l]))
+            per_row += net->units[l + 1];
+    }
+    for (size_t l = 1; l < L; l++)
         if (net->units[l] > max_hidden)
             max_hidden = net->units[l];
     per_row += 2 * max_hidden;
-    if (rows > INT_MAX || per_row > SIZE_MAX / sizeof(double) / rows)
+    if (rows > INT_MAX || per_row > (SIZE_MAX / sizeof(double) - 4 * C) / rows)
         return nn__fail(NN_ENOMEM, "libnn: a workspace of %zu rows is too large", rows);
-    double *block = nn__alloc_doubles(rows * per_row);
+    double *block = nn__alloc_doubles(rows * per_row + 4 * C);
     int32_t *labels = malloc(rows * sizeof *labels);
     if (!block || !labels) {
         nn__free(block);
@@ -333,13 +490,25 @@ nn_status nn__net_reserve(nn_net *net, size_t rows)
     net->ws_labels = labels;
     net->cap = rows;
     double *p = block;
-    for (size_t l = 0; l < net->n_layers; l++) {
+    nn_mat none = {NULL, 0, 0, 0};
+    for (size_t l = 0; l < L; l++) {
         size_t o = net->units[l + 1];
         net->act[l] = nn_mat_view(p, rows, o, o);
         p += rows * o;
+        net->pre[l] = none;
+        if (l + 1 < L && nn__act_needs_pre(net->spec.act[l])) {
+            net->pre[l] = nn_mat_view(p, rows, o, o);
+            p += rows * o;
+        }
     }
     net->delta[0] = p;
     net->delta[1] = p + rows * max_hidden;
+    p += 2 * rows * max_hidden;
+    net->ws_x = nn_mat_view(p, rows, net->units[0], net->units[0]);
+    p += rows * net->units[0];
+    net->ws_t = nn_mat_view(p, rows, C, C);
+    p += rows * C;
+    net->ws_eval = p;
     return NN_OK;
 }
 
@@ -369,44 +538,51 @@ void nn__net_set_small_gemm(nn_net *net, size_t max)
     net->small_gemm_max = max;
 }
 
-/* Forward pass of n <= cap rows. Leaves the hidden activations in act[l].
- * For training (train != 0) act[L-1] holds X·W without the bias, which the
- * fused output kernel adds; otherwise it holds the probabilities. */
-void nn__net_forward_rows(nn_net *net, const double *x, size_t ldx, size_t n, int train)
+/* Forward pass of n <= cap rows. Hidden layer l computes Z = A W into
+ * pre[l] when its activation's backward needs Z (then act[l] = f(Z + b)),
+ * else in place in act[l]. The output layer goes as far as mode says. */
+void nn__net_forward_rows(nn_net *net, const double *x, size_t ldx, size_t n, nn__fwd_mode mode)
 {
     const double *a = x;
     size_t lda = ldx;
     size_t L = net->n_layers;
     for (size_t l = 0; l < L; l++) {
-        nn_mat z = net->act[l];
+        nn_mat out = net->act[l];
+        nn_mat z = net->pre[l].data ? net->pre[l] : out;
         gemm(net, 0, 0, n, z.cols, net->units[l], a, lda, net->W[l].data, net->W[l].ld, z.data,
              z.ld);
         if (l + 1 < L)
-            net->k->bias_relu(z.data, n, z.cols, z.ld, net->b[l].data);
-        else if (!train) {
+            net->k->act_forward[net->spec.act[l]](z.data, z.ld, out.data, out.ld, n, out.cols,
+                                                  net->b[l].data, net->spec.slope);
+        else if (mode == NN__FWD_LOGITS)
             net->k->bias_add(z.data, n, z.cols, z.ld, net->b[l].data);
-            net->k->softmax_rows(z.data, n, z.cols, z.ld);
-        }
-        a = z.data;
-        lda = z.ld;
+        else if (mode == NN__FWD_OUTPUT)
+            net->loss->output(net->k, z.data, n, z.cols, z.ld, net->b[l].data);
+        a = out.data;
+        lda = out.ld;
     }
 }
 
-/* Forward and backward pass over n <= cap rows with labels y, filling the
- * gradient block with the gradient of the mean loss. Returns the summed
- * (not mean) cross-entropy. Allocates nothing.
+double nn__net_mean_scale(const nn_net *net, size_t n)
+{
+    size_t per = net->loss->per_element ? net->units[net->n_layers] : 1;
+    return 1.0 / ((double)n * (double)per);
+}
+
+/* Forward and backward pass over n <= cap rows. Allocates nothing.
  *
- * Backward, with dZ_{L-1} = (P - onehot(y)) / n from the fused kernel:
+ * Backward, with dZ_{L-1} = scale * dL/dZ from the task's fused kernel:
  *   dW_l = A_{l-1}ᵀ dZ_l,  db_l = column sums of dZ_l,
- *   dA_{l-1} = dZ_l W_lᵀ,  dZ_{l-1} = dA_{l-1} ⊙ [A_{l-1} > 0],
+ *   dA_{l-1} = dZ_l W_lᵀ,  dZ_{l-1} = dA_{l-1} ⊙ f'_{l-1}(Z_{l-1}),
  * and no dA for the first layer (the input needs no gradient). */
-double nn__net_step_grads(nn_net *net, const double *x, size_t ldx, size_t n, const int32_t *y)
+double nn__net_step_grads(nn_net *net, const double *x, size_t ldx, size_t n, nn__targets t,
+                          double scale)
 {
     size_t L = net->n_layers;
-    nn__net_forward_rows(net, x, ldx, n, 1);
+    nn__net_forward_rows(net, x, ldx, n, NN__FWD_TRAIN);
     nn_mat out = net->act[L - 1];
-    double loss = net->k->bias_softmax_xent(out.data, n, out.cols, out.ld, net->b[L - 1].data,
-                                            y, 1.0 / (double)n);
+    double loss = net->loss->grad(net->k, out.data, n, out.cols, out.ld, net->b[L - 1].data, t,
+                                  scale);
     const double *dz = out.data;
     size_t lddz = out.ld;
     for (size_t l = L; l-- > 0;) {
@@ -419,14 +595,29 @@ double nn__net_step_grads(nn_net *net, const double *x, size_t ldx, size_t n, co
             break;
         double *da = net->delta[l & 1];
         gemm(net, 0, 1, n, in, o, dz, lddz, net->W[l].data, net->W[l].ld, da, in);
-        net->k->relu_backward(da, in, a, lda, n, in);
+        nn_mat pre = net->pre[l - 1];
+        net->k->act_backward[net->spec.act[l - 1]](da, in, a, lda, pre.data, pre.ld, n, in,
+                                                   net->spec.slope);
         dz = da;
         lddz = in;
     }
     return loss;
 }
 
-/* ---- public forward API ---------------------------------------------------- */
+/* ---- checks ----------------------------------------------------------------- */
+
+/* NN_ENUMERIC naming the first element of m that is NaN or infinite. */
+static nn_status check_finite(nn_mat m, const char *func, const char *what)
+{
+    for (size_t i = 0; i < m.rows; i++) {
+        const double *r = m.data + i * m.ld;
+        for (size_t j = 0; j < m.cols; j++)
+            if (!isfinite(r[j]))
+                return nn__fail(NN_ENUMERIC, "%s: %s[%zu][%zu] is %s (row %zu)", func, what, i,
+                                j, isnan(r[j]) ? "NaN" : "infinite", i);
+    }
+    return NN_OK;
+}
 
 static nn_status check_input(const nn_net *net, nn_mat x, const char *func)
 {
@@ -438,8 +629,74 @@ static nn_status check_input(const nn_net *net, nn_mat x, const char *func)
     if (x.cols != net->units[0])
         return nn__fail(NN_ESHAPE, "%s: x has %zu columns but the net takes %zu inputs", func,
                         x.cols, net->units[0]);
+    return check_finite(x, func, "x");
+}
+
+static nn_status check_task(const nn_net *net, int classify, const char *func)
+{
+    int is_classify = net->spec.task == NN_TASK_CLASSIFY;
+    if (is_classify != classify)
+        return nn__fail(NN_EINVAL, "%s: the net's task is %s%s", func,
+                        nn_task_name(net->spec.task),
+                        classify ? " (it takes targets, not labels)"
+                                 : " (it takes labels, not targets)");
     return NN_OK;
 }
+
+/* Labels in [0, C), or targets of width C that are finite (and 0/1 for
+ * MULTILABEL). */
+static nn_status check_targets(const nn_net *net, size_t rows, const int32_t *y, nn_mat t,
+                               const char *func, const char *what)
+{
+    size_t C = net->units[net->n_layers];
+    if (net->spec.task == NN_TASK_CLASSIFY) {
+        if (!y)
+            return nn__fail(NN_EINVAL, "%s: %s has no labels (y is NULL)%s", func, what,
+                            t.data ? "; targets are for multilabel and regress nets" : "");
+        for (size_t i = 0; i < rows; i++)
+            if (y[i] < 0 || (size_t)y[i] >= C)
+                return nn__fail(NN_EINVAL, "%s: %s row %zu has label %ld outside [0, %zu)",
+                                func, what, i, (long)y[i], C);
+        return NN_OK;
+    }
+    if (!t.data)
+        return nn__fail(NN_EINVAL, "%s: %s has no targets (t is empty)%s; a %s net needs %zu "
+                        "target columns", func, what, y ? " but labels" : "",
+                        nn_task_name(net->spec.task), C);
+    nn_status s = nn__check_view(t, func, "targets");
+    if (s != NN_OK)
+        return s;
+    if (t.rows != rows || t.cols != C)
+        return nn__fail(NN_ESHAPE, "%s: %s targets are %zux%zu but must be %zux%zu", func, what,
+                        t.rows, t.cols, rows, C);
+    if ((s = check_finite(t, func, "targets")) != NN_OK)
+        return s;
+    if (net->spec.task == NN_TASK_MULTILABEL)
+        for (size_t i = 0; i < rows; i++)
+            for (size_t j = 0; j < C; j++) {
+                double v = t.data[i * t.ld + j];
+                if (v != 0.0 && v != 1.0)
+                    return nn__fail(NN_EINVAL, "%s: %s target [%zu][%zu] is %g; multilabel "
+                                    "targets are 0 or 1", func, what, i, j, v);
+            }
+    return NN_OK;
+}
+
+nn_status nn__net_check_data(const nn_net *net, const nn_dataset *d, const char *func,
+                             const char *what)
+{
+    nn_status s = nn__check_view(d->x, func, what);
+    if (s != NN_OK)
+        return s;
+    if (d->x.cols != net->units[0])
+        return nn__fail(NN_ESHAPE, "%s: %s has %zu features but the net takes %zu", func, what,
+                        d->x.cols, net->units[0]);
+    if ((s = check_finite(d->x, func, what)) != NN_OK)
+        return s;
+    return check_targets(net, d->x.rows, d->y, d->t, func, what);
+}
+
+/* ---- public forward API ---------------------------------------------------- */
 
 /* Chunk size for inference: big enough that gemm is efficient, small enough
  * that the workspace of a wide net stays modest. */
@@ -447,6 +704,66 @@ static size_t chunk_rows(const nn_net *net, size_t n)
 {
     size_t want = n < NN__INFER_CHUNK ? n : NN__INFER_CHUNK;
     return net->cap > want ? net->cap : want;
+}
+
+/* Rows [i, i+n) of x as the net sees them: standardized into the workspace
+ * when the net has a scaler, else x itself. */
+static const double *input_rows(nn_net *net, nn_mat x, size_t i, size_t n, size_t *ld)
+{
+    const double *p = x.data + i * x.ld;
+    if (!net->scaler.mean) {
+        *ld = x.ld;
+        return p;
+    }
+    nn__scale_rows(&net->scaler, p, x.ld, n, net->ws_x.data, net->ws_x.ld);
+    *ld = net->ws_x.ld;
+    return net->ws_x.data;
+}
+
+/* Targets as training sees them (standardized by the target scaler). */
+static nn__targets target_rows(nn_net *net, const int32_t *y, nn_mat t, size_t i, size_t n)
+{
+    nn__targets r = {y ? y + i : NULL, NULL, t.ld};
+    if (!t.data)
+        return r;
+    r.t = t.data + i * t.ld;
+    if (net->target_scaler.mean) {
+        nn__scale_rows(&net->target_scaler, r.t, t.ld, n, net->ws_t.data, net->ws_t.ld);
+        r.t = net->ws_t.data;
+        r.ldt = net->ws_t.ld;
+    }
+    return r;
+}
+
+/* Run the output mode over x chunk by chunk; each chunk's result (n rows in
+ * act[L-1]) goes to emit. */
+typedef void (*emit_fn)(nn_net *net, size_t i, size_t n, nn_mat out, void *ctx);
+
+static nn_status run_chunks(nn_net *net, nn_mat x, nn__fwd_mode mode, emit_fn emit, void *ctx)
+{
+    nn_status s = nn__net_reserve(net, chunk_rows(net, x.rows));
+    if (s != NN_OK)
+        return s;
+    for (size_t i = 0; i < x.rows; i += net->cap) {
+        size_t n = x.rows - i < net->cap ? x.rows - i : net->cap, ld;
+        const double *in = input_rows(net, x, i, n, &ld);
+        nn__net_forward_rows(net, in, ld, n, mode);
+        emit(net, i, n, net->act[net->n_layers - 1], ctx);
+    }
+    return NN_OK;
+}
+
+/* Copy the outputs out, mapping REGRESS values back to target units. */
+static void emit_outputs(nn_net *net, size_t i, size_t n, nn_mat out, void *ctx)
+{
+    nn_mat *dst = ctx;
+    const nn_scaler *ts = net->target_scaler.mean ? &net->target_scaler : NULL;
+    for (size_t r = 0; r < n; r++) {
+        const double *src = out.data + r * out.ld;
+        double *d = dst->data + (i + r) * dst->ld;
+        for (size_t j = 0; j < out.cols; j++)
+            d[j] = ts ? src[j] * ts->scale[j] + ts->mean[j] : src[j];
+    }
 }
 
 nn_status nn_net_forward(nn_net *net, nn_mat x, nn_mat probs)
@@ -460,16 +777,12 @@ nn_status nn_net_forward(nn_net *net, nn_mat x, nn_mat probs)
     if (probs.rows != x.rows || probs.cols != C)
         return nn__fail(NN_ESHAPE, "nn_net_forward: probs is %zux%zu but must be %zux%zu",
                         probs.rows, probs.cols, x.rows, C);
-    if ((s = nn__net_reserve(net, chunk_rows(net, x.rows))) != NN_OK)
-        return s;
-    for (size_t i = 0; i < x.rows; i += net->cap) {
-        size_t n = x.rows - i < net->cap ? x.rows - i : net->cap;
-        nn__net_forward_rows(net, x.data + i * x.ld, x.ld, n, 0);
-        nn_mat p = net->act[net->n_layers - 1];
-        for (size_t r = 0; r < n; r++)
-            memcpy(probs.data + (i + r) * probs.ld, p.data + r * p.ld, C * sizeof(double));
-    }
-    return NN_OK;
+    return run_chunks(net, x, NN__FWD_OUTPUT, emit_outputs, &probs);
+}
+
+static void emit_labels(nn_net *net, size_t i, size_t n, nn_mat out, void *ctx)
+{
+    net->k->argmax_rows(out.data, n, out.cols, out.ld, (int32_t *)ctx + i);
 }
 
 nn_status nn_net_predict(nn_net *net, nn_mat x, int32_t *labels)
@@ -477,59 +790,57 @@ nn_status nn_net_predict(nn_net *net, nn_mat x, int32_t *labels)
     nn_status s = check_input(net, x, "nn_net_predict");
     if (s != NN_OK)
         return s;
+    if ((s = check_task(net, 1, "nn_net_predict")) != NN_OK)
+        return s;
     if (!labels)
         return nn__fail(NN_EINVAL, "nn_net_predict: labels is NULL");
-    if ((s = nn__net_reserve(net, chunk_rows(net, x.rows))) != NN_OK)
-        return s;
-    for (size_t i = 0; i < x.rows; i += net->cap) {
-        size_t n = x.rows - i < net->cap ? x.rows - i : net->cap;
-        nn__net_forward_rows(net, x.data + i * x.ld, x.ld, n, 0);
-        nn_mat p = net->act[net->n_layers - 1];
-        net->k->argmax_rows(p.data, n, p.cols, p.ld, labels + i);
-    }
-    return NN_OK;
+    /* The argmax of the logits is the argmax of the softmax. */
+    return run_chunks(net, x, NN__FWD_LOGITS, emit_labels, labels);
 }
 
-/* Accuracy and summed loss over d, in chunks of the current workspace; the
- * caller has reserved it and validated d. Allocates nothing. */
-void nn__net_score(nn_net *net, const nn_dataset *d, double *accuracy, double *mean_loss)
+static void emit_01(nn_net *net, size_t i, size_t n, nn_mat out, void *ctx)
 {
-    size_t rows = d->x.rows, correct = 0;
-    double loss = 0.0;
-    for (size_t i = 0; i < rows; i += net->cap) {
-        size_t n = rows - i < net->cap ? rows - i : net->cap;
-        nn__net_forward_rows(net, d->x.data + i * d->x.ld, d->x.ld, n, 0);
-        nn_mat p = net->act[net->n_layers - 1];
-        loss += net->k->xent_sum(p.data, n, p.cols, p.ld, d->y + i);
-        net->k->argmax_rows(p.data, n, p.cols, p.ld, net->ws_labels);
-        for (size_t r = 0; r < n; r++)
-            correct += net->ws_labels[r] == d->y[i + r];
-    }
-    if (accuracy)
-        *accuracy = (double)correct / (double)rows;
-    if (mean_loss)
-        *mean_loss = loss / (double)rows;
+    (void)net;
+    nn_mat *dst = ctx;
+    for (size_t r = 0; r < n; r++)
+        for (size_t j = 0; j < out.cols; j++)
+            dst->data[(i + r) * dst->ld + j] = out.data[r * out.ld + j] >= 0.0 ? 1.0 : 0.0;
 }
 
-/* Check a batch or data set against the net: a valid view with the net's
- * input width, and every label in [0, n_classes). */
-nn_status nn__net_check_batch(const nn_net *net, nn_mat x, const int32_t *y, const char *func,
-                              const char *what)
+nn_status nn_net_predict_multilabel(nn_net *net, nn_mat x, nn_mat out01)
 {
-    nn_status s = nn__check_view(x, func, what);
+    const char *f = "nn_net_predict_multilabel";
+    nn_status s = check_input(net, x, f);
     if (s != NN_OK)
         return s;
-    if (!y)
-        return nn__fail(NN_EINVAL, "%s: %s has no labels (NULL)", func, what);
-    if (x.cols != net->units[0])
-        return nn__fail(NN_ESHAPE, "%s: %s has %zu features but the net takes %zu", func, what,
-                        x.cols, net->units[0]);
+    if (net->spec.task != NN_TASK_MULTILABEL)
+        return nn__fail(NN_EINVAL, "%s: the net's task is %s, not multilabel", f,
+                        nn_task_name(net->spec.task));
+    if ((s = nn__check_view(out01, f, "out01")) != NN_OK)
+        return s;
     size_t C = net->units[net->n_layers];
-    for (size_t i = 0; i < x.rows; i++)
-        if (y[i] < 0 || (size_t)y[i] >= C)
-            return nn__fail(NN_EINVAL, "%s: %s row %zu has label %ld outside [0, %zu)", func,
-                            what, i, (long)y[i], C);
-    return NN_OK;
+    if (out01.rows != x.rows || out01.cols != C)
+        return nn__fail(NN_ESHAPE, "%s: out01 is %zux%zu but must be %zux%zu", f, out01.rows,
+                        out01.cols, x.rows, C);
+    /* sigmoid(z) >= 0.5 exactly when z >= 0: decide on the logits. */
+    return run_chunks(net, x, NN__FWD_LOGITS, emit_01, &out01);
+}
+
+/* Score and mean loss over d, in chunks of the current workspace; the
+ * caller has reserved it and validated d. Allocates nothing. */
+void nn__net_score(nn_net *net, const nn_dataset *d, double *score, double *mean_loss)
+{
+    size_t rows = d->x.rows, C = net->units[net->n_layers];
+    nn__eval e = {0, 0.0, 0, net->ws_eval, net->ws_labels};
+    for (size_t i = 0; i < rows; i += net->cap) {
+        size_t n = rows - i < net->cap ? rows - i : net->cap, ld;
+        const double *in = input_rows(net, d->x, i, n, &ld);
+        nn__net_forward_rows(net, in, ld, n, NN__FWD_LOGITS);
+        nn_mat z = net->act[net->n_layers - 1];
+        net->loss->eval(net->k, &e, z.data, n, C, z.ld, target_rows(net, d->y, d->t, i, n));
+        e.rows += n;
+    }
+    nn__eval_finish(net->loss, &e, C, score, mean_loss);
 }
 
 nn_status nn_net_evaluate(nn_net *net, const nn_dataset *d, double *accuracy, double *mean_loss)
@@ -538,7 +849,7 @@ nn_status nn_net_evaluate(nn_net *net, const nn_dataset *d, double *accuracy, do
         return nn__fail(NN_EINVAL, "nn_net_evaluate: net is NULL");
     if (!d)
         return nn__fail(NN_EINVAL, "nn_net_evaluate: d is NULL");
-    nn_status s = nn__net_check_batch(net, d->x, d->y, "nn_net_evaluate", "d");
+    nn_status s = nn__net_check_data(net, d, "nn_net_evaluate", "d");
     if (s != NN_OK)
         return s;
     if ((s = nn__net_reserve(net, chunk_rows(net, d->x.rows))) != NN_OK)
@@ -547,17 +858,38 @@ nn_status nn_net_evaluate(nn_net *net, const nn_dataset *d, double *accuracy, do
     return NN_OK;
 }
 
-nn_status nn_net_gradients(nn_net *net, nn_mat x, const int32_t *labels, double *mean_loss)
+static nn_status gradients(nn_net *net, nn_mat x, const int32_t *labels, nn_mat targets,
+                           double *mean_loss, const char *func)
 {
-    nn_status s = check_input(net, x, "nn_net_gradients");
+    nn_status s = check_input(net, x, func);
     if (s != NN_OK)
         return s;
-    if ((s = nn__net_check_batch(net, x, labels, "nn_net_gradients", "x")) != NN_OK)
+    if ((s = check_task(net, labels != NULL || !targets.data, func)) != NN_OK ||
+        (s = check_targets(net, x.rows, labels, targets, func, "x")) != NN_OK)
         return s;
     if ((s = nn__net_reserve(net, x.rows)) != NN_OK)
         return s;
-    double loss = nn__net_step_grads(net, x.data, x.ld, x.rows, labels);
+    size_t ld;
+    const double *in = input_rows(net, x, 0, x.rows, &ld);
+    double scale = nn__net_mean_scale(net, x.rows);
+    double loss = nn__net_step_grads(net, in, ld, x.rows,
+                                     target_rows(net, labels, targets, 0, x.rows), scale);
     if (mean_loss)
-        *mean_loss = loss / (double)x.rows;
+        *mean_loss = loss * scale;
     return NN_OK;
+}
+
+nn_status nn_net_gradients(nn_net *net, nn_mat x, const int32_t *labels, double *mean_loss)
+{
+    nn_mat none = {NULL, 0, 0, 0};
+    if (net && !labels && net->spec.task == NN_TASK_CLASSIFY)
+        return nn__fail(NN_EINVAL, "nn_net_gradients: labels is NULL");
+    return gradients(net, x, labels, none, mean_loss, "nn_net_gradients");
+}
+
+nn_status nn_net_gradients_targets(nn_net *net, nn_mat x, nn_mat targets, double *mean_loss)
+{
+    if (net && net->spec.task != NN_TASK_CLASSIFY && !targets.data)
+        return nn__fail(NN_EINVAL, "nn_net_gradients_targets: targets is empty");
+    return gradients(net, x, NULL, targets, mean_loss, "nn_net_gradients_targets");
 }

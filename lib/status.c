@@ -32,3 +32,12 @@ nn_status nn__fail(nn_status s, const char *fmt, ...)
     va_end(ap);
     return s;
 }
+
+nn_status nn_set_last_error(nn_status s, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(last_error, sizeof last_error, fmt, ap);
+    va_end(ap);
+    return s;
+}

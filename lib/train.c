@@ -1,11 +1,14 @@
-/* Minibatch training: nn_net_fit and the optimizers.
+/* Minibatch training: nn_net_fit, nn_net_fit_distributed and the optimizers.
  *
  * Everything a step needs is allocated in fit_begin, before the first step:
  * the net's workspace for a full batch, a shuffled copy of the training
- * rows (so every minibatch is a view of consecutive rows), optimizer state
- * and two parameter snapshots. A step then runs the forward and backward
- * passes (net.c) and one pass of the optimizer over the flat parameter
- * block, and allocates nothing.
+ * rows (so every minibatch is a view of consecutive rows) standardized by
+ * the net's scalers, optimizer state and two parameter snapshots. A step
+ * (train_step) has one seam: gradient -> reduce -> update. It runs the
+ * forward and backward passes (net.c); with reduce hooks (data-parallel
+ * training) it sums the flat gradient block, row count and loss over every
+ * participant in one call; then one pass of the optimizer over the flat
+ * parameter block. A step allocates nothing.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -57,8 +60,13 @@ static nn_status check_options(const nn_train_options *o)
             return nn__fail(NN_EINVAL, "%s: epsilon %g must be positive and finite", f,
                             o->epsilon);
     }
-    if (o->patience > 0 && !o->validation)
-        return nn__fail(NN_EINVAL, "%s: patience %zu needs a validation set", f, o->patience);
+    if (!(o->validation_fraction >= 0.0 && o->validation_fraction < 1.0))
+        return nn__fail(NN_EINVAL, "%s: validation_fraction %g is not in [0, 1)", f,
+                        o->validation_fraction);
+    if (o->patience > 0 && !o->validation && o->validation_fraction == 0.0)
+        return nn__fail(NN_EINVAL,
+                        "%s: patience %zu needs a validation set (validation or "
+                        "validation_fraction)", f, o->patience);
     return NN_OK;
 }
 
@@ -66,20 +74,28 @@ static nn_status check_options(const nn_train_options *o)
 
 /* Buffers owned by one fit call. */
 typedef struct fit_state {
-    double *x;        /* shuffled copy of the training rows, n x d */
-    int32_t *y;       /* their labels */
+    nn_dataset split_train, split_val; /* validation_fraction: the two parts */
+    const nn_dataset *train, *val;  /* what is trained and validated on */
+    double *src;      /* train's rows standardized by the net's scaler, or NULL */
+    double *x;        /* shuffled copy of the (standardized) training rows, n x d */
+    int32_t *y;       /* their labels (CLASSIFY) */
+    double *t;        /* or their targets, n x C, standardized for REGRESS */
     size_t *perm;     /* n */
     double *m, *v;    /* optimizer state: velocity (momentum) or moments (Adam) */
     double *epoch_start; /* parameters at the start of the epoch (NaN recovery) */
     double *best;     /* parameters of the best validation loss */
-    unsigned long long t; /* optimizer steps taken */
+    unsigned long long t_step; /* optimizer steps taken */
     double beta1_t, beta2_t; /* beta1^t, beta2^t for Adam's bias correction */
 } fit_state;
 
 static void fit_end(fit_state *st)
 {
+    nn_dataset_free(&st->split_train);
+    nn_dataset_free(&st->split_val);
+    free(st->src);
     free(st->x);
     free(st->y);
+    free(st->t);
     free(st->perm);
     nn__free(st->m);
     nn__free(st->v);
@@ -87,30 +103,59 @@ static void fit_end(fit_state *st)
     nn__free(st->best);
 }
 
+/* Hold out validation_fraction of train (stratified by class when it has
+ * labels) with the shuffling seed, so the validation set never touches
+ * whatever the caller keeps as a test set. */
+static nn_status carve_validation(fit_state *st, const nn_dataset *train,
+                                  const nn_train_options *o)
+{
+    st->train = train;
+    st->val = o->validation;
+    if (o->validation || o->validation_fraction == 0.0 || train->x.rows == 0)
+        return NN_OK;
+    nn_status s = train->y ? nn_train_test_split_stratified(train, o->validation_fraction,
+                                                            o->seed ^ 0x5eedu, &st->split_train,
+                                                            &st->split_val)
+                           : nn_train_test_split(train, o->validation_fraction, o->seed ^ 0x5eedu,
+                                                 &st->split_train, &st->split_val);
+    if (s != NN_OK)
+        return nn__fail(s, "nn_net_fit: cannot hold out validation_fraction %g of %zu rows: %s",
+                        o->validation_fraction, train->x.rows, nn_last_error());
+    st->train = &st->split_train;
+    st->val = &st->split_val;
+    return NN_OK;
+}
+
 static nn_status fit_begin(fit_state *st, nn_net *net, const nn_dataset *train,
                            const nn_train_options *o)
 {
-    size_t n = train->x.rows, d = train->x.cols, P = net->n_params;
     memset(st, 0, sizeof *st);
-    st->x = malloc(n * d * sizeof *st->x);
-    st->y = malloc(n * sizeof *st->y);
-    st->perm = malloc(n * sizeof *st->perm);
-    st->epoch_start = nn__alloc_doubles(P);
-    int ok = st->x && st->y && st->perm && st->epoch_start;
-    if (o->optimizer != NN_SGD) {
-        st->m = nn__alloc_doubles(P);
-        ok = ok && st->m;
+    nn_status s = carve_validation(st, train, o);
+    if (s != NN_OK)
+        return s;
+    train = st->train;
+    size_t n = train->x.rows, d = train->x.cols, P = net->n_params;
+    size_t C = net->units[net->n_layers];
+    int ok = 1;
+    if (n > 0) {
+        ok = (st->x = malloc(n * d * sizeof *st->x)) && (st->perm = malloc(n * sizeof *st->perm));
+        if (ok && train->y)
+            ok = (st->y = malloc(n * sizeof *st->y)) != NULL;
+        if (ok && train->t.data)
+            ok = (st->t = malloc(n * C * sizeof *st->t)) != NULL;
+        if (ok && net->scaler.mean && (ok = (st->src = malloc(n * d * sizeof *st->src)) != NULL))
+            nn__scale_rows(&net->scaler, train->x.data, train->x.ld, n, st->src, d);
     }
-    if (o->optimizer == NN_ADAM) {
-        st->v = nn__alloc_doubles(P);
-        ok = ok && st->v;
-    }
-    if (o->validation) {
-        st->best = nn__alloc_doubles(P);
-        ok = ok && st->best;
-    }
+    ok = ok && (st->epoch_start = nn__alloc_doubles(P));
+    if (ok && o->optimizer != NN_SGD)
+        ok = (st->m = nn__alloc_doubles(P)) != NULL;
+    if (ok && o->optimizer == NN_ADAM)
+        ok = (st->v = nn__alloc_doubles(P)) != NULL;
+    if (ok && (st->val || o->validation || o->validation_fraction > 0.0))
+        ok = (st->best = nn__alloc_doubles(P)) != NULL;
     size_t batch = o->batch_size < n ? o->batch_size : n;
-    if (!ok || nn__net_reserve(net, batch) != NN_OK) {
+    if (!ok || nn__net_reserve(net, batch ? batch : 1) != NN_OK ||
+        (st->val && nn__net_reserve(net, st->val->x.rows < 256 ? st->val->x.rows : 256) != NN_OK)) {
         fit_end(st);
         return nn__fail(NN_ENOMEM, "nn_net_fit: cannot allocate training buffers");
     }
@@ -123,7 +168,7 @@ static nn_status fit_begin(fit_state *st, nn_net *net, const nn_dataset *train,
 static void optimizer_step(nn_net *net, fit_state *st, const nn_train_options *o)
 {
     const double lr = o->learning_rate, wd = o->weight_decay;
-    st->t++;
+    st->t_step++;
     if (o->optimizer == NN_ADAM) {
         st->beta1_t *= o->beta1;
         st->beta2_t *= o->beta2;
@@ -181,46 +226,167 @@ static double now_seconds(void)
 }
 
 /* Copy the training rows into the order of a fresh permutation, so that each
- * minibatch is a run of consecutive rows (a view, no gather per step). */
-static void shuffle_rows(fit_state *st, nn__rng *r, const nn_dataset *train)
+ * minibatch is a run of consecutive rows (a view, no gather per step).
+ * Rows come standardized (from st->src) when the net has a scaler, and
+ * REGRESS targets through the target scaler. */
+static void shuffle_rows(fit_state *st, nn__rng *r, const nn_net *net)
 {
-    size_t n = train->x.rows, d = train->x.cols;
+    const nn_dataset *train = st->train;
+    size_t n = train->x.rows, d = train->x.cols, C = net->units[net->n_layers];
     nn__rng_permutation(r, st->perm, n);
     /* A plain loop: rows are often a handful of doubles, where a memcpy
      * call per row would cost more than the copy. */
-    const double *x = train->x.data;
-    const size_t ld = train->x.ld;
+    const double *x = st->src ? st->src : train->x.data;
+    const size_t ld = st->src ? d : train->x.ld;
     for (size_t i = 0; i < n; i++) {
         const double *restrict src = x + st->perm[i] * ld;
         double *restrict dst = st->x + i * d;
         for (size_t k = 0; k < d; k++)
             dst[k] = src[k];
-        st->y[i] = train->y[st->perm[i]];
+    }
+    if (st->y)
+        for (size_t i = 0; i < n; i++)
+            st->y[i] = train->y[st->perm[i]];
+    if (st->t) {
+        const nn_scaler *ts = net->target_scaler.mean ? &net->target_scaler : NULL;
+        for (size_t i = 0; i < n; i++) {
+            const double *src = train->t.data + st->perm[i] * train->t.ld;
+            if (ts)
+                nn__scale_rows(ts, src, train->t.ld, 1, st->t + i * C, C);
+            else
+                memcpy(st->t + i * C, src, C * sizeof(double));
+        }
     }
 }
 
-nn_status nn_net_fit(nn_net *net, const nn_dataset *train, const nn_train_options *opt)
+/* One step over rows rows starting at row i of the shuffled copy:
+ * gradient -> reduce -> update. Without hooks the gradient is the mean's
+ * (scaled inside the fused output kernel). With hooks it is the sum's, and
+ * one allreduce over [gradients, rows, loss] (the P+2 doubles of the
+ * gradient block) gives every participant the sums over the whole step,
+ * which are then scaled to the mean over all its rows; a participant whose
+ * shard is used up contributes rows = 0 and zero gradients. Returns the
+ * step's summed loss through *loss and its row count through *rows_out;
+ * NN_EIO if the reduction fails. */
+static nn_status train_step(nn_net *net, fit_state *st, const nn_train_options *o,
+                            const nn_fit_hooks *h, size_t i, size_t rows, double *loss,
+                            size_t *rows_out)
 {
+    const size_t d = net->units[0], C = net->units[net->n_layers], P = net->n_params;
+    nn__targets t = {st->y ? st->y + i : NULL, st->t ? st->t + i * C : NULL, C};
+    double scale = h ? 1.0 : nn__net_mean_scale(net, rows);
+    *loss = 0.0;
+    if (rows > 0)
+        *loss = nn__net_step_grads(net, st->x + i * d, d, rows, t, scale);
+    else
+        memset(net->grads, 0, P * sizeof(double));
+    *rows_out = rows;
+    if (h) {
+        net->grads[P] = (double)rows;
+        net->grads[P + 1] = *loss;
+        if (h->allreduce_sum(net->grads, P + 2, h->ctx) != 0)
+            return nn__fail(NN_EIO, "nn_net_fit_distributed: the gradient allreduce failed");
+        *rows_out = (size_t)net->grads[P];
+        *loss = net->grads[P + 1];
+        if (*rows_out == 0)
+            return NN_OK;
+        const double mean = nn__net_mean_scale(net, *rows_out);
+        for (size_t j = 0; j < P; j++)
+            net->grads[j] *= mean;
+    }
+    if (isfinite(*loss))
+        optimizer_step(net, st, o);
+    return NN_OK;
+}
+
+/* Sum buf over every participant (no-op without hooks). */
+static nn_status reduce_sum(const nn_fit_hooks *h, double *buf, size_t n)
+{
+    if (h && h->allreduce_sum(buf, n, h->ctx) != 0)
+        return nn__fail(NN_EIO, "nn_net_fit_distributed: an allreduce failed");
+    return NN_OK;
+}
+
+/* Participants agree on whether to start, before anything changes, with one
+ * max over [status, rows, has validation, -has validation]: if any failed,
+ * all fail with the largest status (the failing participant's own when only
+ * one failed: NN_ENUMERIC for a NaN in its shard, NN_EINVAL for a bad one);
+ * all fail with NN_EINVAL when every shard is empty or when some but not all
+ * have a validation set (they would disagree on the reductions to come).
+ * s is this participant's status so far; st is live only when s is NN_OK
+ * and is released on failure. */
+static nn_status agree_to_start(const nn_fit_hooks *h, nn_status s, fit_state *st,
+                                const nn_train_options *opt, const char *func)
+{
+    double has_val = opt && (opt->validation || opt->validation_fraction > 0.0);
+    double a[4] = {(double)s, s == NN_OK ? (double)st->train->x.rows : 0.0, has_val, -has_val};
+    nn_status r = NN_OK;
+    if (h->allreduce_max(a, 4, h->ctx) != 0)
+        r = nn__fail(NN_EIO, "%s: the start-up allreduce failed", func);
+    else if (a[0] > (double)s)
+        r = nn__fail((nn_status)a[0], "%s: another participant could not start: %s", func,
+                     nn_status_str((nn_status)a[0]));
+    else if (s == NN_OK && a[1] == 0.0)
+        r = nn__fail(NN_EINVAL, "%s: every shard is empty", func);
+    else if (s == NN_OK && a[2] != -a[3])
+        r = nn__fail(NN_EINVAL, "%s: some participants have a validation set and some do not",
+                     func);
+    if (s == NN_OK && r != NN_OK)
+        fit_end(st);
+    return s != NN_OK && r == NN_OK ? s : r;
+}
+
+static nn_status fit_run(nn_net *net, const nn_dataset *train, const nn_train_options *opt,
+                         const nn_fit_hooks *h, const char *func)
+{
+    /* With hooks, even a NULL argument goes through the agreement below, so
+     * that the other participants are not left waiting. */
+    nn_status s = NN_OK;
     if (!net || !train || !opt)
-        return nn__fail(NN_EINVAL, "nn_net_fit: %s is NULL",
-                        !net ? "net" : !train ? "train" : "opt");
-    nn_status s = check_options(opt);
+        s = nn__fail(NN_EINVAL, "%s: %s is NULL", func, !net ? "net" : !train ? "train" : "opt");
+    if (s == NN_OK)
+        s = check_options(opt);
+    if (s == NN_OK && !(h && train->x.rows == 0 && train->x.cols == net->units[0]))
+        s = nn__net_check_data(net, train, func, "train");
+    if (s == NN_OK && opt->validation)
+        s = nn__net_check_data(net, opt->validation, func, "validation");
+    fit_state st;
+    if (s == NN_OK)
+        s = fit_begin(&st, net, train, opt);
+    if (h)
+        s = agree_to_start(h, s, &st, opt, func);
     if (s != NN_OK)
         return s;
-    if ((s = nn__net_check_batch(net, train->x, train->y, "nn_net_fit", "train")) != NN_OK)
-        return s;
-    const nn_dataset *val = opt->validation;
-    if (val && (s = nn__net_check_batch(net, val->x, val->y, "nn_net_fit", "validation")) !=
-                   NN_OK)
-        return s;
-
-    fit_state st;
-    if ((s = fit_begin(&st, net, train, opt)) != NN_OK)
-        return s;
-    const size_t n = train->x.rows, d = train->x.cols, P = net->n_params;
-    const size_t batch = opt->batch_size < n ? opt->batch_size : n;
+    const nn_dataset *val = st.val;
+    /* With hooks every participant joins the validation reduction, also one
+     * whose shard was too small to hold anything out. */
+    const int validate = val || (h && (opt->validation || opt->validation_fraction > 0.0));
+    const size_t n = st.train->x.rows, P = net->n_params;
+    const size_t batch = opt->batch_size;
+    /* Steps per epoch: enough for the largest shard (one process: its own). */
+    double steps_d = (double)((n + batch - 1) / batch);
+    double n_all = (double)n;
+    if (h) {
+        /* Rank 0's parameters everywhere: every other rank contributes 0. */
+        if (h->rank != 0)
+            memset(net->params, 0, P * sizeof(double));
+        s = reduce_sum(h, net->params, P);
+        /* Steps per epoch from the largest shard (max); rows of all (sum). */
+        double cnt[2] = {steps_d, (double)n};
+        if (s == NN_OK && h->allreduce_max(cnt, 1, h->ctx) != 0)
+            s = nn__fail(NN_EIO, "%s: an allreduce failed", func);
+        if (s == NN_OK)
+            s = reduce_sum(h, cnt + 1, 1);
+        if (s != NN_OK) {
+            fit_end(&st);
+            return s;
+        }
+        steps_d = cnt[0];
+        n_all = cnt[1];
+    }
+    const size_t steps = (size_t)steps_d;
     nn__rng rng;
-    nn__rng_seed(&rng, opt->seed);
+    nn__rng_seed(&rng, opt->seed ^ (h ? 0x9e3779b97f4a7c15u * ((uint64_t)h->rank + 1u) : 0u));
     double best_val = INFINITY;
     size_t since_best = 0;
     int have_best = 0;
@@ -228,21 +394,27 @@ nn_status nn_net_fit(nn_net *net, const nn_dataset *train, const nn_train_option
     for (size_t epoch = 1; epoch <= opt->epochs; epoch++) {
         double t0 = now_seconds();
         memcpy(st.epoch_start, net->params, P * sizeof(double));
-        shuffle_rows(&st, &rng, train);
+        if (n > 0)
+            shuffle_rows(&st, &rng, net);
         double loss_sum = 0.0;
-        for (size_t i = 0; i < n; i += batch) {
-            size_t rows = n - i < batch ? n - i : batch;
-            double loss = nn__net_step_grads(net, st.x + i * d, d, rows, st.y + i);
+        for (size_t step = 0; step < steps; step++) {
+            size_t i = step * batch < n ? step * batch : n;
+            size_t rows = n - i < batch ? n - i : batch, total;
+            double loss;
+            if ((s = train_step(net, &st, opt, h, i, rows, &loss, &total)) != NN_OK) {
+                fit_end(&st);
+                return s;
+            }
             if (!isfinite(loss)) {
                 memcpy(net->params, st.epoch_start, P * sizeof(double));
                 fit_end(&st);
                 return nn__fail(NN_ENUMERIC,
-                                "nn_net_fit: the loss became %s in epoch %zu (step at row %zu);"
+                                "%s: the loss became %s in epoch %zu (step %zu of %zu);"
                                 " weights restored to the end of epoch %zu",
-                                isnan(loss) ? "NaN" : "infinite", epoch, i, epoch - 1);
+                                func, isnan(loss) ? "NaN" : "infinite", epoch, step + 1, steps,
+                                epoch - 1);
             }
             loss_sum += loss;
-            optimizer_step(net, &st, opt);
         }
         /* The last update of an epoch can overflow the weights without any
          * loss having seen it; catch that here, before it is snapshotted. */
@@ -251,25 +423,47 @@ nn_status nn_net_fit(nn_net *net, const nn_dataset *train, const nn_train_option
                 memcpy(net->params, st.epoch_start, P * sizeof(double));
                 fit_end(&st);
                 return nn__fail(NN_ENUMERIC,
-                                "nn_net_fit: a weight became non-finite in epoch %zu; weights"
+                                "%s: a weight became non-finite in epoch %zu; weights"
                                 " restored to the end of epoch %zu",
-                                epoch, epoch - 1);
+                                func, epoch, epoch - 1);
             }
-        nn_epoch_stats es = {epoch, loss_sum / (double)n, NAN, NAN, now_seconds() - t0};
+        nn_epoch_stats es = {epoch, loss_sum * nn__net_mean_scale(net, 1) / n_all, NAN, NAN,
+                             now_seconds() - t0};
         int stop = 0;
-        if (val) {
-            nn__net_score(net, val, &es.val_accuracy, &es.val_loss);
+        if (validate) {
+            /* Participants weigh their validation scores by their rows. */
+            double v[3] = {0.0, 0.0, val ? (double)val->x.rows : 0.0};
+            if (v[2] > 0.0) {
+                nn__net_score(net, val, &v[1], &v[0]);
+                v[0] *= v[2];
+                v[1] *= v[2];
+            }
+            if ((s = reduce_sum(h, v, 3)) != NN_OK) {
+                fit_end(&st);
+                return s;
+            }
+            es.val_loss = v[0] / v[2];
+            es.val_accuracy = v[1] / v[2];
             if (es.val_loss < best_val) {
                 best_val = es.val_loss;
                 since_best = 0;
-                have_best = 1;
-                memcpy(st.best, net->params, P * sizeof(double));
+                have_best = st.best != NULL;
+                if (st.best)
+                    memcpy(st.best, net->params, P * sizeof(double));
             } else if (opt->patience > 0 && ++since_best >= opt->patience) {
                 stop = 1;
             }
         }
         if (opt->on_epoch && opt->on_epoch(&es, opt->user) != 0)
             stop = 1;
+        if (h) {
+            double any = stop;
+            if ((s = reduce_sum(h, &any, 1)) != NN_OK) {
+                fit_end(&st);
+                return s;
+            }
+            stop = any > 0.0;
+        }
         if (stop)
             break;
     }
@@ -277,4 +471,18 @@ nn_status nn_net_fit(nn_net *net, const nn_dataset *train, const nn_train_option
         memcpy(net->params, st.best, P * sizeof(double));
     fit_end(&st);
     return NN_OK;
+}
+
+nn_status nn_net_fit(nn_net *net, const nn_dataset *train, const nn_train_options *opt)
+{
+    return fit_run(net, train, opt, NULL, "nn_net_fit");
+}
+
+nn_status nn_net_fit_distributed(nn_net *net, const nn_dataset *shard,
+                                 const nn_train_options *opt, const nn_fit_hooks *hooks)
+{
+    if (!hooks || !hooks->allreduce_sum || !hooks->allreduce_max)
+        return nn__fail(NN_EINVAL, "nn_net_fit_distributed: %s", !hooks ? "hooks is NULL"
+                        : "hooks need allreduce_sum and allreduce_max");
+    return fit_run(net, shard, opt, hooks, "nn_net_fit_distributed");
 }

@@ -1,5 +1,5 @@
-/* Data: make_moons, splits, one-hot, scaler, and the CSV loader with every
- * malformed case it must report by file, line and column. */
+/* Data: make_moons, splits, one-hot, scaler, and the CSV loader for every
+ * task, with every malformed case it must report by file, line and field. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,16 +25,22 @@ static int teardown(void **state)
     return system(cmd) == 0 ? 0 : -1;
 }
 
-/* Write content to dir/name and return the path (static buffer). */
-static const char *write_file(const char *name, const char *content)
+/* Write len bytes of content to dir/name and return the path (static
+ * buffer). */
+static const char *write_bytes(const char *name, const char *content, size_t len)
 {
     static char path[128];
     snprintf(path, sizeof path, "%s/%s", dir, name);
     FILE *f = fopen(path, "wb");
     assert_non_null(f);
-    fwrite(content, 1, strlen(content), f);
+    assert_int_equal(fwrite(content, 1, len, f), len);
     fclose(f);
     return path;
+}
+
+static const char *write_file(const char *name, const char *content)
+{
+    return write_bytes(name, content, strlen(content));
 }
 
 /* ---- make_moons ---------------------------------------------------------- */
@@ -273,13 +279,39 @@ static void test_scaler(void **state)
 
 /* ---- CSV ----------------------------------------------------------------- */
 
+/* The defaults with a header line. */
+static nn_csv_options csv_header(void)
+{
+    nn_csv_options o = nn_csv_defaults();
+    o.has_header = true;
+    return o;
+}
+
+/* Options for task with n_targets target columns ending the row. */
+static nn_csv_options csv_task(nn_task task, size_t n_targets)
+{
+    nn_csv_options o = nn_csv_defaults();
+    o.task = task;
+    o.n_targets = n_targets;
+    return o;
+}
+
+/* Assert that row i of m holds the values want[0..m.cols). */
+static void assert_row(nn_mat m, size_t i, const double *want)
+{
+    for (size_t j = 0; j < m.cols; j++)
+        if (m.data[i * m.ld + j] != want[j]) {
+            print_error("row %zu col %zu: %g, want %g\n", i, j, m.data[i * m.ld + j], want[j]);
+            fail();
+        }
+}
+
 static void test_csv_good(void **state)
 {
     (void)state;
     nn_dataset d;
     const char *p = write_file("good.csv", "a,b,label\n1.5,-2,0\n3e2, 4 ,2\r\n\n  \n5,6,1");
-    nn_csv_options o = nn_csv_defaults();
-    o.has_header = true;
+    nn_csv_options o = csv_header();
     ts_ok(nn_load_csv(&d, p, &o));
     assert_int_equal(d.x.rows, 3);
     assert_int_equal(d.x.cols, 2);
@@ -288,6 +320,8 @@ static void test_csv_good(void **state)
     assert_true(d.x.data[2] == 300.0 && d.x.data[3] == 4.0);
     assert_int_equal(d.y[1], 2);
     assert_int_equal(d.y[2], 1);
+    assert_null(d.t.data);
+    assert_null(d.class_names);
     nn_dataset_free(&d);
     /* Label in the first column, ';' as delimiter, no header, "1.0" label. */
     p = write_file("semi.csv", "1.0;0.5;0.25\n0;7;8\n");
@@ -305,64 +339,472 @@ static void test_csv_good(void **state)
     ts_ok(nn_load_csv(&d, p, NULL));
     assert_int_equal(d.n_classes, 2);
     nn_dataset_free(&d);
+    /* A label column in the middle; a tab delimiter with blanks around fields;
+     * a quoted number is a number. */
+    p = write_file("mid.csv", "1\t2\t3\n4\t 0\t\"6\"\n");
+    o = nn_csv_defaults();
+    o.label_column = 1;
+    o.delimiter = '\t';
+    ts_ok(nn_load_csv(&d, p, &o));
+    assert_int_equal(d.n_classes, 3);
+    assert_int_equal(d.y[0], 2);
+    assert_int_equal(d.y[1], 0);
+    assert_row(d.x, 0, (const double[]){1, 3});
+    assert_row(d.x, 1, (const double[]){4, 6});
+    nn_dataset_free(&d);
+}
+
+/* Assert that d's class names are want[0..n) and its labels are y[]. */
+static void assert_classes(const nn_dataset *d, const char *const *want, size_t n,
+                           const int32_t *y)
+{
+    assert_int_equal(d->n_classes, n);
+    assert_non_null(d->class_names);
+    for (size_t k = 0; k < n; k++)
+        assert_string_equal(d->class_names[k], want[k]);
+    for (size_t i = 0; i < d->x.rows; i++)
+        assert_int_equal(d->y[i], y[i]);
+    assert_null(d->t.data);
+}
+
+static void test_csv_string_labels(void **state)
+{
+    (void)state;
+    nn_dataset d;
+    /* An iris-like file: quoted header fields (one with the delimiter in it),
+     * blanks and quotes around labels, CRLF. */
+    const char *p = write_file("iris.csv",
+                               "\"sepal, length\",\"sepal width\",species\r\n"
+                               "5.1,3.5,Iris-setosa\r\n"
+                               "7.0,3.2,Iris-versicolor\r\n"
+                               "6.3,3.3,Iris-virginica\r\n"
+                               "4.9,3.0, Iris-setosa \r\n"
+                               "\"6.4\", 3.2 ,\"Iris-versicolor\"\r\n"
+                               "5.8,2.7,Iris-virginica\r\n");
+    nn_csv_options o = csv_header();
+    ts_ok(nn_load_csv(&d, p, &o));
+    assert_int_equal(d.x.rows, 6);
+    assert_int_equal(d.x.cols, 2);
+    assert_classes(&d, (const char *const[]){"Iris-setosa", "Iris-versicolor", "Iris-virginica"},
+                   3, (const int32_t[]){0, 1, 2, 0, 1, 2});
+    assert_row(d.x, 0, (const double[]){5.1, 3.5});
+    assert_row(d.x, 4, (const double[]){6.4, 3.2});
+    nn_dataset_free(&d);
+    assert_null(d.class_names);
+    /* Labels first, ';' delimiter: a quoted field holding the delimiter is one
+     * field, "" is an escaped quote, and blanks inside quotes are kept. */
+    p = write_file("quoted.csv", "\"b;x\";1;2\na;3;4\n\"say \"\"hi\"\"\";5;6\nb ;7;8\n\" b\";9;0\n");
+    o = nn_csv_defaults();
+    o.label_column = 0;
+    o.delimiter = ';';
+    ts_ok(nn_load_csv(&d, p, &o));
+    assert_classes(&d, (const char *const[]){" b", "a", "b", "b;x", "say \"hi\""}, 5,
+                   (const int32_t[]){3, 1, 4, 2, 0});
+    assert_row(d.x, 2, (const double[]){5, 6});
+    nn_dataset_free(&d);
+    /* One string makes the whole column strings, numbers included, in strcmp
+     * order ("10" < "3.0" < "9" < "x"). */
+    p = write_file("mixed.csv", "1,10\n2,9\n3,x\n4,10\n5,3.0\n");
+    ts_ok(nn_load_csv(&d, p, NULL));
+    assert_classes(&d, (const char *const[]){"10", "3.0", "9", "x"}, 4,
+                   (const int32_t[]){0, 2, 3, 0, 1});
+    nn_dataset_free(&d);
+    /* A single class loads: whether one class is enough is the caller's call. */
+    p = write_file("one.csv", "1,a\n2,a\n");
+    ts_ok(nn_load_csv(&d, p, NULL));
+    assert_classes(&d, (const char *const[]){"a"}, 1, (const int32_t[]){0, 0});
+    nn_dataset_free(&d);
+}
+
+/* Many distinct strings, seen in scrambled order: the class table grows
+ * several times and every row still gets its string's rank. */
+static void test_csv_many_classes(void **state)
+{
+    (void)state;
+    const size_t n_classes = 1000, rows = 3000;
+    size_t len = rows * 16, at = 0;
+    char *text = malloc(len);
+    assert_non_null(text);
+    for (size_t i = 0; i < rows; i++)
+        at += (size_t)snprintf(text + at, len - at, "%zu,c%04zu\n", i, (i * 337) % n_classes);
+    const char *p = write_file("many.csv", text);
+    free(text);
+    nn_dataset d;
+    ts_ok(nn_load_csv(&d, p, NULL));
+    assert_int_equal(d.n_classes, n_classes);
+    for (size_t k = 0; k < n_classes; k++) {
+        char want[16];
+        snprintf(want, sizeof want, "c%04zu", k);
+        assert_string_equal(d.class_names[k], want);
+    }
+    for (size_t i = 0; i < rows; i++) {
+        assert_int_equal(d.y[i], (i * 337) % n_classes);
+        assert_true(d.x.data[i] == (double)i);
+    }
+    nn_dataset_free(&d);
+}
+
+/* Assert the shape of a data set with targets: rows x n_features features,
+ * rows x n_targets targets, n_classes = n_targets, no labels, no names. */
+static void assert_targets(const nn_dataset *d, size_t rows, size_t n_features, size_t n_targets)
+{
+    assert_int_equal(d->x.rows, rows);
+    assert_int_equal(d->x.cols, n_features);
+    assert_non_null(d->t.data);
+    assert_int_equal(d->t.rows, rows);
+    assert_int_equal(d->t.cols, n_targets);
+    assert_int_equal(d->n_classes, n_targets);
+    assert_null(d->y);
+    assert_null(d->class_names);
+}
+
+static void test_csv_multilabel(void **state)
+{
+    (void)state;
+    nn_dataset d;
+    /* label_column -1: the last n_targets columns; "1.0" is 1. */
+    const char *p = write_file("ml.csv", "a,b,l1,l2,l3\n0.5,1,1,0,1\n-1,2,0,0,0\n3,4,1.0,1,0\n");
+    nn_csv_options o = csv_task(NN_TASK_MULTILABEL, 3);
+    o.has_header = true;
+    ts_ok(nn_load_csv(&d, p, &o));
+    assert_targets(&d, 3, 2, 3);
+    assert_row(d.x, 1, (const double[]){-1, 2});
+    assert_row(d.t, 0, (const double[]){1, 0, 1});
+    assert_row(d.t, 2, (const double[]){1, 1, 0});
+    nn_dataset_free(&d);
+    assert_null(d.t.data);
+    /* Targets first, and targets in the middle of the row. */
+    p = write_file("ml0.csv", "1,0,5,6\n0,1,7,8\n");
+    o = csv_task(NN_TASK_MULTILABEL, 2);
+    o.label_column = 0;
+    ts_ok(nn_load_csv(&d, p, &o));
+    assert_targets(&d, 2, 2, 2);
+    assert_row(d.t, 0, (const double[]){1, 0});
+    assert_row(d.t, 1, (const double[]){0, 1});
+    assert_row(d.x, 1, (const double[]){7, 8});
+    nn_dataset_free(&d);
+    p = write_file("ml1.csv", "5,1,0,6\n7,0,1,8\n");
+    o.label_column = 1;
+    ts_ok(nn_load_csv(&d, p, &o));
+    assert_targets(&d, 2, 2, 2);
+    assert_row(d.x, 0, (const double[]){5, 6});
+    assert_row(d.x, 1, (const double[]){7, 8});
+    assert_row(d.t, 1, (const double[]){0, 1});
+    nn_dataset_free(&d);
+}
+
+static void test_csv_regress(void **state)
+{
+    (void)state;
+    nn_dataset d;
+    const char *p = write_file("reg.csv", "1,2,3.5,-4\n5,6,7e1,0.25\n");
+    nn_csv_options o = csv_task(NN_TASK_REGRESS, 2);
+    ts_ok(nn_load_csv(&d, p, &o));
+    assert_targets(&d, 2, 2, 2);
+    assert_row(d.x, 1, (const double[]){5, 6});
+    assert_row(d.t, 0, (const double[]){3.5, -4});
+    assert_row(d.t, 1, (const double[]){70, 0.25});
+    nn_dataset_free(&d);
+    /* n_targets 0 means 1; the target first, after a header. */
+    p = write_file("reg1.csv", "y,a,b\n-0.5,1,2\n");
+    o = csv_task(NN_TASK_REGRESS, 0);
+    o.label_column = 0;
+    o.has_header = true;
+    ts_ok(nn_load_csv(&d, p, &o));
+    assert_targets(&d, 1, 2, 1);
+    assert_true(d.t.data[0] == -0.5);
+    assert_row(d.x, 0, (const double[]){1, 2});
+    nn_dataset_free(&d);
+}
+
+/* ignore_column skips a column of any text (row ids); label_column counts it. */
+static void test_csv_ignore_column(void **state)
+{
+    (void)state;
+    nn_dataset d;
+    const char *p = write_file("ids.csv", "id,a,b,y\nrow-7,1,2,cat\n\"x,9\",3,4,dog\n");
+    nn_csv_options o = csv_header();
+    o.ignore_column = 1;
+    ts_ok(nn_load_csv(&d, p, &o));
+    assert_int_equal(d.x.cols, 2);
+    assert_row(d.x, 1, (const double[]){3, 4});
+    assert_string_equal(d.class_names[d.y[1]], "dog");
+    nn_dataset_free(&d);
+    o.label_column = 2; /* column b (0-based 2, counting the id column) */
+    o.task = NN_TASK_REGRESS;
+    ts_ok(nn_load_csv(&d, write_file("ids1.csv", "id,a,b,c\nr1,1,2,3\nr2,3,4,5\n"), &o));
+    assert_true(d.t.data[1] == 4.0);
+    assert_row(d.x, 1, (const double[]){3, 5});
+    nn_dataset_free(&d);
+    o = csv_header();
+    o.no_labels = true;
+    o.ignore_column = 4;
+    ts_ok(nn_load_csv(&d, write_file("ids2.csv", "a,b,c,id\n1,2,3,x\n"), &o));
+    assert_int_equal(d.x.cols, 3);
+    nn_dataset_free(&d);
+    /* Out of range, a label column, or nothing left to learn from. */
+    nn_dataset keep = {.n_classes = 77};
+    d = keep;
+    o = csv_header();
+    o.ignore_column = 5;
+    ts_assert_status(nn_load_csv(&d, p, &o), NN_EFORMAT);
+    assert_non_null(strstr(nn_last_error(), "ignore_column 5 is out of range"));
+    o.ignore_column = 4;
+    ts_assert_status(nn_load_csv(&d, p, &o), NN_EFORMAT);
+    assert_non_null(strstr(nn_last_error(), "also a label column"));
+    o.ignore_column = 1;
+    ts_assert_status(nn_load_csv(&d, write_file("ids3.csv", "id,y\nq,1\n"), &o), NN_EFORMAT);
+    assert_int_equal(d.n_classes, 77);
+}
+
+static void test_csv_no_labels(void **state)
+{
+    (void)state;
+    nn_dataset d;
+    const char *p = write_file("feat.csv", "a,b,c\n1,2,3\n4,5,6\n");
+    nn_csv_options o = csv_header();
+    o.no_labels = true;
+    ts_ok(nn_load_csv(&d, p, &o));
+    assert_int_equal(d.x.rows, 2);
+    assert_int_equal(d.x.cols, 3);
+    assert_int_equal(d.n_classes, 0);
+    assert_null(d.y);
+    assert_null(d.t.data);
+    assert_null(d.class_names);
+    assert_row(d.x, 1, (const double[]){4, 5, 6});
+    nn_dataset_free(&d);
+    /* One column is enough, and the target options are ignored. */
+    p = write_file("feat1.csv", "7\n8\n");
+    o = csv_task(NN_TASK_MULTILABEL, 2);
+    o.no_labels = true;
+    ts_ok(nn_load_csv(&d, p, &o));
+    assert_int_equal(d.x.cols, 1);
+    assert_null(d.t.data);
+    assert_true(d.x.data[1] == 8.0);
+    nn_dataset_free(&d);
+}
+
+/* Every number loads as the double strtod gives for its text, bit for bit
+ * (the loader has a faster path for short decimals): random values in many
+ * formats, plus edge cases on both sides of that path's limits. */
+static void test_csv_numbers_exact(void **state)
+{
+    (void)state;
+    static const char *const fixed[] = {
+        "0", "-0", "+0.0", "1.", ".5", "-.5", "007", "0.1", "0.3", "1e22", "1e23", "-1e-22",
+        "1e-23", "9007199254740992", "9007199254740993", "123456789012345678", "4.9e-324",
+        "2.2250738585072014e-308", "1.7976931348623157e308", "1e-400", "0.000001234",
+        "1E5", "1e+05", "123.456e-3", "0.1e1", "100000000000000000000000e-20",
+        "3.141592653589793238462643383279"};
+    static const char *const formats[] = {"%.17g", "%.6f", "%.3e", "%.15g", "%.0f", "%g"};
+    const size_t n_fixed = sizeof fixed / sizeof fixed[0], n_random = 6000;
+    size_t rows = n_fixed + n_random, cap = rows * 40, at = 0;
+    char *text = malloc(cap);
+    char(*num)[40] = malloc(rows * sizeof *num);
+    assert_true(text && num);
+    nn__rng r;
+    nn__rng_seed(&r, 7);
+    for (size_t i = 0; i < rows; i++) {
+        if (i < n_fixed) {
+            snprintf(num[i], sizeof num[i], "%s", fixed[i]);
+        } else {
+            double mag = pow(10.0, (double)nn__rng_below(&r, 40) - 20.0);
+            double v = (nn__rng_uniform(&r) - 0.5) * mag;
+            snprintf(num[i], sizeof num[i], formats[i % 6], v);
+        }
+        at += (size_t)snprintf(text + at, cap - at, "%s\n", num[i]);
+    }
+    const char *p = write_file("numbers.csv", text);
+    nn_csv_options o = nn_csv_defaults();
+    o.no_labels = true;
+    nn_dataset d;
+    ts_ok(nn_load_csv(&d, p, &o));
+    assert_int_equal(d.x.rows, rows);
+    for (size_t i = 0; i < rows; i++) {
+        double want = strtod(num[i], NULL);
+        if (memcmp(&d.x.data[i], &want, sizeof want) != 0) {
+            print_error("'%s' loaded as %.17g, strtod gives %.17g\n", num[i], d.x.data[i], want);
+            fail();
+        }
+    }
+    nn_dataset_free(&d);
+    free(num);
+    free(text);
+}
+
+/* Which options a malformed case is read with. */
+typedef enum csv_kind { K_DEFAULT, K_HEADER, K_MULTI2, K_REGRESS2, K_NO_LABELS } csv_kind;
+
+static nn_csv_options csv_kind_options(csv_kind k)
+{
+    switch (k) {
+    case K_HEADER:
+        return csv_header();
+    case K_MULTI2:
+        return csv_task(NN_TASK_MULTILABEL, 2);
+    case K_REGRESS2:
+        return csv_task(NN_TASK_REGRESS, 2);
+    case K_NO_LABELS: {
+        nn_csv_options o = nn_csv_defaults();
+        o.no_labels = true;
+        return o;
+    }
+    default:
+        return nn_csv_defaults();
+    }
+}
+
+/* Load content (len bytes, or strlen when 0) with o and assert status want,
+ * a message that starts with exactly "path:where: reason", and an untouched
+ * *out. */
+static void expect_csv_error(size_t i, const char *content, size_t len, nn_csv_options o,
+                             nn_status want, const char *where, const char *reason)
+{
+    char name[32], prefix[256];
+    snprintf(name, sizeof name, "bad%zu.csv", i);
+    const char *p = write_bytes(name, content, len ? len : strlen(content));
+    nn_dataset d = {.x = {0}, .y = NULL, .n_classes = 99};
+    nn_status s = nn_load_csv(&d, p, &o);
+    if (s != want)
+        print_error("case %zu: status %d (%s)\n", i, (int)s, nn_last_error());
+    ts_assert_status(s, want);
+    snprintf(prefix, sizeof prefix, "%s:%s: %s", p, where, reason);
+    if (strncmp(nn_last_error(), prefix, strlen(prefix)) != 0) {
+        print_error("case %zu: '%s'\n   does not start with '%s'\n", i, nn_last_error(), prefix);
+        fail();
+    }
+    assert_true(d.n_classes == 99 && d.y == NULL && d.x.data == NULL); /* untouched */
 }
 
 typedef struct bad_csv {
-    const char *content, *where;
+    const char *content;
+    size_t len; /* 0: strlen(content) */
+    csv_kind kind;
+    const char *where, *reason;
 } bad_csv;
 
 static void test_csv_malformed(void **state)
 {
     (void)state;
     const bad_csv cases[] = {
-        {"", "1:1"},                 /* empty */
-        {"\n\n  \n", "3:1"},         /* only blank lines */
-        {"1,2,0\n3,4\n", "2:4"},     /* ragged: too few */
-        {"1,2,0\n3,4,1,9\n", "2:7"}, /* ragged: too many */
-        {"1,2,0\n3,x,1\n", "2:3"},   /* not a number */
-        {"1,2,0\n3,,1\n", "2:3"},    /* empty field */
-        {"1,nan,0\n", "1:3"},        /* nan */
-        {"1,inf,0\n", "1:3"},        /* inf */
-        {"1,0x10,0\n", "1:3"},       /* hex */
-        {"1,2,0\n3,4,-1\n", "2:5"},  /* negative label */
-        {"1,2,0\n3,4,1.5\n", "2:5"}, /* fractional label */
-        {"1,2,70000\n", "1:5"},      /* label too large */
-        {"1\n2\n", "1:1"},           /* one column */
-        {"1,2,0\n3,4,1 2\n", "2:5"}, /* two numbers in one field */
+        {"", 0, K_DEFAULT, "1:1", "no data rows"},
+        {"\n\n  \n", 0, K_DEFAULT, "3:1", "no data rows"},
+        {"a,b\n", 0, K_HEADER, "1:1", "no data rows after the header"},
+        {"1,2,0\n3,4\n", 0, K_DEFAULT, "2:3", "expected 3 fields, found 2"},
+        {"1,2,0\n3,4,1,9\n", 0, K_DEFAULT, "2:4", "expected 3 fields, found 4"},
+        {"1,2,0\n3,4,1,9,9,9\n", 0, K_DEFAULT, "2:4", "expected 3 fields, found 6"},
+        {"1,2,0\n\"a,b\",2\n", 0, K_DEFAULT, "2:3", "expected 3 fields, found 2"},
+        {"1,2,0\n3,x,1\n", 0, K_DEFAULT, "2:2", "expected a number, found 'x'"},
+        {"1,2,0\n3,,1\n", 0, K_DEFAULT, "2:2", "expected a number, found an empty field"},
+        {"1,2,0\n3, 4 5 ,1\n", 0, K_DEFAULT, "2:2", "expected a number, found '4 5'"},
+        {"1,nan,0\n", 0, K_DEFAULT, "1:2", "expected a number, found 'nan'"},
+        {"1,inf,0\n", 0, K_DEFAULT, "1:2", "expected a number, found 'inf'"},
+        {"1,0x10,0\n", 0, K_DEFAULT, "1:2", "expected a number, found '0x10'"},
+        {"1,1e999,0\n", 0, K_DEFAULT, "1:2", "expected a number, found '1e999'"},
+        {"1,\"2,3\",0\n", 0, K_DEFAULT, "1:2", "expected a number, found '2,3'"},
+        {"1,abcdefghijklmnopqrstuvwxyz,0\n", 0, K_DEFAULT, "1:2",
+         "expected a number, found 'abcdefghijklmnopqrst...'"},
+        {"1,\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+         "x\xc3\xa9\xc3\xa9,0\n",
+         0, K_DEFAULT, "1:2",
+         "expected a number, found '\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+         "\xc3\xa9\xc3\xa9x...'"}, /* cut at a character boundary */
+        {"\n1,2,0\n\n3,x,1\n", 0, K_DEFAULT, "4:2", "expected a number"}, /* blank lines count */
+        {"1,2,0\r\n3,x,1\r\n", 0, K_DEFAULT, "2:2", "expected a number, found 'x'"},
+        {"a,b,c\n1,2,0\n3,x,1\n", 0, K_HEADER, "3:2", "expected a number"},
+        {"1,2,0\n3,4,-1\n", 0, K_DEFAULT, "2:3",
+         "a label must be an integer in [0, 65535], found '-1'"},
+        {"1,2,0\n3,4,1.5\n5,6,1\n", 0, K_DEFAULT, "2:3",
+         "a label must be an integer in [0, 65535], found '1.5'"},
+        {"1,2,70000\n", 0, K_DEFAULT, "1:3", "a label must be an integer in [0, 65535]"},
+        {"1,2,a\n3,4,\n", 0, K_DEFAULT, "2:3", "empty label"},
+        {"1,2,\"\"\n", 0, K_DEFAULT, "1:3", "empty label"},
+        {"1\n2\n", 0, K_DEFAULT, "1:1", "rows have 1 field, which leaves no feature column"},
+        {"1,\"2,0\n", 0, K_DEFAULT, "1:2", "unterminated quoted field"},
+        {"1,\"2\" x,0\n", 0, K_DEFAULT, "1:2", "unexpected text after the closing quote: 'x'"},
+        {"1,2,0\n3,4,1\n5,\0,1\n", 18, K_DEFAULT, "3:2", "binary content (a NUL byte)"},
+        {"\"a,\"\"b\",\0", 10, K_DEFAULT, "1:2", "binary content (a NUL byte)"},
+        {"1,0,1\n2,2,0\n", 0, K_MULTI2, "2:2", "expected 0 or 1 (a multilabel target), found '2'"},
+        {"1,0,0.5\n", 0, K_MULTI2, "1:3", "expected 0 or 1 (a multilabel target), found '0.5'"},
+        {"1,y,1\n", 0, K_MULTI2, "1:2", "expected 0 or 1 (a multilabel target), found 'y'"},
+        {"1,1,\n", 0, K_MULTI2, "1:3", "expected 0 or 1 (a multilabel target), found an empty"},
+        {"1,2,x\n", 0, K_REGRESS2, "1:3", "expected a number (a regression target), found 'x'"},
+        {"1,2,3\n4,inf,6\n", 0, K_REGRESS2, "2:2",
+         "expected a number (a regression target), found 'inf'"},
+        {"1,2\n3,a\n", 0, K_NO_LABELS, "2:2", "expected a number, found 'a'"},
+        {"1,2\n3\n", 0, K_NO_LABELS, "2:2", "expected 2 fields, found 1"},
+        {"1,2\n", 0, K_MULTI2, "1:1", "rows have 2 fields, which leaves no feature column"},
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        char name[32], want[160];
-        snprintf(name, sizeof name, "bad%zu.csv", i);
-        const char *p = write_file(name, cases[i].content);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        expect_csv_error(i, cases[i].content, cases[i].len, csv_kind_options(cases[i].kind),
+                         NN_EFORMAT, cases[i].where, cases[i].reason);
+}
+
+/* Options that are wrong for any file give NN_EINVAL before the file is read;
+ * options that do not fit this file's rows give NN_EFORMAT at its first data
+ * row. */
+static void test_csv_bad_options(void **state)
+{
+    (void)state;
+    const char *content = "h1,h2,h3\n1,2,3\n";
+    nn_csv_options o = csv_header();
+    o.label_column = 3;
+    expect_csv_error(100, content, 0, o, NN_EFORMAT, "2:1",
+                     "label_column 3 is out of range: rows have 3 fields");
+    o = csv_task(NN_TASK_MULTILABEL, 3);
+    o.has_header = true;
+    expect_csv_error(101, content, 0, o, NN_EFORMAT, "2:1",
+                     "rows have 3 fields, which leaves no feature column beside 3 label columns");
+    o = csv_task(NN_TASK_REGRESS, 3);
+    o.label_column = 1;
+    o.has_header = true;
+    expect_csv_error(102, content, 0, o, NN_EFORMAT, "2:1",
+                     "label_column 1 + n_targets 3 is past the last field: rows have 3 fields");
+    o = csv_task(NN_TASK_REGRESS, SIZE_MAX);
+    o.label_column = 1;
+    expect_csv_error(103, "1,2,3\n", 0, o, NN_EFORMAT, "1:1", "label_column 1 + n_targets");
+    o.label_column = -1;
+    expect_csv_error(104, "1,2,3\n", 0, o, NN_EFORMAT, "1:1", "rows have 3 fields");
+    o = csv_task(NN_TASK_REGRESS, 2);
+    o.label_column = 0;
+    expect_csv_error(105, "1,2\n", 0, o, NN_EFORMAT, "1:1",
+                     "rows have 2 fields, which leaves no feature column");
+
+    const char *p = write_file("opts.csv", content);
+    struct {
+        nn_csv_options o;
+        const char *text;
+    } inval[] = {
+        {nn_csv_defaults(), "nn_load_csv: label_column -2 is invalid"},
+        {csv_task((nn_task)3, 1), "nn_load_csv: task 3 is not an nn_task"},
+        {csv_task((nn_task)-1, 1), "nn_load_csv: task -1 is not an nn_task"},
+        {csv_task(NN_TASK_CLASSIFY, 2), "nn_load_csv: n_targets 2 with the classify task"},
+        {nn_csv_defaults(), "nn_load_csv: delimiter '.' is not usable"},
+        {nn_csv_defaults(), "nn_load_csv: delimiter '\"' is not usable"},
+        {nn_csv_defaults(), "nn_load_csv: delimiter '7' is not usable"},
+        {nn_csv_defaults(), "nn_load_csv: delimiter 10 (a line end) is not usable"},
+    };
+    inval[0].o.label_column = -2;
+    inval[4].o.delimiter = '.';
+    inval[5].o.delimiter = '"';
+    inval[6].o.delimiter = '7';
+    inval[7].o.delimiter = '\n';
+    for (size_t i = 0; i < sizeof inval / sizeof inval[0]; i++) {
         nn_dataset d = {.x = {0}, .y = NULL, .n_classes = 99};
-        nn_status s = nn_load_csv(&d, p, NULL);
-        if (s != NN_EFORMAT)
-            print_error("case %zu: status %d (%s)\n", i, (int)s, nn_last_error());
-        assert_int_equal(s, NN_EFORMAT);
-        snprintf(want, sizeof want, "%s:%s:", p, cases[i].where);
-        if (!strstr(nn_last_error(), want))
-            print_error("case %zu: '%s' lacks '%s'\n", i, nn_last_error(), want);
-        assert_non_null(strstr(nn_last_error(), want));
-        assert_true(d.n_classes == 99 && d.y == NULL); /* untouched */
+        ts_assert_status(nn_load_csv(&d, p, &inval[i].o), NN_EINVAL);
+        if (strncmp(nn_last_error(), inval[i].text, strlen(inval[i].text)) != 0) {
+            print_error("option %zu: '%s' lacks '%s'\n", i, nn_last_error(), inval[i].text);
+            fail();
+        }
+        assert_true(d.n_classes == 99 && d.x.data == NULL);
     }
-    /* A label column beyond the row. */
-    const char *p = write_file("labelcol.csv", "1,2\n");
-    nn_csv_options o = nn_csv_defaults();
-    o.label_column = 5;
     nn_dataset d;
-    ts_assert_status(nn_load_csv(&d, p, &o), NN_EFORMAT);
-    o.label_column = -2;
-    ts_assert_status(nn_load_csv(&d, p, &o), NN_EINVAL);
-    o = nn_csv_defaults();
-    o.delimiter = '.';
-    ts_assert_status(nn_load_csv(&d, p, &o), NN_EINVAL);
     ts_assert_status(nn_load_csv(&d, "/nonexistent/x.csv", NULL), NN_EIO);
     assert_non_null(strstr(nn_last_error(), "/nonexistent/x.csv"));
     ts_assert_status(nn_load_csv(NULL, p, NULL), NN_EINVAL);
     ts_assert_status(nn_load_csv(&d, NULL, NULL), NN_EINVAL);
     ts_assert_status(nn_load_csv(&d, dir, NULL), NN_EIO); /* a directory */
 }
-
 /* A file larger than the loader's first buffer, with long lines. */
 static void test_csv_large(void **state)
 {
@@ -400,7 +842,15 @@ int main(void)
         cmocka_unit_test(test_one_hot),
         cmocka_unit_test(test_scaler),
         cmocka_unit_test(test_csv_good),
+        cmocka_unit_test(test_csv_string_labels),
+        cmocka_unit_test(test_csv_many_classes),
+        cmocka_unit_test(test_csv_multilabel),
+        cmocka_unit_test(test_csv_regress),
+        cmocka_unit_test(test_csv_no_labels),
+        cmocka_unit_test(test_csv_ignore_column),
+        cmocka_unit_test(test_csv_numbers_exact),
         cmocka_unit_test(test_csv_malformed),
+        cmocka_unit_test(test_csv_bad_options),
         cmocka_unit_test(test_csv_large),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

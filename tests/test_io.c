@@ -145,15 +145,13 @@ static void flip_byte(const char *p, long at)
     fclose(f);
 }
 
-/* Every single-byte corruption and every truncation is NN_EFORMAT, and *out
- * is never written. */
-static void test_corruption_detected(void **state)
+/* Every single-byte corruption and every truncation of net's file is
+ * NN_EFORMAT, and *out is never written. */
+static void check_corruption(nn_net *net)
 {
-    (void)state;
     char p[128], q[128];
     path_of(p, sizeof p, "good.nnet");
     path_of(q, sizeof q, "bad.nnet");
-    nn_net *net = sample_net(3);
     ts_ok(nn_net_save(net, p));
     long n = file_size(p);
     char cmd[512];
@@ -179,6 +177,13 @@ static void test_corruption_detected(void **state)
     snprintf(cmd, sizeof cmd, "cp %s %s && printf x >> %s", p, q, q);
     assert_int_equal(system(cmd), 0);
     ts_assert_status(nn_net_load(&out, q), NN_EFORMAT);
+}
+
+static void test_corruption_detected(void **state)
+{
+    (void)state;
+    nn_net *net = sample_net(3);
+    check_corruption(net);
     nn_net_free(net);
 }
 
@@ -452,12 +457,113 @@ static void test_fault_sync_rename(void **state)
     nn_net_free(new);
 }
 
+/* A net with every version 2 feature: activations, a task, scalers and
+ * class names. */
+static nn_net *rich_net(nn_task task)
+{
+    size_t hidden[3] = {6, 5, 4};
+    nn_activation acts[3] = {NN_ACT_GELU, NN_ACT_LEAKY_RELU, NN_ACT_SIGMOID};
+    nn_net_config cfg = {.n_inputs = 3,
+                         .n_classes = 3,
+                         .n_hidden_layers = 3,
+                         .hidden = hidden,
+                         .init = NN_INIT_XAVIER,
+                         .seed = 17,
+                         .activations = acts,
+                         .leaky_slope = 0.2,
+                         .task = task};
+    nn_net *net;
+    ts_ok(nn_net_create(&net, &cfg));
+    double m[3] = {1, 2, 3}, sc[3] = {0.5, 4, 9};
+    nn_scaler s = {3, m, sc};
+    ts_ok(nn_net_set_scaler(net, &s));
+    if (task == NN_TASK_REGRESS)
+        ts_ok(nn_net_set_target_scaler(net, &s));
+    else {
+        const char *names[3] = {"Iris-setosa", "Iris versicolor", "\"virginica\""};
+        ts_ok(nn_net_set_class_names(net, names));
+    }
+    return net;
+}
+
+/* Version 2 round trip: the loaded net has the same parameters, task,
+ * activations, slope, scalers and names, and the same outputs. */
+static void test_v2_round_trip(void **state)
+{
+    (void)state;
+    char p[128];
+    path_of(p, sizeof p, "v2.nnet");
+    for (int task = 0; task < 3; task++) {
+        nn_net *net = rich_net((nn_task)task), *back;
+        ts_ok(nn_net_save(net, p));
+        ts_ok(nn_net_load(&back, p));
+        assert_same_net(net, back);
+        assert_int_equal(nn_net_task(back), task);
+        assert_int_equal(nn_net_activation(back, 0), NN_ACT_GELU);
+        assert_int_equal(nn_net_activation(back, 2), NN_ACT_SIGMOID);
+        assert_true(nn_net_leaky_slope(back) == 0.2);
+        assert_memory_equal(nn_net_scaler(back)->scale, nn_net_scaler(net)->scale,
+                            3 * sizeof(double));
+        if (task == NN_TASK_REGRESS)
+            assert_memory_equal(nn_net_target_scaler(back)->mean,
+                                nn_net_target_scaler(net)->mean, 3 * sizeof(double));
+        else
+            assert_string_equal(nn_net_class_name(back, 2), "\"virginica\"");
+        double x[6] = {1, -2, 3, 0.5, 7, -1}, o1[6], o2[6];
+        ts_ok(nn_net_forward(net, nn_mat_view(x, 2, 3, 3), nn_mat_view(o1, 2, 3, 3)));
+        ts_ok(nn_net_forward(back, nn_mat_view(x, 2, 3, 3), nn_mat_view(o2, 2, 3, 3)));
+        assert_memory_equal(o1, o2, sizeof o1);
+        if (task == NN_TASK_CLASSIFY)
+            check_corruption(net);
+        nn_net_free(back);
+        nn_net_free(net);
+    }
+}
+
+/* A file written by libnn 0.1.0 (format version 1, tests/data) still loads
+ * and predicts as it did then: the same classes, and the same probabilities
+ * (bit for bit on the kernel path that wrote the fixture, AVX-512; within
+ * 1e-13 on another path, whose exp may round differently). */
+static void test_v1_file_loads(void **state)
+{
+    (void)state;
+    const char *data = getenv("NN_TEST_DATA");
+    assert_non_null(data);
+    char p[512];
+    snprintf(p, sizeof p, "%s/v1_moons.nnet", data);
+    nn_net *net;
+    ts_ok(nn_net_load(&net, p));
+    assert_int_equal(nn_net_task(net), NN_TASK_CLASSIFY);
+    assert_int_equal(nn_net_activation(net, 0), NN_ACT_RELU);
+    assert_null(nn_net_scaler(net));
+    snprintf(p, sizeof p, "%s/v1_moons_probs.txt", data);
+    FILE *f = fopen(p, "r");
+    assert_non_null(f);
+    char line[512];
+    assert_non_null(fgets(line, sizeof line, f)); /* comment */
+    size_t rows = 0;
+    double v[4];
+    while (fscanf(f, "%la %la %la %la", &v[0], &v[1], &v[2], &v[3]) == 4) {
+        double prob[2];
+        ts_ok(nn_net_forward(net, nn_mat_view(v, 1, 2, 2), nn_mat_view(prob, 1, 2, 2)));
+        assert_true(ts_close(prob[0], v[2], 1e-300, 1e-13));
+        assert_true(ts_close(prob[1], v[3], 1e-300, 1e-13));
+        assert_int_equal(prob[1] > prob[0], v[3] > v[2]);
+        rows++;
+    }
+    fclose(f);
+    assert_int_equal(rows, 16);
+    nn_net_free(net);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_corruption_detected),
         cmocka_unit_test(test_io_errors),
+        cmocka_unit_test(test_v2_round_trip),
+        cmocka_unit_test(test_v1_file_loads),
         cmocka_unit_test(test_modes),
         cmocka_unit_test(test_special_files_refused),
         cmocka_unit_test(test_symlinks_followed),

@@ -396,6 +396,217 @@ static void test_fit_rejects_bad_input(void **state)
     nn_net_free(net);
 }
 
+
+/* ---- v2: other tasks and activations -------------------------------------- */
+
+static nn_net *make_v2(size_t in, size_t h, nn_activation act, size_t out, nn_task task,
+                       uint64_t seed)
+{
+    size_t hidden[2] = {h, h};
+    nn_activation acts[2] = {act, act};
+    nn_net_config cfg = {.n_inputs = in,
+                         .n_classes = out,
+                         .n_hidden_layers = 2,
+                         .hidden = hidden,
+                         .init = NN_INIT_XAVIER,
+                         .seed = seed,
+                         .activations = acts,
+                         .task = task};
+    nn_net *net;
+    ts_ok(nn_net_create(&net, &cfg));
+    return net;
+}
+
+/* y = sin(2 x0) + sin(3 x1) + x2 / 2 + N(0, 0.1^2), x uniform in [-1.5, 1.5]^3:
+ * the noise caps R^2 near 0.99. */
+static void sines(nn_dataset *d, size_t n, uint64_t seed)
+{
+    nn__rng r;
+    nn__rng_seed(&r, seed);
+    memset(d, 0, sizeof *d);
+    ts_ok(nn_mat_alloc(&d->x, n, 3));
+    ts_ok(nn_mat_alloc(&d->t, n, 1));
+    d->n_classes = 1;
+    ts_fill_uniform(&r, d->x, -1.5, 1.5, 0);
+    for (size_t i = 0; i < n; i++) {
+        const double *x = d->x.data + 3 * i;
+        d->t.data[i] = 100.0 + 20.0 * (sin(2 * x[0]) + sin(3 * x[1]) + 0.5 * x[2] +
+                                       0.1 * nn__rng_normal(&r));
+    }
+}
+
+/* A noisy sum of sines, targets offset to 100 and scaled by 20 (the target
+ * scaler handles it): test R^2 >= 0.95 for each hidden activation. */
+static void test_regression_learns(void **state)
+{
+    (void)state;
+    nn_dataset all, train, test;
+    sines(&all, 2000, 3);
+    ts_ok(nn_train_test_split(&all, 0.25, 1, &train, &test));
+    const nn_activation acts[] = {NN_ACT_RELU, NN_ACT_TANH, NN_ACT_GELU, NN_ACT_SIGMOID};
+    for (size_t a = 0; a < 4; a++) {
+        nn_net *net = make_v2(3, 32, acts[a], 1, NN_TASK_REGRESS, 1);
+        nn_scaler ts;
+        ts_ok(nn_scaler_fit(&ts, train.t));
+        ts_ok(nn_net_set_target_scaler(net, &ts));
+        nn_scaler_free(&ts);
+        nn_train_options opt = nn_train_defaults();
+        opt.epochs = 60;
+        ts_ok(nn_net_fit(net, &train, &opt));
+        double r2, mse;
+        ts_ok(nn_net_evaluate(net, &test, &r2, &mse));
+        print_message("regression, %s: test R^2 %.4f\n", nn_activation_name(acts[a]), r2);
+        assert_true(r2 >= 0.95);
+        nn_net_free(net);
+    }
+    nn_dataset_free(&all);
+    nn_dataset_free(&train);
+    nn_dataset_free(&test);
+}
+
+/* Four labels, label j = [w_j . x > 0] for fixed random directions w_j,
+ * each flipped with probability 0.05, 12000 rows. The best possible rule is
+ * the clean one, whose expected subset accuracy is 0.95^4 = 0.8145; the net must get
+ * within 0.03 of what that rule scores on the same test rows. */
+static void test_multilabel_learns(void **state)
+{
+    (void)state;
+    const size_t n = 12000, D = 5, C = 4;
+    nn__rng r;
+    nn__rng_seed(&r, 8);
+    double w[4][5];
+    for (size_t j = 0; j < C; j++)
+        for (size_t k = 0; k < D; k++)
+            w[j][k] = nn__rng_normal(&r);
+    nn_dataset all, train, test;
+    memset(&all, 0, sizeof all);
+    ts_ok(nn_mat_alloc(&all.x, n, D));
+    ts_ok(nn_mat_alloc(&all.t, n, C));
+    all.n_classes = C;
+    ts_fill_uniform(&r, all.x, -1, 1, 0);
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < C; j++) {
+            double s = 0;
+            for (size_t k = 0; k < D; k++)
+                s += w[j][k] * all.x.data[i * D + k];
+            int lab = s > 0;
+            if (nn__rng_uniform(&r) < 0.05)
+                lab = !lab;
+            all.t.data[i * C + j] = lab;
+        }
+    ts_ok(nn_train_test_split(&all, 0.25, 2, &train, &test));
+    size_t clean_hits = 0;
+    for (size_t i = 0; i < test.x.rows; i++) {
+        int all_ok = 1;
+        for (size_t j = 0; j < C; j++) {
+            double s = 0;
+            for (size_t k = 0; k < D; k++)
+                s += w[j][k] * test.x.data[i * D + k];
+            all_ok &= (s > 0) == (test.t.data[i * C + j] == 1.0);
+        }
+        clean_hits += (size_t)all_ok;
+    }
+    double best = (double)clean_hits / (double)test.x.rows;
+    nn_net *net = make_v2(D, 32, NN_ACT_RELU, C, NN_TASK_MULTILABEL, 4);
+    nn_train_options opt = nn_train_defaults();
+    opt.epochs = 100;
+    opt.validation_fraction = 0.2;
+    opt.patience = 10;
+    ts_ok(nn_net_fit(net, &train, &opt));
+    double acc, bce;
+    ts_ok(nn_net_evaluate(net, &test, &acc, &bce));
+    print_message("multilabel: subset accuracy %.4f, the clean rule %.4f\n", acc, best);
+    assert_true(acc >= best - 0.03);
+    nn_mat out01;
+    ts_ok(nn_mat_alloc(&out01, test.x.rows, C));
+    ts_ok(nn_net_predict_multilabel(net, test.x, out01));
+    size_t hits = 0;
+    for (size_t i = 0; i < test.x.rows; i++)
+        hits += memcmp(out01.data + i * C, test.t.data + i * C, C * sizeof(double)) == 0;
+    assert_true(fabs((double)hits / (double)test.x.rows - acc) < 1e-12);
+    nn_mat_free(&out01);
+    nn_net_free(net);
+    nn_dataset_free(&all);
+    nn_dataset_free(&train);
+    nn_dataset_free(&test);
+}
+
+/* tanh, sigmoid, GELU and leaky ReLU nets learn the moons. */
+static void test_activations_learn_moons(void **state)
+{
+    moons *m = *state;
+    const nn_activation acts[] = {NN_ACT_TANH, NN_ACT_SIGMOID, NN_ACT_GELU, NN_ACT_LEAKY_RELU};
+    for (size_t a = 0; a < 4; a++) {
+        nn_net *net = make_v2(2, 32, acts[a], 2, NN_TASK_CLASSIFY, 5);
+        nn_train_options opt = nn_train_defaults();
+        opt.epochs = 60;
+        opt.learning_rate = 0.01;
+        ts_ok(nn_net_fit(net, &m->train, &opt));
+        double acc = test_accuracy(net, &m->test);
+        print_message("moons, %s: test accuracy %.4f\n", nn_activation_name(acts[a]), acc);
+        assert_true(acc >= 0.97);
+        nn_net_free(net);
+    }
+}
+
+/* No allocation per step for the other tasks either, with scalers, GELU
+ * (which keeps pre-activations) and a carved validation set. */
+static void test_no_allocation_other_tasks(void **state)
+{
+    (void)state;
+    nn_dataset d;
+    sines(&d, 500, 1);
+    nn_net *net = make_v2(3, 16, NN_ACT_GELU, 1, NN_TASK_REGRESS, 1);
+    nn_scaler s;
+    ts_ok(nn_scaler_fit(&s, d.x));
+    ts_ok(nn_net_set_scaler(net, &s));
+    nn_scaler_free(&s);
+    ts_ok(nn_scaler_fit(&s, d.t));
+    ts_ok(nn_net_set_target_scaler(net, &s));
+    nn_scaler_free(&s);
+    alloc_probe probe;
+    memset(&probe, 0, sizeof probe);
+    nn_train_options opt = nn_train_defaults();
+    opt.epochs = 4;
+    opt.batch_size = 7;
+    opt.validation_fraction = 0.2;
+    opt.on_epoch = record_allocs;
+    opt.user = &probe;
+    ts_ok(nn_net_fit(net, &d, &opt));
+    assert_int_equal(probe.at_epoch[4], probe.at_epoch[1]);
+    assert_true(probe.loss[4] < probe.loss[1]);
+    nn_net_free(net);
+    nn_dataset_free(&d);
+}
+
+/* validation_fraction holds out a share of train, never more: the epoch
+ * statistics carry a validation score, and a bad fraction is refused. */
+static void test_validation_fraction(void **state)
+{
+    moons *m = *state;
+    nn_net *net = net_2h2(16, NN_INIT_HE, 1);
+    nn_train_options opt = nn_train_defaults();
+    opt.epochs = 2;
+    opt.validation_fraction = 0.25;
+    alloc_probe probe;
+    memset(&probe, 0, sizeof probe);
+    opt.on_epoch = record_allocs;
+    opt.user = &probe;
+    ts_ok(nn_net_fit(net, &m->train, &opt));
+    opt.validation_fraction = 1.0;
+    ts_assert_status(nn_net_fit(net, &m->train, &opt), NN_EINVAL);
+    assert_non_null(strstr(nn_last_error(), "validation_fraction"));
+    opt.validation_fraction = 0.0;
+    opt.patience = 2;
+    ts_assert_status(nn_net_fit(net, &m->train, &opt), NN_EINVAL);
+    /* Data the net cannot take: targets for a classifier, NaN features. */
+    nn_dataset bad = m->train;
+    bad.y = NULL;
+    opt.patience = 0;
+    ts_assert_status(nn_net_fit(net, &bad, &opt), NN_EINVAL);
+    nn_net_free(net);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -408,6 +619,11 @@ int main(void)
         cmocka_unit_test(test_divergence),
         cmocka_unit_test(test_callback_and_early_stopping),
         cmocka_unit_test(test_fit_rejects_bad_input),
+        cmocka_unit_test(test_regression_learns),
+        cmocka_unit_test(test_multilabel_learns),
+        cmocka_unit_test(test_activations_learn_moons),
+        cmocka_unit_test(test_no_allocation_other_tasks),
+        cmocka_unit_test(test_validation_fraction),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

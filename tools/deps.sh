@@ -3,6 +3,8 @@
 # Uses sudo when not run as root.
 set -eu
 pkgs="cmake gcc clang make pkg-config libopenblas-dev liblapacke-dev libcmocka-dev python3-numpy valgrind libclang-rt-dev"
+# libnn_mpi (NN_WITH_MPI), its tests and nn train --mpi.
+pkgs="$pkgs libopenmpi-dev openmpi-bin"
 missing=""
 for p in $pkgs; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -17,7 +17,10 @@
 set -eu
 cd "$(dirname "$0")/.."
 logs=build/valgrind/logs
-command -v valgrind >/dev/null || { echo "valgrind.sh: valgrind is not installed (tools/deps.sh)" >&2; exit 1; }
+if ! command -v valgrind >/dev/null; then
+    echo "valgrind.sh: valgrind is not installed (tools/deps.sh)" >&2
+    exit 1
+fi
 cmake --preset valgrind >/dev/null
 cmake --build --preset valgrind -j"$(nproc)"
 rm -rf "$logs"

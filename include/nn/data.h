@@ -73,6 +73,8 @@ typedef struct nn_csv_options {
     size_t n_targets;  /* MULTILABEL / REGRESS: consecutive target columns from
                           label_column; 0 means 1 */
     bool no_labels;    /* every column is a feature (data to predict on) */
+    size_t ignore_column; /* 1-based number of a column to skip entirely (row
+                          ids, names); 0 = none. label_column counts it. */
 } nn_csv_options;
 
 /* { label_column = -1, has_header = false, delimiter = ',', CLASSIFY,
@@ -85,21 +87,61 @@ NN_API nn_csv_options nn_csv_defaults(void);
  *   CLASSIFY    integers in [0, 65535] ("3" or "3.0"; n_classes = max + 1,
  *               at least 2), or strings: then the classes are the distinct
  *               strings in sorted (strcmp) order, y their indices, and
- *               class_names their names. A column is read as strings when
- *               any of its fields is not a number.
- *   MULTILABEL  n_targets columns of 0 or 1, into t
- *   REGRESS     n_targets columns of finite numbers, into t
- * With no_labels every field is a feature (y and t stay NULL). Blank lines
- * are skipped; CRLF line ends are accepted; blanks around fields are
- * ignored. opt may be NULL for the defaults.
- * @return NN_OK; NN_EINVAL for NULL out or path or bad options; NN_EIO if the
- *         file cannot be opened or read; NN_EFORMAT for an empty file, ragged
- *         row, a field that is not a number, or a bad label, with
+ *               class_names their names (n_classes = their count, which may
+ *               be 1: whether that is enough is the caller's decision). A
+ *               column is read as strings when any of its fields is not a
+ *               number; numbers in it are then names too ("3.0" stays
+ *               "3.0"). An empty label is an error.
+ *   MULTILABEL  n_targets columns of 0 or 1, into t; n_classes = n_targets
+ *   REGRESS     n_targets columns of finite numbers, into t;
+ *               n_classes = n_targets
+ * With no_labels every field is a feature: y, t.data and class_names are
+ * NULL and n_classes is 0; label_column and n_targets are not used (the
+ * NN_EINVAL checks below still apply). ignore_column skips one column of
+ * any text (row ids) everywhere; it must not be a label column. There must
+ * be at least one feature column. Blank lines are skipped (the header
+ * is the first line that is not blank); CRLF line ends are accepted; blanks
+ * around fields are ignored. A field may be double-quoted, as in RFC 4180:
+ * the delimiter is then part of the field, "" stands for one quote, blanks
+ * inside the quotes are kept, but a quoted field cannot span lines. opt may
+ * be NULL for the defaults.
+ * @return NN_OK; NN_EINVAL for NULL out or path, or an option that is wrong
+ *         for any file (label_column < -1, task out of range, n_targets > 1
+ *         with CLASSIFY, delimiter '"', '\n', '\r', '.', '+', '-' or a
+ *         digit), with "nn_load_csv: ..." naming the option; NN_EIO if the
+ *         file cannot be opened or read; NN_EFORMAT for an empty file, a
+ *         ragged row, a field that is not a number, a bad label or target, a
+ *         quote error, a NUL byte, or a label_column / n_targets /
+ *         ignore_column that does not fit the rows (reported at field 1 of the first data row), with
  *         "path:line:field: reason" in nn_last_error() (line and field
  *         1-based; field counts the delimited fields of the line, so it is
- *         the column number a spreadsheet shows); NN_ENOMEM. *out is written
- *         only on success. */
+ *         the column a spreadsheet shows). A bad field is quoted in the
+ *         reason, cut after 20 bytes: "iris.csv:17:3: expected a number,
+ *         found 'abc'". A ragged row points at its first extra or first
+ *         missing field: "data.csv:4:6: expected 5 fields, found 6";
+ *         NN_ENOMEM. *out is written only on success. */
 NN_API nn_status nn_load_csv(nn_dataset *out, const char *path, const nn_csv_options *opt);
+
+/* One participant's shard for data-parallel training (nn/mpi.h): the rows
+ * rank, rank + size, rank + 2 size, ... of all (row i goes to rank
+ * i % size), in their order, as a new owned data set. The shards of one set
+ * partition its rows and differ in size by at most one. Labels or targets,
+ * n_classes and class names are copied, so every shard agrees on them.
+ * When rank >= rows the shard is empty: x (and t, for targets) has 0 rows,
+ * the same columns and data NULL, and y is NULL; nn_dataset_free accepts it.
+ * @return NN_OK; NN_EINVAL for NULL pointers, an invalid data set, size 0 or
+ *         rank >= size; NN_ENOMEM. *out is written only on success. */
+NN_API nn_status nn_dataset_shard(const nn_dataset *all, size_t rank, size_t size,
+                                  nn_dataset *out);
+
+/* nn_load_csv(path, opt) then nn_dataset_shard(rank, size): the rows
+ * i % size == rank of the file, counting data lines from 0 (header and
+ * blank lines not counted). The whole file is read by every caller, so
+ * that string labels get the same class numbers in every shard; a caller
+ * needs memory for the whole file once, while it is being read.
+ * @return as nn_load_csv and nn_dataset_shard. */
+NN_API nn_status nn_load_csv_shard(nn_dataset *out, const char *path, const nn_csv_options *opt,
+                                   size_t rank, size_t size);
 
 /* Release a data set's storage and zero it. Accepts NULL, and a zeroed or
  * already freed data set. */

@@ -36,6 +36,17 @@ NN_API const char *nn_status_str(nn_status s);
  * on the same thread. */
 NN_API const char *nn_last_error(void);
 
+#if defined(NN_EXPERIMENTAL)
+/* For libnn's optional components (libnn_mpi) and other layers built on
+ * libnn: record the calling thread's nn_last_error() text (printf format,
+ * cut at 511 bytes), as libnn's own failures do, and return s. */
+NN_API nn_status nn_set_last_error(nn_status s, const char *fmt, ...)
+#if defined(__GNUC__) || defined(__clang__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+#endif /* NN_EXPERIMENTAL */
+
 #ifdef __cplusplus
 }
 #endif

@@ -4,10 +4,13 @@
 #include "nn/export.h"
 
 /* Same major version means ABI compatible; a new major version bumps the
- * SOVERSION of libnn.so. CMake parses the three numbers below. */
+ * SOVERSION of libnn.so. Before 1.0 the SOVERSION counts ABI breaks on its
+ * own: 0.1 was libnn.so.0; 0.2 (contract v2: struct layouts changed) is
+ * libnn.so.1. CMake parses the numbers below. */
 #define NN_VERSION_MAJOR 0
-#define NN_VERSION_MINOR 1
+#define NN_VERSION_MINOR 2
 #define NN_VERSION_PATCH 0
+#define NN_SOVERSION 1
 
 #define NN_VERSION_NUMBER \
     (NN_VERSION_MAJOR * 10000 + NN_VERSION_MINOR * 100 + NN_VERSION_PATCH)

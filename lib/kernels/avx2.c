@@ -21,8 +21,9 @@ static inline V vloadf_(const double *p, M m, V f)
     return _mm256_blendv_pd(f, _mm256_maskload_pd(p, m), _mm256_castsi256_pd(m));
 }
 
-/* p * 2^k for integral k in [-1076, 1024]: 2^k is built as two powers of
- * two, each inside the normal range, so that a result in the subnormal
+/* p * 2^k for integral k in [-2044, 2046] (exp uses [-1076, 1024], GELU
+ * down to -1155): 2^k is built as two powers of two, floor(k/2) and
+ * ceil(k/2), each inside the normal range, so that a result in the subnormal
  * range is rounded once (by the last multiply) and one near the top
  * overflows to +inf as it should. A power 2^n is the double whose exponent
  * field is n + 1023: adding 2^52 to the integer-valued double n + 1023 puts
@@ -75,6 +76,17 @@ static inline double hsum_(V v)
 #define vany_nan(v) (_mm256_movemask_pd(_mm256_cmp_pd((v), (v), _CMP_UNORD_Q)) != 0)
 #define vhmax(v) hmax_(v)
 #define vhsum(v) hsum_(v)
+#define vdiv(a, b) _mm256_div_pd((a), (b))
+#define vfms(a, b, c) _mm256_fmsub_pd((a), (b), (c))
+/* The sign bit alone, for the bit operations below. */
+#define vsignbit_() _mm256_set1_pd(-0.0)
+#define vnabs(v) _mm256_or_pd((v), vsignbit_())
+#define vcopysign(mag, sgn)                                                                        \
+    _mm256_or_pd(_mm256_andnot_pd(vsignbit_(), (mag)), _mm256_and_pd(vsignbit_(), (sgn)))
+/* Ordered compares: false when x or y is NaN, so the NaN lane takes b. */
+#define vsel_gt(x, y, a, b) _mm256_blendv_pd((b), (a), _mm256_cmp_pd((x), (y), _CMP_GT_OQ))
+#define vsel_ge(x, y, a, b) _mm256_blendv_pd((b), (a), _mm256_cmp_pd((x), (y), _CMP_GE_OQ))
+#define vmaskz(m, v) _mm256_and_pd(_mm256_castsi256_pd(m), (v))
 
 #include "simd.inc"
 
@@ -91,9 +103,9 @@ const nn__kernels nn__kernels_avx2 = {
     .col_sums = k_col_sums,
     .argmax_rows = nn__argmax_rows_ref,
     .exp = k_exp,
-    NN__ACT_REF_ENTRIES,
-    .bias_sigmoid_bce = nn__bias_sigmoid_bce_ref,
-    .bias_mse = nn__bias_mse_ref,
+    ACT_SIMD_ENTRIES,
+    .bias_sigmoid_bce = k_bias_sigmoid_bce,
+    .bias_mse = k_bias_mse,
 };
 #else
 typedef int nn__avx2_unused;

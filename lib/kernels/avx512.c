@@ -38,6 +38,18 @@ static inline M vmask(size_t n)
 #define vany_nan(v) (_mm512_cmp_pd_mask((v), (v), _CMP_UNORD_Q) != 0)
 #define vhmax(v) _mm512_reduce_max_pd(v)
 #define vhsum(v) _mm512_reduce_add_pd(v)
+#define vdiv(a, b) _mm512_div_pd((a), (b))
+#define vfms(a, b, c) _mm512_fmsub_pd((a), (b), (c))
+/* The bit operations on doubles (and, andnot, or) are AVX-512DQ. */
+#define vsignbit_() _mm512_set1_pd(-0.0)
+#define vnabs(v) _mm512_or_pd((v), vsignbit_())
+#define vcopysign(mag, sgn)                                                                        \
+    _mm512_or_pd(_mm512_andnot_pd(vsignbit_(), (mag)), _mm512_and_pd(vsignbit_(), (sgn)))
+/* Ordered compares: false when x or y is NaN, so the NaN lane takes b.
+ * mask_blend(k, b, a) takes a where k is set. */
+#define vsel_gt(x, y, a, b) _mm512_mask_blend_pd(_mm512_cmp_pd_mask((x), (y), _CMP_GT_OQ), (b), (a))
+#define vsel_ge(x, y, a, b) _mm512_mask_blend_pd(_mm512_cmp_pd_mask((x), (y), _CMP_GE_OQ), (b), (a))
+#define vmaskz(m, v) _mm512_maskz_mov_pd((m), (v))
 
 #include "simd.inc"
 
@@ -54,9 +66,9 @@ const nn__kernels nn__kernels_avx512 = {
     .col_sums = k_col_sums,
     .argmax_rows = nn__argmax_rows_ref, /* inference only; first-index ties */
     .exp = k_exp,
-    NN__ACT_REF_ENTRIES,
-    .bias_sigmoid_bce = nn__bias_sigmoid_bce_ref,
-    .bias_mse = nn__bias_mse_ref,
+    ACT_SIMD_ENTRIES,
+    .bias_sigmoid_bce = k_bias_sigmoid_bce,
+    .bias_mse = k_bias_mse,
 };
 #else
 typedef int nn__avx512_unused;

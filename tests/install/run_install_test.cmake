@@ -16,7 +16,7 @@ run(${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${prefix})
 # 1. find_package
 run(${CMAKE_COMMAND} -S ${SOURCE_DIR}/tests/install -B ${WORK_DIR}/cmake-build
     -DCMAKE_PREFIX_PATH=${prefix} -DCMAKE_C_COMPILER=${C_COMPILER}
-    -DCMAKE_BUILD_RPATH=${prefix}/lib)
+    -DCMAKE_BUILD_RPATH=${prefix}/lib -DWITH_MPI=${WITH_MPI})
 run(${CMAKE_COMMAND} --build ${WORK_DIR}/cmake-build)
 run(${WORK_DIR}/cmake-build/consumer)
 
@@ -37,3 +37,29 @@ get_filename_component(libdir ${pcdir} DIRECTORY)
 run(${C_COMPILER} -std=c11 -Wall -Werror ${SOURCE_DIR}/tests/install/consumer.c ${flags}
     -Wl,-rpath,${libdir} -o ${WORK_DIR}/consumer-pc)
 run(${WORK_DIR}/consumer-pc)
+
+# 3. The installed nn tool runs from the custom prefix without
+#    LD_LIBRARY_PATH: its RPATH finds the libnn.so installed beside it.
+if(EXISTS ${prefix}/bin/nn)
+    unset(ENV{LD_LIBRARY_PATH})
+    run(${prefix}/bin/nn --version)
+    execute_process(COMMAND ldd ${prefix}/bin/nn OUTPUT_VARIABLE ldd_out)
+    if(NOT ldd_out MATCHES "${prefix}")
+        message(FATAL_ERROR "installed nn does not use the installed libnn:\n${ldd_out}")
+    endif()
+endif()
+
+# 4. libnn_mpi through find_package(nn COMPONENTS mpi) and pkg-config nn-mpi
+# (one rank: MPI_Init without a launcher).
+if(WITH_MPI)
+    run(${WORK_DIR}/cmake-build/mpi_consumer)
+    execute_process(COMMAND pkg-config --cflags --libs nn-mpi OUTPUT_VARIABLE flags
+        RESULT_VARIABLE rc OUTPUT_STRIP_TRAILING_WHITESPACE)
+    if(NOT rc EQUAL 0)
+        message(FATAL_ERROR "pkg-config nn-mpi failed")
+    endif()
+    separate_arguments(flags UNIX_COMMAND "${flags}")
+    run(${C_COMPILER} -std=c11 -Wall -Werror ${SOURCE_DIR}/tests/install/mpi_consumer.c ${flags}
+        -Wl,-rpath,${libdir} -o ${WORK_DIR}/mpi-consumer-pc)
+    run(${WORK_DIR}/mpi-consumer-pc)
+endif()

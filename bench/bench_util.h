@@ -1,0 +1,69 @@
+/* Helpers shared by the bench programs: the CPU model for the header and
+ * the deep cells' synthetic data. Header-only (static inline functions). */
+#ifndef NN_BENCH_UTIL_H
+#define NN_BENCH_UTIL_H
+
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <nn.h>
+
+static inline void cpu_model(char *out, size_t n)
+{
+    snprintf(out, n, "unknown");
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    if (!f)
+        return;
+    char line[512];
+    while (fgets(line, sizeof line, f))
+        if (strncmp(line, "model name", 10) == 0) {
+            char *c = strchr(line, ':');
+            if (c) {
+                snprintf(out, n, "%s", c + 2);
+                out[strcspn(out, "\n")] = '\0';
+            }
+            break;
+        }
+    fclose(f);
+}
+
+/* splitmix64: the seeded stream behind the synthetic data. */
+static inline uint64_t splitmix64(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9e3779b97f4a7c15u);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+    return z ^ (z >> 31);
+}
+
+static inline double uniform01(uint64_t *s)
+{
+    return ((double)(splitmix64(s) >> 11) + 0.5) * 0x1.0p-53; /* (0, 1) */
+}
+
+/* rows x cols of N(0, 1) inputs with uniformly random labels in
+ * [0, classes), seeded (splitmix64, Box-Muller): the deep cells' data
+ * (MNIST-sized layers). Returns 0 when out of memory. */
+static inline int make_deep_data(nn_dataset *d, size_t rows, size_t cols, size_t classes, uint64_t seed)
+{
+    const double two_pi = 6.283185307179586;
+    d->n_classes = classes;
+    d->y = malloc(rows * sizeof(int32_t));
+    if (!d->y || nn_mat_alloc(&d->x, rows, cols) != NN_OK)
+        return 0;
+    uint64_t s = seed;
+    for (size_t i = 0; i < rows * cols; i += 2) {
+        double r = sqrt(-2.0 * log(uniform01(&s))), th = two_pi * uniform01(&s);
+        d->x.data[i] = r * cos(th);
+        if (i + 1 < rows * cols)
+            d->x.data[i + 1] = r * sin(th);
+    }
+    for (size_t i = 0; i < rows; i++)
+        d->y[i] = (int32_t)(splitmix64(&s) % classes);
+    return 1;
+}
+
+#endif

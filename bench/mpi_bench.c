@@ -1,0 +1,351 @@
+/* mpi_bench: what data-parallel training over MPI costs per step.
+ *
+ * Run it under the launcher once per process count, e.g.
+ *     for np in 1 2 4; do
+ *         OPENBLAS_NUM_THREADS=1 mpirun -np $np bench/mpi_bench
+ *     done
+ *
+ * Part 1, epochs. For each cell, nn_net_fit_distributed (the function under
+ * nn_net_fit_mpi) runs over MPI_COMM_WORLD with hooks that time every
+ * gradient all-reduce (the one MPI_Allreduce of P + 2 doubles per step).
+ * Reported per epoch, median over the timed epochs after one warm-up epoch,
+ * as rank 0 sees them: the epoch time (fit's own clock), the time inside
+ * the gradient all-reduces and its share of the epoch. Time inside
+ * MPI_Allreduce includes waiting for the slowest rank, so the share is the
+ * whole price of synchronous data parallelism, not only the transfer.
+ * Cells (SGD, lr 1e-3, He init, as epoch_bench):
+ *   deep      784-1024-1024-10 on 3750 rows of N(0, 1) with random labels
+ *             (1 863 690 parameters: a 14.9 MB all-reduce per step)
+ *   tutorial  2-64-2 on the tutorial's moons train split (3750 rows)
+ * Batch: --batch-mode global (default) keeps the global batch (deep 128,
+ * tutorial 10) and gives each rank ceil(batch / np) rows: the same training
+ * as one process, split (strong scaling). --batch-mode rank gives each rank
+ * the whole batch (weak scaling: np times the rows per step).
+ *
+ * Part 2, MPI_Allreduce (MPI_SUM, MPI_DOUBLE, in place) against message
+ * size, 8 B to the deep cell's 14.9 MB: OSU-style, a barrier, then reps
+ * back-to-back calls timed together, the slowest rank's mean; median of 5
+ * samples. Then a least-squares fit t(n) = alpha + beta * bytes, weighted
+ * by 1/t^2 (relative residuals, so the small sizes fix alpha and the large
+ * ones beta).
+ *
+ * Usage: mpi_bench [--cells deep,tutorial] [--batch-mode global|rank]
+ *                  [--epochs N (3 timed)] [--max-bytes B] [--quick] [--csv FILE]
+ * --quick: the tutorial cell, 1 timed epoch, sizes up to 64 KiB (smoke test).
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cblas.h>
+
+#define NN_EXPERIMENTAL
+#include <nn.h>
+#include <nn/mpi.h>
+
+#include "bench_util.h"
+
+#ifndef NN_GIT_COMMIT
+#define NN_GIT_COMMIT "unknown"
+#endif
+
+static int g_rank, g_size;
+
+/* ---- helpers --------------------------------------------------------------- */
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double median(double *t, size_t n)
+{
+    qsort(t, n, sizeof *t, cmp_double);
+    return n % 2 ? t[n / 2] : 0.5 * (t[n / 2 - 1] + t[n / 2]);
+}
+
+static void print_header(void)
+{
+    char cpu[256], date[64], mpi[MPI_MAX_LIBRARY_VERSION_STRING];
+    int len = 0;
+    cpu_model(cpu, sizeof cpu);
+    MPI_Get_library_version(mpi, &len);
+    mpi[strcspn(mpi, "\n,")] = '\0';
+    time_t t = time(NULL);
+    strftime(date, sizeof date, "%Y-%m-%d %H:%M:%S UTC", gmtime(&t));
+    const char *ob = getenv("OPENBLAS_NUM_THREADS");
+    printf("# mpi_bench: libnn %s (commit %s), kernels %s, %d ranks\n", nn_version_string(),
+           NN_GIT_COMMIT, nn_simd_path(), g_size);
+    printf("# cpu: %s, %ld cores online\n", cpu, sysconf(_SC_NPROCESSORS_ONLN));
+    printf("# blas: %s, core %s, %d threads per rank (OPENBLAS_NUM_THREADS=%s)\n",
+           openblas_get_config(), openblas_get_corename(), openblas_get_num_threads(),
+           ob ? ob : "unset");
+    printf("# mpi: %s; date: %s\n", mpi, date);
+}
+
+/* ---- part 1: epochs with timed gradient all-reduces ----------------------- */
+
+#define MAX_EPOCHS 64
+
+typedef struct timing {
+    size_t grad_len;        /* P + 2: the length of a gradient all-reduce */
+    double t_reduce;        /* seconds in gradient all-reduces this epoch */
+    size_t n_reduce;        /* their number this epoch */
+    double epoch[MAX_EPOCHS], reduce[MAX_EPOCHS];
+    size_t steps, n_epochs;
+} timing;
+
+static int hook(double *buf, size_t n, void *ctx, MPI_Op op)
+{
+    timing *t = ctx;
+    double t0 = MPI_Wtime();
+    int rc = MPI_Allreduce(MPI_IN_PLACE, buf, (int)n, MPI_DOUBLE, op, MPI_COMM_WORLD);
+    if (n == t->grad_len) {
+        t->t_reduce += MPI_Wtime() - t0;
+        t->n_reduce++;
+    }
+    return rc != MPI_SUCCESS;
+}
+
+static int hook_sum(double *buf, size_t n, void *ctx)
+{
+    return hook(buf, n, ctx, MPI_SUM);
+}
+
+static int hook_max(double *buf, size_t n, void *ctx)
+{
+    return hook(buf, n, ctx, MPI_MAX);
+}
+
+static int on_epoch(const nn_epoch_stats *s, void *user)
+{
+    timing *t = user;
+    if (t->n_epochs < MAX_EPOCHS) {
+        t->epoch[t->n_epochs] = s->seconds;
+        t->reduce[t->n_epochs] = t->t_reduce;
+        t->n_epochs++;
+    }
+    t->steps = t->n_reduce;
+    t->t_reduce = 0.0;
+    t->n_reduce = 0;
+    return 0;
+}
+
+static FILE *g_csv;
+
+static int run_cell(const char *name, const size_t *units, size_t L, const nn_dataset *all,
+                    size_t batch, int per_rank, size_t epochs)
+{
+    nn_dataset shard;
+    if (nn_dataset_shard(all, (size_t)g_rank, (size_t)g_size, &shard) != NN_OK)
+        return 0;
+    nn_net_config cfg = {.n_inputs = units[0], .n_classes = units[L], .n_hidden_layers = L - 1,
+                         .hidden = units + 1, .init = NN_INIT_HE, .seed = 1};
+    nn_net *net = NULL;
+    if (nn_net_create(&net, &cfg) != NN_OK) {
+        nn_dataset_free(&shard);
+        return 0;
+    }
+    size_t rank_batch = per_rank ? batch : (batch + (size_t)g_size - 1) / (size_t)g_size;
+    timing t;
+    memset(&t, 0, sizeof t);
+    t.grad_len = nn_net_n_params(net) + 2;
+    nn_train_options o = nn_train_defaults();
+    o.optimizer = NN_SGD;
+    o.learning_rate = 1e-3;
+    o.batch_size = rank_batch;
+    o.epochs = epochs + 1;
+    o.on_epoch = on_epoch;
+    o.user = &t;
+    nn_fit_hooks h = {hook_sum, hook_max, &t, g_rank};
+    nn_status s = nn_net_fit_distributed(net, &shard, &o, &h);
+    if (s != NN_OK) {
+        fprintf(stderr, "mpi_bench: rank %d: %s: %s\n", g_rank, nn_status_str(s),
+                nn_last_error());
+        nn_net_free(net);
+        nn_dataset_free(&shard);
+        return 0;
+    }
+    /* Drop the warm-up epoch. */
+    double ep = median(t.epoch + 1, t.n_epochs - 1), red = median(t.reduce + 1, t.n_epochs - 1);
+    if (g_rank == 0) {
+        char arch[64];
+        int k = 0;
+        for (size_t l = 0; l <= L; l++)
+            k += snprintf(arch + k, sizeof arch - (size_t)k, l ? "-%zu" : "%zu", units[l]);
+        printf("%-8s %-18s %3d %6zu %6zu %9zu %6zu %11.3f %12.3f %7.1f %9.2f\n", name, arch,
+               g_size, rank_batch * (size_t)g_size, rank_batch, t.grad_len - 2, t.steps, ep * 1e3,
+               red * 1e3, 100.0 * red / ep, red / (double)t.steps * 1e6);
+        if (g_csv)
+            fprintf(g_csv, "epoch,%s,%s,%d,%zu,%zu,%zu,%zu,%.6f,%.6f,%.4f,%.3f\n", name, arch,
+                    g_size, rank_batch * (size_t)g_size, rank_batch, t.grad_len - 2, t.steps,
+                    ep * 1e3, red * 1e3, red / ep, red / (double)t.steps * 1e6);
+        fflush(stdout);
+    }
+    nn_net_free(net);
+    nn_dataset_free(&shard);
+    return 1;
+}
+
+/* ---- part 2: MPI_Allreduce against message size --------------------------- */
+
+/* Mean seconds of one in-place MPI_SUM all-reduce of n doubles, the slowest
+ * rank's, median of 5 samples of reps calls each. */
+static double time_allreduce(double *buf, size_t n)
+{
+    size_t reps = n <= 1024 ? 2000 : n <= 65536 ? 200 : n <= 524288 ? 20 : 5;
+    if (n > 2000000)
+        reps = 3;
+    double sample[5];
+    MPI_Allreduce(MPI_IN_PLACE, buf, (int)n, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD); /* warm-up */
+    for (int k = 0; k < 5; k++) {
+        MPI_Barrier(MPI_COMM_WORLD);
+        double t0 = MPI_Wtime();
+        for (size_t r = 0; r < reps; r++)
+            MPI_Allreduce(MPI_IN_PLACE, buf, (int)n, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+        double t = (MPI_Wtime() - t0) / (double)reps;
+        MPI_Allreduce(MPI_IN_PLACE, &t, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
+        sample[k] = t;
+    }
+    return median(sample, 5);
+}
+
+static void allreduce_sizes(size_t max_bytes)
+{
+    size_t max_n = max_bytes / 8, m = 0;
+    double bytes[32], secs[32];
+    double *buf = calloc(max_n, sizeof *buf);
+    if (!buf)
+        return;
+    if (g_rank == 0)
+        printf("\n%-12s %12s %10s\n", "bytes", "us", "GB/s");
+    for (size_t n = 1; n <= max_n && m < 32; n = n * 8 > max_n && n < max_n ? max_n : n * 8) {
+        double t = time_allreduce(buf, n);
+        bytes[m] = 8.0 * (double)n;
+        secs[m++] = t;
+        if (g_rank == 0) {
+            printf("%-12.0f %12.2f %10.3f\n", 8.0 * (double)n, t * 1e6, 8.0 * (double)n / t * 1e-9);
+            if (g_csv)
+                fprintf(g_csv, "allreduce,%d,%.0f,%.4f\n", g_size, 8.0 * (double)n, t * 1e6);
+        }
+    }
+    free(buf);
+    /* Weighted least squares for t = alpha + beta * b, weights 1/t^2. */
+    double sw = 0, sb = 0, st = 0, sbb = 0, sbt = 0;
+    for (size_t i = 0; i < m; i++) {
+        double w = 1.0 / (secs[i] * secs[i]);
+        sw += w;
+        sb += w * bytes[i];
+        st += w * secs[i];
+        sbb += w * bytes[i] * bytes[i];
+        sbt += w * bytes[i] * secs[i];
+    }
+    double det = sw * sbb - sb * sb;
+    double beta = det != 0 ? (sw * sbt - sb * st) / det : NAN;
+    double alpha = (st - beta * sb) / sw;
+    if (g_rank == 0) {
+        printf("# fit t = alpha + beta * bytes: alpha %.2f us, beta %.4f ns/byte "
+               "(%.2f GB/s) on %d ranks\n", alpha * 1e6, beta * 1e9, 1e-9 / beta, g_size);
+        if (g_csv)
+            fprintf(g_csv, "fit,%d,%.4f,%.6f\n", g_size, alpha * 1e6, beta * 1e9);
+    }
+}
+
+/* ---- main ---------------------------------------------------------------- */
+
+static void usage(void)
+{
+    if (g_rank == 0)
+        fputs("usage: mpi_bench [--cells deep,tutorial] [--batch-mode global|rank]"
+              " [--epochs N] [--max-bytes B] [--quick] [--csv FILE]\n", stderr);
+}
+
+int main(int argc, char **argv)
+{
+    MPI_Init(&argc, &argv);
+    MPI_Comm_rank(MPI_COMM_WORLD, &g_rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &g_size);
+    int deep = 1, tutorial = 1, per_rank = 0, ok = 1;
+    size_t epochs = 3, max_bytes = 1863692 * 8;
+    const char *csv = NULL;
+    for (int i = 1; i < argc && ok; i++) {
+        const char *k = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(k, "--quick") == 0) {
+            deep = 0;
+            epochs = 1;
+            max_bytes = 65536;
+            continue;
+        }
+        if (!v) {
+            ok = 0;
+            break;
+        }
+        i++;
+        if (strcmp(k, "--cells") == 0) {
+            deep = strstr(v, "deep") != NULL;
+            tutorial = strstr(v, "tutorial") != NULL;
+            ok = deep || tutorial;
+        } else if (strcmp(k, "--batch-mode") == 0) {
+            per_rank = strcmp(v, "rank") == 0;
+            ok = per_rank || strcmp(v, "global") == 0;
+        } else if (strcmp(k, "--epochs") == 0) {
+            epochs = strtoul(v, NULL, 10);
+            ok = epochs > 0 && epochs < MAX_EPOCHS;
+        } else if (strcmp(k, "--max-bytes") == 0) {
+            max_bytes = strtoul(v, NULL, 10);
+            ok = max_bytes >= 8 && max_bytes / 8 <= 0x7fffffff;
+        } else if (strcmp(k, "--csv") == 0) {
+            csv = v;
+        } else {
+            ok = 0;
+        }
+    }
+    if (!ok) {
+        usage();
+        MPI_Finalize();
+        return 2;
+    }
+    if (g_rank == 0 && csv) {
+        g_csv = fopen(csv, "w");
+        if (g_csv)
+            fputs("kind,cell,arch,np,batch_global,batch_rank,params,steps,epoch_ms,"
+                  "allreduce_ms,allreduce_share,allreduce_us\n", g_csv);
+    }
+    if (g_rank == 0) {
+        print_header();
+        printf("# epochs: median of %zu after 1 warm-up; SGD lr 1e-3; batch %s\n", epochs,
+               per_rank ? "per rank (weak scaling)" : "global, split over the ranks (strong)");
+        printf("\n%-8s %-18s %3s %6s %6s %9s %6s %11s %12s %7s %9s\n", "cell", "arch", "np",
+               "batch", "/rank", "params", "steps", "epoch_ms", "allreduce_ms", "share%",
+               "us/reduce");
+    }
+    int rc = 0;
+    if (deep) {
+        nn_dataset d;
+        memset(&d, 0, sizeof d);
+        size_t units[4] = {784, 1024, 1024, 10};
+        rc |= !(make_deep_data(&d, 3750, 784, 10, 42) && run_cell("deep", units, 3, &d, 128,
+                                                                per_rank, epochs));
+        nn_dataset_free(&d);
+    }
+    if (tutorial) {
+        nn_dataset all, train, test;
+        size_t units[3] = {2, 64, 2};
+        rc |= nn_make_moons(&all, 5000, 0.1, 42) != NN_OK ||
+              nn_train_test_split(&all, 0.25, 42, &train, &test) != NN_OK ||
+              !run_cell("tutorial", units, 2, &train, 10, per_rank, epochs);
+        nn_dataset_free(&all);
+        nn_dataset_free(&train);
+        nn_dataset_free(&test);
+    }
+    allreduce_sizes(max_bytes);
+    if (g_csv)
+        fclose(g_csv);
+    MPI_Finalize();
+    return rc;
+}

@@ -1,0 +1,108 @@
+#ifndef NN_MPI_H
+#define NN_MPI_H
+
+/* libnn_mpi: data-parallel training over MPI.
+ *
+ * An optional component, built when libnn is configured with NN_WITH_MPI
+ * (CMake target nn::mpi, pkg-config nn-mpi); it links libnn and the MPI
+ * library, and the core libnn keeps no MPI dependency. This is the only
+ * libnn header that includes <mpi.h>; nn.h does not include it.
+ *
+ * Usage: every rank of a communicator builds a net of the same architecture
+ * (its parameters need not agree: rank 0's are broadcast), loads its own
+ * shard of the data, and calls nn_net_fit_mpi with the same options:
+ *
+ *     MPI_Init(&argc, &argv);
+ *     int rank, size;
+ *     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+ *     MPI_Comm_size(MPI_COMM_WORLD, &size);
+ *     nn_dataset shard;    // rows rank, rank + size, ... of the file
+ *     nn_load_csv_shard(&shard, "big.csv", NULL, (size_t)rank, (size_t)size);
+ *     nn_net *net;         // same config on every rank
+ *     nn_net_create(&net, &cfg);
+ *     nn_train_options o = nn_train_defaults();
+ *     o.batch_size = 32;   // per rank: a step reduces size * 32 rows
+ *     nn_status s = nn_net_fit_mpi(net, &shard, &o, MPI_COMM_WORLD);
+ *     if (s == NN_OK && rank == 0) nn_net_save(net, "m.nnet");
+ *     ...
+ *     MPI_Finalize();
+ *
+ * libnn never calls MPI_Init, MPI_Finalize, MPI_Abort or exit. docs/mpi.md
+ * has the command line (`mpirun -np 4 nn train --mpi ...`), the measured
+ * cost of a step and a cost model for more nodes. */
+
+#include <mpi.h>
+
+#include "nn/data.h"
+#include "nn/export.h"
+#include "nn/net.h"
+#include "nn/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Data-parallel nn_net_fit: every rank of comm calls it with its own shard
+ * and the same options (and the same scaler on the net, if any).
+ *
+ * Rank 0's parameters are broadcast first. Each step every rank takes
+ * opt->batch_size rows of its (shuffled) shard, computes the gradient of the
+ * SUM of the loss over them, and one MPI_Allreduce (MPI_SUM on MPI_DOUBLE,
+ * in place) over one flat buffer [gradients, row count, loss sum] (the
+ * net's n_params + 2 doubles) gives every rank
+ *     g = (1 / R) * sum over ranks r of sum over rows i of rank r's batch of
+ *         dloss_i/dparams,       R = rows of the step over all ranks
+ * (for MULTILABEL / REGRESS, R also counts the outputs), exactly the mean
+ * gradient one process computes on the concatenated batch (up to rounding).
+ * Every rank then applies the same optimizer update (SGD, momentum or Adam,
+ * with weight decay), so the parameters stay identical on every rank (this
+ * relies on MPI_Allreduce giving every rank the same bits, which Open MPI
+ * and MPICH do for MPI_SUM on doubles; the MPI standard recommends it).
+ * The global batch is therefore (number of ranks) x batch_size rows; scale
+ * the learning rate accordingly, or divide batch_size by the rank count to
+ * keep a single-process run's batch.
+ *
+ * Unequal shards: steps per epoch = ceil(largest shard / batch_size); a
+ * rank whose shard is used up for the epoch (or empty) contributes no rows,
+ * so smaller shards are not repeated. At least one shard must hold a row.
+ * Validation (opt->validation, or opt->validation_fraction of each shard):
+ * every rank scores its own validation set, and loss and score are averaged
+ * weighted by rows (R^2 for REGRESS: the row-weighted mean of the ranks'
+ * R^2, an approximation); either every rank has a validation set or none.
+ * Early stopping, an on_epoch stop on any rank, a NaN loss or failures are
+ * agreed on by a reduction, so every rank returns the same status and ends
+ * with the same parameters. on_epoch is called on every rank, with the
+ * same statistics (train_loss is the mean over all ranks' rows).
+ *
+ * Collectives per call: a few at the start, one per step, and one or two
+ * per epoch, all on comm; no other communication on comm may run
+ * concurrently from another thread. For the call's duration comm's error
+ * handler is MPI_ERRORS_RETURN (the previous one is restored), so an MPI
+ * failure becomes NN_EIO instead of aborting the job. A failing transport
+ * may still leave other ranks waiting inside MPI; libnn cannot prevent that.
+ *
+ * @param net   the rank's net; the same architecture and task on every rank
+ * @param shard this rank's rows (labels or targets as for nn_net_fit); may
+ *              have 0 rows (x.data NULL, x.cols = n_inputs)
+ * @param opt   the same options on every rank (seed included: each rank
+ *              derives its own shuffling stream from seed and its rank)
+ * @param comm  an intra-communicator; MPI must be initialized
+ * @return NN_OK on every rank, or the same error on every rank:
+ *         NN_EINVAL when MPI is not initialized (or already finalized),
+ *         comm is MPI_COMM_NULL or an inter-communicator (these three are
+ *         detected by each rank alone, before any communication), a NULL
+ *         argument or invalid options or shard on any rank, every shard
+ *         empty, or validation on only some ranks; NN_ESHAPE for a shard of
+ *         the wrong width; NN_ENUMERIC for NaN or +-inf in any rank's shard,
+ *         or when the loss or a weight becomes NaN or infinite (weights
+ *         restored to the end of the last finite epoch on every rank);
+ *         NN_ENOMEM; NN_EIO when an MPI call fails (nn_last_error() gives
+ *         MPI's error string). */
+NN_API nn_status nn_net_fit_mpi(nn_net *net, const nn_dataset *shard, const nn_train_options *opt,
+                                MPI_Comm comm);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* NN_MPI_H */

@@ -1,0 +1,69 @@
+#!/bin/sh
+# Each misuse of the nn tool gets its exit status (2 usage, 1 failure) and a
+# message naming the flag, or the file with its line and field.
+# Usage: cli_misuse.sh NN WORKDIR
+set -u
+nn=$1
+dir=$2
+rm -rf "$dir" && mkdir -p "$dir" || exit 1
+fails=0
+passes=0
+
+# expect STATUS REGEX -- ARGS...: run nn ARGS, check the status and that
+# stderr (or stdout) matches REGEX.
+expect() {
+    want=$1 re=$2
+    shift 3
+    out=$("$nn" "$@" 2>&1)
+    got=$?
+    if [ "$got" -ne "$want" ] || ! printf '%s' "$out" | grep -Eq -- "$re"; then
+        echo "FAIL: nn $* -> status $got (want $want), output:"
+        printf '%s\n' "$out" | sed 's/^/    /' | head -5
+        echo "    (wanted /$re/)"
+        fails=$((fails + 1))
+    else
+        passes=$((passes + 1))
+    fi
+}
+
+printf '1,2,0\n3,4,0\n5,6,0\n' > "$dir/one_class.csv"
+printf '1,2,3.5\n3,4,7.25\n5,6,1.5\n' > "$dir/real.csv"
+printf '1,2,0\n3,4,65535\n5,6,1\n' > "$dir/big_label.csv"
+printf 'a,b,y\n1,2,0\n3,x,1\n' > "$dir/bad_field.csv"
+printf '1,2,0\n3,4\n' > "$dir/ragged.csv"
+awk 'BEGIN { srand(3); for (i = 0; i < 400; i++) { v = int(rand() * 300); printf "%d,%d,%d\n", i % 7, i % 11, v } }' > "$dir/many.csv"
+
+expect 0 'libnn' -- --version
+expect 0 '--activation' -- train --help
+expect 0 '--proba' -- predict -h
+expect 0 'usage: nn COMMAND' -- --help
+expect 2 'usage' --
+expect 2 "unknown command 'trian'" -- trian
+expect 2 "unknown option '--nope'" -- train --nope
+expect 2 "bad value 'nope' for --lr" -- train --lr nope
+expect 2 "bad value '' for --hidden" -- train --hidden ""
+expect 2 "bad value '0' for --batch" -- train --batch 0
+expect 2 "bad value '1.5' for --test-fraction" -- train --test-fraction 1.5
+expect 2 '--epochs needs a value' -- train --epochs
+expect 2 "bad value 'swish' for --activation" -- train --activation swish
+expect 2 '--activation lists 2 activations for 1 hidden layers' -- train --activation tanh,relu
+expect 2 '--targets 3 needs --task multilabel or regress' -- train --targets 3
+expect 2 '--label-column is now --label-col' -- train --label-column 2
+expect 2 'is not an option of this command' -- eval m.nnet --hidden 3
+expect 2 'first argument is the MODEL' -- predict --data x.csv
+expect 2 '--data FILE is required' -- predict m.nnet
+expect 2 '--data moons is a classification' -- train --task regress
+expect 1 'nothing to learn' -- train --data "$dir/one_class.csv"
+expect 1 'task regress' -- train --data "$dir/real.csv"
+expect 1 'looks like a real-valued target' -- train --data "$dir/big_label.csv"
+expect 1 'looks like a real-valued target' -- train --data "$dir/many.csv"
+expect 1 'bad_field.csv:3:2' -- train --data "$dir/bad_field.csv" --header
+expect 1 'ragged.csv:2' -- train --data "$dir/ragged.csv"
+expect 1 '--out /nonexistent/dir/m.nnet: cannot write there' -- train --out /nonexistent/dir/m.nnet
+expect 1 "--out $dir: not a regular file" -- train --out "$dir"
+expect 1 'cannot open' -- train --data "$dir/missing.csv"
+expect 1 'input/output error' -- eval /nonexistent.nnet
+expect 1 'not a libnn net file' -- eval "$dir/one_class.csv"
+
+echo "$passes passed, $fails failed"
+[ "$fails" -eq 0 ]

@@ -1,0 +1,439 @@
+/* nn_net_fit_mpi on 2 ranks (mpirun -np 2): one global step equals one
+ * single-process step on the concatenated batch; a full fit ends with the
+ * same parameters on every rank and the accuracy of a single-process fit;
+ * unequal and empty shards, NaN and bad shards on one rank give the same
+ * status on every rank, never a hang (ctest runs it under a timeout).
+ *
+ * Each test runs all its collectives before its first assertion, so that a
+ * failed assertion on one rank does not leave the other waiting in a
+ * collective of the same test. Links only the installed API (nn::mpi). */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#define NN_EXPERIMENTAL
+#include "nn.h"
+#include "nn/mpi.h"
+
+static int g_rank, g_size;
+
+#define assert_status(s, want)                            \
+    do {                                                  \
+        nn_status s_ = (s);                               \
+        assert_int_equal(s_, (want));                     \
+        if ((want) != NN_OK)                              \
+            assert_true(nn_last_error()[0] != '\0');      \
+    } while (0)
+
+/* ---- helpers ------------------------------------------------------------- */
+
+static nn_net *make_net(size_t in, size_t out, nn_task task, uint64_t seed)
+{
+    static const size_t hidden[2] = {16, 8};
+    static const nn_activation acts[2] = {NN_ACT_TANH, NN_ACT_RELU};
+    nn_net_config c = {.n_inputs = in, .n_classes = out, .n_hidden_layers = 2,
+                       .hidden = hidden, .activations = acts, .seed = seed, .task = task};
+    nn_net *net = NULL;
+    assert_int_equal(nn_net_create(&net, &c), NN_OK);
+    return net;
+}
+
+/* Every parameter of the net, in layer order, into a new buffer. */
+static double *params_of(nn_net *net, size_t *n)
+{
+    *n = nn_net_n_params(net);
+    double *p = malloc(*n * sizeof *p), *q = p;
+    for (size_t l = 0; l < nn_net_n_layers(net); l++)
+        for (int part = 0; part < 2; part++) {
+            nn_mat m = part ? nn_net_bias(net, l) : nn_net_weights(net, l);
+            for (size_t i = 0; i < m.rows; i++)
+                for (size_t j = 0; j < m.cols; j++)
+                    *q++ = m.data[i * m.ld + j];
+        }
+    return p;
+}
+
+/* 1 when this rank's parameters are bit for bit rank 0's (collective). */
+static int same_as_rank0(nn_net *net)
+{
+    size_t n;
+    double *mine = params_of(net, &n), *r0 = malloc(n * sizeof *r0);
+    memcpy(r0, mine, n * sizeof *r0);
+    MPI_Bcast(r0, (int)(n * sizeof *r0), MPI_BYTE, 0, MPI_COMM_WORLD);
+    int same = memcmp(mine, r0, n * sizeof *r0) == 0, all;
+    MPI_Allreduce(&same, &all, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+    free(mine);
+    free(r0);
+    return all;
+}
+
+/* Largest |a - b| / max(1, |a|) over the parameters of two nets. */
+static double max_rel_diff(nn_net *a, nn_net *b)
+{
+    size_t n, m;
+    double *pa = params_of(a, &n), *pb = params_of(b, &m), worst = 0.0;
+    assert_int_equal(n, m);
+    for (size_t i = 0; i < n; i++)
+        worst = fmax(worst, fabs(pa[i] - pb[i]) / fmax(1.0, fabs(pa[i])));
+    free(pa);
+    free(pb);
+    return worst;
+}
+
+/* An empty shard of width d. */
+static nn_dataset empty_shard(size_t d)
+{
+    nn_dataset e;
+    memset(&e, 0, sizeof e);
+    e.x.cols = e.x.ld = d;
+    e.n_classes = 2;
+    return e;
+}
+
+/* Accuracy over the union of every rank's d (collective). */
+static double global_accuracy(nn_net *net, const nn_dataset *d)
+{
+    double acc = 0.0, v[2] = {0.0, (double)d->x.rows};
+    if (d->x.rows > 0) {
+        assert_int_equal(nn_net_evaluate(net, d, &acc, NULL), NN_OK);
+        v[0] = acc * (double)d->x.rows;
+    }
+    MPI_Allreduce(MPI_IN_PLACE, v, 2, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+    return v[0] / v[1];
+}
+
+static int last_epoch(const nn_epoch_stats *s, void *user)
+{
+    *(nn_epoch_stats *)user = *s;
+    return 0;
+}
+
+/* ---- one global step ------------------------------------------------------ */
+
+/* Shards A (rank 0) and B (rank 1) of 6 rows, batch 6, one epoch: exactly
+ * one step, which must equal one step of nn_net_fit on A+B with batch 12
+ * from the same start. Rank 1 starts from other parameters: rank 0's must
+ * be broadcast. */
+static void one_step(nn_task task, nn_optimizer optimizer)
+{
+    const size_t n = 12, out = task == NN_TASK_CLASSIFY ? 3 : 2;
+    nn_dataset all;
+    assert_int_equal(nn_make_moons(&all, n, 0.3, 5), NN_OK);
+    if (task == NN_TASK_CLASSIFY) {
+        all.n_classes = 3;
+        for (size_t i = 0; i < n; i++)
+            all.y[i] = (int32_t)(i % 3);
+    } else {
+        free(all.y);
+        all.y = NULL;
+        all.n_classes = out;
+        assert_int_equal(nn_mat_alloc(&all.t, n, out), NN_OK);
+        for (size_t i = 0; i < n; i++) {
+            const double *x = all.x.data + i * all.x.ld;
+            all.t.data[i * all.t.ld] = 3.0 * x[0] - x[1];
+            all.t.data[i * all.t.ld + 1] = x[0] * x[1] + 0.5;
+        }
+    }
+    nn_dataset shard;
+    assert_int_equal(nn_dataset_shard(&all, (size_t)g_rank, 2, &shard), NN_OK);
+
+    nn_train_options o = nn_train_defaults();
+    o.optimizer = optimizer;
+    o.learning_rate = 0.05;
+    o.epochs = 1;
+    o.batch_size = 6;
+    o.weight_decay = 1e-3;
+    nn_epoch_stats dist, single;
+    o.on_epoch = last_epoch;
+    o.user = &dist;
+    nn_net *net = make_net(2, out, task, 7 + 100 * (uint64_t)g_rank);
+    nn_status s = nn_net_fit_mpi(net, &shard, &o, MPI_COMM_WORLD);
+    int same = same_as_rank0(net);
+
+    o.batch_size = 12;
+    o.user = &single;
+    nn_net *ref = make_net(2, out, task, 7);
+    assert_status(nn_net_fit(ref, &all, &o), NN_OK);
+    assert_status(s, NN_OK);
+    assert_true(same);
+    assert_true(max_rel_diff(ref, net) <= 1e-12);
+    assert_true(fabs(dist.train_loss - single.train_loss) <= 1e-12 * fabs(single.train_loss));
+    nn_net_free(ref);
+    nn_net_free(net);
+    nn_dataset_free(&shard);
+    nn_dataset_free(&all);
+}
+
+static void one_step_classify_sgd(void **state)
+{
+    (void)state;
+    one_step(NN_TASK_CLASSIFY, NN_SGD);
+}
+
+static void one_step_classify_adam(void **state)
+{
+    (void)state;
+    one_step(NN_TASK_CLASSIFY, NN_ADAM);
+}
+
+static void one_step_regress_sgd(void **state)
+{
+    (void)state;
+    one_step(NN_TASK_REGRESS, NN_SGD);
+}
+
+/* ---- a full fit ------------------------------------------------------------ */
+
+/* Moons, 2 ranks with batch 16 each against one process with batch 32:
+ * identical parameters on both ranks, test accuracy within 0.5 point. */
+static void full_fit_matches_single_process(void **state)
+{
+    (void)state;
+    nn_dataset all, train, test, shard;
+    assert_int_equal(nn_make_moons(&all, 2000, 0.1, 11), NN_OK);
+    assert_int_equal(nn_train_test_split(&all, 0.25, 42, &train, &test), NN_OK);
+    assert_int_equal(nn_dataset_shard(&train, (size_t)g_rank, 2, &shard), NN_OK);
+    nn_train_options o = nn_train_defaults();
+    o.epochs = 20;
+    o.batch_size = 16;
+    nn_net *net = make_net(2, 2, NN_TASK_CLASSIFY, 3);
+    nn_status s = nn_net_fit_mpi(net, &shard, &o, MPI_COMM_WORLD);
+    int same = same_as_rank0(net);
+
+    o.batch_size = 32;
+    nn_net *ref = make_net(2, 2, NN_TASK_CLASSIFY, 3);
+    assert_status(nn_net_fit(ref, &train, &o), NN_OK);
+    double acc, acc_ref;
+    assert_status(s, NN_OK);
+    assert_true(same);
+    assert_status(nn_net_evaluate(net, &test, &acc, NULL), NN_OK);
+    assert_status(nn_net_evaluate(ref, &test, &acc_ref, NULL), NN_OK);
+    if (g_rank == 0)
+        print_message("moons test accuracy: 2 ranks %.4f, one process %.4f\n", acc, acc_ref);
+    assert_true(fabs(acc - acc_ref) <= 0.005);
+    assert_true(acc >= 0.97);
+    nn_net_free(ref);
+    nn_net_free(net);
+    nn_dataset_free(&shard);
+    nn_dataset_free(&train);
+    nn_dataset_free(&test);
+    nn_dataset_free(&all);
+}
+
+/* validation_fraction of each shard and early stopping: every rank sees the
+ * same validation statistics, stops in the same epoch, restores the same
+ * best parameters. */
+static void early_stopping_agrees(void **state)
+{
+    (void)state;
+    nn_dataset all, shard;
+    assert_int_equal(nn_make_moons(&all, 600, 0.3, 21), NN_OK);
+    assert_int_equal(nn_dataset_shard(&all, (size_t)g_rank, 2, &shard), NN_OK);
+    nn_train_options o = nn_train_defaults();
+    o.epochs = 200;
+    o.validation_fraction = 0.2;
+    o.patience = 3;
+    nn_epoch_stats last;
+    o.on_epoch = last_epoch;
+    o.user = &last;
+    nn_net *net = make_net(2, 2, NN_TASK_CLASSIFY, 5);
+    nn_status s = nn_net_fit_mpi(net, &shard, &o, MPI_COMM_WORLD);
+    int same = same_as_rank0(net);
+    double v[3] = {(double)last.epoch, last.val_loss, last.val_accuracy}, v0[3];
+    memcpy(v0, v, sizeof v);
+    MPI_Bcast(v0, 3, MPI_DOUBLE, 0, MPI_COMM_WORLD);
+    assert_status(s, NN_OK);
+    assert_true(same);
+    assert_memory_equal(v, v0, sizeof v);
+    assert_true(last.epoch < 200 && isfinite(last.val_loss));
+    nn_net_free(net);
+    nn_dataset_free(&shard);
+    nn_dataset_free(&all);
+}
+
+/* ---- shards of unequal size -------------------------------------------------- */
+
+/* 3 rows against 1000: ceil(1000/32) steps per epoch, rank 0 contributes
+ * rows only to the first; training still fits the union. */
+static void unequal_shards(void **state)
+{
+    (void)state;
+    nn_dataset all, shard;
+    assert_int_equal(nn_make_moons(&all, 1003, 0.1, 8), NN_OK);
+    shard = all;
+    if (g_rank == 0) {
+        shard.x.rows = 3;
+    } else {
+        shard.x.data += 3 * all.x.ld;
+        shard.x.rows = 1000;
+        shard.y += 3;
+    }
+    nn_train_options o = nn_train_defaults();
+    o.epochs = 30;
+    nn_net *net = make_net(2, 2, NN_TASK_CLASSIFY, 9);
+    nn_status s = nn_net_fit_mpi(net, &shard, &o, MPI_COMM_WORLD);
+    int same = same_as_rank0(net);
+    double acc = global_accuracy(net, &shard);
+    assert_status(s, NN_OK);
+    assert_true(same);
+    assert_true(acc >= 0.95);
+    nn_net_free(net);
+    nn_dataset_free(&all);
+}
+
+/* Rank 1 has no rows: rank 0 trains alone, both end identical. Every shard
+ * empty: NN_EINVAL everywhere. */
+static void empty_shard_on_one_rank(void **state)
+{
+    (void)state;
+    nn_dataset all, none = empty_shard(2);
+    assert_int_equal(nn_make_moons(&all, 500, 0.1, 4), NN_OK);
+    nn_train_options o = nn_train_defaults();
+    o.epochs = 40;
+    nn_net *net = make_net(2, 2, NN_TASK_CLASSIFY, 2);
+    nn_status s = nn_net_fit_mpi(net, g_rank == 0 ? &all : &none, &o, MPI_COMM_WORLD);
+    int same = same_as_rank0(net);
+    double acc = global_accuracy(net, g_rank == 0 ? &all : &none);
+    nn_status s_all_empty = nn_net_fit_mpi(net, &none, &o, MPI_COMM_WORLD);
+    assert_status(s, NN_OK);
+    assert_true(same);
+    assert_true(acc >= 0.95);
+    assert_status(s_all_empty, NN_EINVAL);
+    nn_net_free(net);
+    nn_dataset_free(&all);
+}
+
+/* ---- failures on one rank ----------------------------------------------------- */
+
+/* A NaN in rank 1's shard: NN_ENUMERIC on both ranks, no parameter changed. */
+static void nan_on_one_rank(void **state)
+{
+    (void)state;
+    nn_dataset all;
+    assert_int_equal(nn_make_moons(&all, 100, 0.1, 4), NN_OK);
+    if (g_rank == 1)
+        all.x.data[37 * all.x.ld + 1] = NAN;
+    nn_train_options o = nn_train_defaults();
+    nn_net *net = make_net(2, 2, NN_TASK_CLASSIFY, 2 + (uint64_t)g_rank);
+    size_t n;
+    double *before = params_of(net, &n);
+    nn_status s = nn_net_fit_mpi(net, &all, &o, MPI_COMM_WORLD);
+    double *after = params_of(net, &n);
+    assert_status(s, NN_ENUMERIC);
+    assert_memory_equal(before, after, n * sizeof *after);
+    free(before);
+    free(after);
+    nn_net_free(net);
+    nn_dataset_free(&all);
+}
+
+/* The loss diverges (a huge learning rate): every rank sees the same summed
+ * loss, so every rank returns NN_ENUMERIC with the same restored weights. */
+static void divergence_agrees(void **state)
+{
+    (void)state;
+    nn_dataset all, shard;
+    assert_int_equal(nn_make_moons(&all, 200, 0.1, 4), NN_OK);
+    assert_int_equal(nn_dataset_shard(&all, (size_t)g_rank, 2, &shard), NN_OK);
+    nn_train_options o = nn_train_defaults();
+    o.optimizer = NN_SGD;
+    o.learning_rate = 1e200;
+    nn_net *net = make_net(2, 2, NN_TASK_CLASSIFY, 2);
+    nn_status s = nn_net_fit_mpi(net, &shard, &o, MPI_COMM_WORLD);
+    int same = same_as_rank0(net);
+    assert_status(s, NN_ENUMERIC);
+    assert_true(same);
+    nn_net_free(net);
+    nn_dataset_free(&shard);
+    nn_dataset_free(&all);
+}
+
+/* A label out of range, a NULL shard, or a shard of the wrong width on rank
+ * 1 only: the same status on both ranks (the largest when statuses differ:
+ * the wrong width is NN_ESHAPE). */
+static void bad_shard_on_one_rank(void **state)
+{
+    (void)state;
+    nn_dataset all, wide;
+    assert_int_equal(nn_make_moons(&all, 100, 0.1, 4), NN_OK);
+    nn_train_options o = nn_train_defaults();
+    o.epochs = 2;
+    nn_net *net = make_net(2, 2, NN_TASK_CLASSIFY, 2);
+    if (g_rank == 1)
+        all.y[50] = 5;
+    nn_status s_label = nn_net_fit_mpi(net, &all, &o, MPI_COMM_WORLD);
+    all.y[50] = 0;
+    nn_status s_null = nn_net_fit_mpi(net, g_rank == 1 ? NULL : &all, &o, MPI_COMM_WORLD);
+    wide = all;
+    wide.x.cols = 1; /* a view of the first column only */
+    nn_status s_shape = nn_net_fit_mpi(net, g_rank == 1 ? &wide : &all, &o, MPI_COMM_WORLD);
+    nn_train_options v = o;
+    v.validation = g_rank == 0 ? &all : NULL;
+    nn_status s_val = nn_net_fit_mpi(net, &all, &v, MPI_COMM_WORLD);
+    int same = same_as_rank0(net);
+    assert_status(s_label, NN_EINVAL);
+    assert_status(s_null, NN_EINVAL);
+    assert_status(s_shape, NN_ESHAPE);
+    assert_status(s_val, NN_EINVAL);
+    assert_true(same);
+    nn_net_free(net);
+    nn_dataset_free(&all);
+}
+
+/* Refused by each rank alone, before any communication; comm's error
+ * handler is the caller's again afterwards. */
+static void bad_communicator(void **state)
+{
+    (void)state;
+    nn_dataset all;
+    assert_int_equal(nn_make_moons(&all, 10, 0.1, 4), NN_OK);
+    nn_train_options o = nn_train_defaults();
+    nn_net *net = make_net(2, 2, NN_TASK_CLASSIFY, 2);
+    assert_status(nn_net_fit_mpi(net, &all, &o, MPI_COMM_NULL), NN_EINVAL);
+    o.epochs = 1;
+    assert_status(nn_net_fit_mpi(net, &all, &o, MPI_COMM_WORLD), NN_OK);
+    MPI_Errhandler h;
+    MPI_Comm_get_errhandler(MPI_COMM_WORLD, &h);
+    assert_true(h == MPI_ERRORS_ARE_FATAL);
+    MPI_Errhandler_free(&h);
+    nn_net_free(net);
+    nn_dataset_free(&all);
+}
+
+int main(int argc, char **argv)
+{
+    MPI_Init(&argc, &argv);
+    MPI_Comm_rank(MPI_COMM_WORLD, &g_rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &g_size);
+    int rc = 1;
+    if (g_size != 2) {
+        if (g_rank == 0)
+            print_error("test_mpi needs exactly 2 ranks (mpirun -np 2), not %d\n", g_size);
+    } else {
+        const struct CMUnitTest tests[] = {
+            cmocka_unit_test(one_step_classify_sgd),
+            cmocka_unit_test(one_step_classify_adam),
+            cmocka_unit_test(one_step_regress_sgd),
+            cmocka_unit_test(full_fit_matches_single_process),
+            cmocka_unit_test(early_stopping_agrees),
+            cmocka_unit_test(unequal_shards),
+            cmocka_unit_test(empty_shard_on_one_rank),
+            cmocka_unit_test(nan_on_one_rank),
+            cmocka_unit_test(divergence_agrees),
+            cmocka_unit_test(bad_shard_on_one_rank),
+            cmocka_unit_test(bad_communicator),
+        };
+        rc = cmocka_run_group_tests(tests, NULL, NULL);
+    }
+    /* Fail if any rank failed. */
+    int any = rc != 0;
+    MPI_Allreduce(MPI_IN_PLACE, &any, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+    MPI_Finalize();
+    return any;
+}

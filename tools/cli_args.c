@@ -1,0 +1,545 @@
+/* Options of the nn tool as one table: each entry names the flag, its
+ * value, the commands that take it, how to parse it and its help line.
+ * Parsing, the per-command help and docs/cli.md all follow this table. */
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+#define T (1u << CMD_TRAIN)
+#define E (1u << CMD_EVAL)
+#define P (1u << CMD_PREDICT)
+#define S (1u << CMD_SWEEP)
+#define DATA (T | E | P | S)
+
+typedef int (*parse_fn)(cli_opts *o, const char *v);
+
+typedef struct option {
+    const char *flag;
+    const char *value; /* NULL for a switch */
+    unsigned cmds;
+    parse_fn parse;
+    const char *help;
+} option;
+
+/* ---- value parsers: 1 on success ------------------------------------------- */
+
+static int to_u64(const char *s, uint64_t *out)
+{
+    char *end;
+    if (!s || !*s || *s == '-' || *s == '+')
+        return 0;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || *end)
+        return 0;
+    *out = v;
+    return 1;
+}
+
+static int to_size(const char *s, size_t *out)
+{
+    uint64_t v;
+    if (!to_u64(s, &v) || v > SIZE_MAX)
+        return 0;
+    *out = (size_t)v;
+    return 1;
+}
+
+static int to_positive(const char *s, size_t *out)
+{
+    return to_size(s, out) && *out > 0;
+}
+
+static int to_double(const char *s, double *out)
+{
+    char *end;
+    if (!s || !*s)
+        return 0;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || *end || !isfinite(v))
+        return 0;
+    *out = v;
+    return 1;
+}
+
+static int to_column(const char *s, long *out)
+{
+    size_t v;
+    if (s && strcmp(s, "last") == 0) {
+        *out = 0;
+        return 1;
+    }
+    if (!to_positive(s, &v) || v > LONG_MAX)
+        return 0;
+    *out = (long)v;
+    return 1;
+}
+
+static int to_name(const char *s, const char *const *names, int n, int *out)
+{
+    for (int i = 0; s && i < n; i++)
+        if (strcmp(s, names[i]) == 0) {
+            *out = i;
+            return 1;
+        }
+    return 0;
+}
+
+/* "64", "64,32" or "none" (no hidden layer). */
+static int p_hidden(cli_opts *o, const char *v)
+{
+    o->n_hidden = 0;
+    if (strcmp(v, "none") == 0)
+        return 1;
+    for (const char *p = v;; p++) {
+        char *end;
+        errno = 0;
+        if (*p < '0' || *p > '9' || o->n_hidden == CLI_MAX_HIDDEN)
+            return 0;
+        unsigned long long u = strtoull(p, &end, 10);
+        if (errno || u == 0 || u > INT_MAX || (*end && *end != ','))
+            return 0;
+        o->hidden[o->n_hidden++] = (size_t)u;
+        if (!*end)
+            return 1;
+        p = end;
+    }
+}
+
+/* One activation for every hidden layer, or one per layer. */
+static int p_activation(cli_opts *o, const char *v)
+{
+    char buf[256];
+    if (strlen(v) >= sizeof buf)
+        return 0;
+    strcpy(buf, v);
+    o->n_act = 0;
+    for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok;
+         tok = strtok_r(NULL, ",", &save)) {
+        if (o->n_act == CLI_MAX_HIDDEN || nn_activation_parse(tok, &o->act[o->n_act]) != NN_OK)
+            return 0;
+        o->n_act++;
+    }
+    return o->n_act > 0;
+}
+
+static int p_data(cli_opts *o, const char *v)
+{
+    return (o->data = v), 1;
+}
+static int p_test(cli_opts *o, const char *v)
+{
+    return (o->test_data = v), 1;
+}
+static int p_out(cli_opts *o, const char *v)
+{
+    return (o->out = v), 1;
+}
+static int p_plot(cli_opts *o, const char *v)
+{
+    return (o->plot = v), 1;
+}
+static int p_header(cli_opts *o, const char *v)
+{
+    (void)v;
+    return (o->csv.has_header = true), 1;
+}
+static int p_no_labels(cli_opts *o, const char *v)
+{
+    (void)v;
+    return (o->csv.no_labels = true), 1;
+}
+static int p_all(cli_opts *o, const char *v)
+{
+    (void)v;
+    return (o->all_rows = true), 1;
+}
+static int p_no_scale(cli_opts *o, const char *v)
+{
+    (void)v;
+    return (o->no_scale = true), 1;
+}
+static int p_proba(cli_opts *o, const char *v)
+{
+    (void)v;
+    return (o->proba = true), 1;
+}
+static int p_many(cli_opts *o, const char *v)
+{
+    (void)v;
+    return (o->allow_many_classes = true), 1;
+}
+static int p_verbose(cli_opts *o, const char *v)
+{
+    (void)v;
+    return (o->verbose = 1), 1;
+}
+static int p_mpi(cli_opts *o, const char *v)
+{
+    (void)v;
+    return (o->mpi = true), 1;
+}
+static int p_quiet(cli_opts *o, const char *v)
+{
+    (void)v;
+    return (o->quiet = 1), 1;
+}
+static int p_label_col(cli_opts *o, const char *v)
+{
+    return to_column(v, &o->label_col);
+}
+static int p_id_col(cli_opts *o, const char *v)
+{
+    return to_column(v, &o->id_col) && o->id_col > 0;
+}
+static int p_targets(cli_opts *o, const char *v)
+{
+    return to_positive(v, &o->csv.n_targets);
+}
+static int p_delim(cli_opts *o, const char *v)
+{
+    if (strcmp(v, "tab") == 0 || strcmp(v, "\\t") == 0)
+        return (o->csv.delimiter = '\t'), 1;
+    return strlen(v) == 1 && (o->csv.delimiter = v[0], 1);
+}
+static int p_task(cli_opts *o, const char *v)
+{
+    return nn_task_parse(v, &o->csv.task) == NN_OK;
+}
+static int p_noise(cli_opts *o, const char *v)
+{
+    return to_double(v, &o->noise) && o->noise >= 0;
+}
+static int p_test_fraction(cli_opts *o, const char *v)
+{
+    return to_double(v, &o->test_fraction) && o->test_fraction > 0 && o->test_fraction < 1;
+}
+static int p_split_seed(cli_opts *o, const char *v)
+{
+    return to_u64(v, &o->split_seed);
+}
+static int p_seed(cli_opts *o, const char *v)
+{
+    return to_u64(v, &o->seed);
+}
+static int p_shuffle_seed(cli_opts *o, const char *v)
+{
+    return to_u64(v, &o->train.seed);
+}
+static int p_slope(cli_opts *o, const char *v)
+{
+    return to_double(v, &o->leaky_slope) && o->leaky_slope > 0 && o->leaky_slope <= 1;
+}
+static int p_init(cli_opts *o, const char *v)
+{
+    static const char *const names[] = {"he", "xavier", "normal", "orthogonal"};
+    int i;
+    return to_name(v, names, 4, &i) && (o->init = (nn_init)i, 1);
+}
+static int p_optimizer(cli_opts *o, const char *v)
+{
+    static const char *const names[] = {"sgd", "momentum", "adam"};
+    int i;
+    return to_name(v, names, 3, &i) && (o->train.optimizer = (nn_optimizer)i, 1);
+}
+static int p_lr(cli_opts *o, const char *v)
+{
+    return to_double(v, &o->train.learning_rate) && o->train.learning_rate > 0;
+}
+static int p_momentum(cli_opts *o, const char *v)
+{
+    return to_double(v, &o->train.momentum) && o->train.momentum >= 0 && o->train.momentum < 1;
+}
+static int p_decay(cli_opts *o, const char *v)
+{
+    return to_double(v, &o->train.weight_decay) && o->train.weight_decay >= 0;
+}
+static int p_batch(cli_opts *o, const char *v)
+{
+    return to_positive(v, &o->train.batch_size) && o->train.batch_size <= INT32_MAX;
+}
+static int p_epochs(cli_opts *o, const char *v)
+{
+    o->epochs_auto = strcmp(v, "auto") == 0;
+    return o->epochs_auto || to_positive(v, &o->train.epochs);
+}
+static int p_max_epochs(cli_opts *o, const char *v)
+{
+    return to_positive(v, &o->max_epochs);
+}
+static int p_patience(cli_opts *o, const char *v)
+{
+    return to_size(v, &o->train.patience);
+}
+static int p_val_fraction(cli_opts *o, const char *v)
+{
+    double f;
+    if (!to_double(v, &f) || f < 0 || f >= 1)
+        return 0;
+    o->train.validation_fraction = f;
+    return 1;
+}
+static int p_runs(cli_opts *o, const char *v)
+{
+    return to_positive(v, &o->runs);
+}
+static int p_from(cli_opts *o, const char *v)
+{
+    return to_positive(v, &o->from);
+}
+static int p_to(cli_opts *o, const char *v)
+{
+    return to_positive(v, &o->to);
+}
+static int p_step(cli_opts *o, const char *v)
+{
+    return to_positive(v, &o->step);
+}
+static int p_trials(cli_opts *o, const char *v)
+{
+    return to_positive(v, &o->trials);
+}
+
+static const option OPTIONS[] = {
+    /* data */
+    {"--data", "moons|FILE", DATA, p_data,
+     "data: the tutorial's moons (default for train, sweep) or a CSV file"},
+    {"--test", "FILE", T | E, p_test, "a separate test set instead of splitting --data"},
+    {"--header", NULL, DATA, p_header, "the CSV's first line is a header"},
+    {"--delimiter", "C", DATA, p_delim, "field separator, one character or 'tab' (',')"},
+    {"--label-col", "N|last", DATA, p_label_col,
+     "1-based column of the label, or of the first target (last)"},
+    {"--task", "T", T | S, p_task, "classify, multilabel or regress (classify)"},
+    {"--targets", "N", T | S, p_targets,
+     "multilabel/regress: number of target columns from --label-col (1)"},
+    {"--no-labels", NULL, P, p_no_labels, "every column is a feature"},
+    {"--id-col", "N", P, p_id_col, "1-based column of row ids, echoed in the output"},
+    {"--all", NULL, E, p_all, "evaluate every row of --data (no split)"},
+    {"--test-fraction", "F", T | E | S, p_test_fraction,
+     "share of --data held out for testing (0.25)"},
+    {"--split-seed", "N", T | E | S, p_split_seed, "seed of the train/test split (42)"},
+    {"--noise", "X", T | E | S, p_noise, "moons noise (0.1)"},
+    {"--allow-many-classes", NULL, T | S, p_many,
+     "train a classifier even when the label column looks real-valued"},
+    /* net */
+    {"--hidden", "N[,N...]|none", T, p_hidden, "hidden layer sizes (64)"},
+    {"--activation", "A[,A...]", T | S, p_activation,
+     "relu, leaky_relu, tanh, sigmoid, gelu, identity: one, or one per layer (relu)"},
+    {"--leaky-slope", "X", T | S, p_slope, "slope of leaky_relu, in (0, 1] (0.01)"},
+    {"--init", "I", T | S, p_init, "he, xavier, normal or orthogonal (xavier)"},
+    {"--seed", "N", T | S, p_seed, "initialisation seed (1)"},
+    {"--no-scale", NULL, T | S, p_no_scale,
+     "do not standardize features (and regression targets) inside the model"},
+    /* training */
+    {"--optimizer", "O", T | S, p_optimizer, "sgd, momentum or adam (adam)"},
+    {"--lr", "X", T | S, p_lr, "learning rate, on the mean gradient of a batch (0.001)"},
+    {"--batch", "N", T | S, p_batch, "minibatch size (32)"},
+    {"--epochs", "N|auto", T | S, p_epochs,
+     "epochs; auto: up to --max-epochs, stopping early on the validation split (auto)"},
+    {"--max-epochs", "N", T | S, p_max_epochs, "the cap of --epochs auto (500)"},
+    {"--momentum", "X", T | S, p_momentum, "momentum of --optimizer momentum (0.9)"},
+    {"--weight-decay", "X", T | S, p_decay, "L2 weight decay (0)"},
+    {"--validation-fraction", "F", T | S, p_val_fraction,
+     "share of the training split held out for validation (0.2 with auto or --patience)"},
+    {"--patience", "N", T | S, p_patience,
+     "stop after N epochs without a better validation loss (20 with auto)"},
+    {"--shuffle-seed", "N", T | S, p_shuffle_seed, "seed of the row shuffling (0)"},
+    {"--runs", "N", T, p_runs, "train N nets (seeds seed..seed+N-1), report mean and std"},
+    {"--out", "FILE", T | P, p_out, "train: save the model; predict: write the CSV here"},
+    {"--plot", "FILE.png", T | S, p_plot, "plot the learning curve / the sweep (gnuplot)"},
+    {"--proba", NULL, P, p_proba, "also write each class's probability"},
+    /* sweep */
+    {"--from", "N", S, p_from, "smallest hidden size (3)"},
+    {"--to", "N", S, p_to, "largest hidden size (39)"},
+    {"--step", "N", S, p_step, "hidden size step (3)"},
+    {"--trials", "N", S, p_trials, "nets per hidden size (3)"},
+    /* output */
+    {"--verbose", NULL, T | S, p_verbose, "one line per epoch"},
+    {"--quiet", NULL, T | E | P | S, p_quiet, "only results and errors"},
+    {"--mpi", NULL, T, p_mpi,
+     "train over the ranks of mpirun, each reading rows rank::size (docs/mpi.md)"},
+};
+#define N_OPTIONS (sizeof OPTIONS / sizeof OPTIONS[0])
+
+static const char *const CMD_NAMES[CMD_COUNT] = {"train", "eval", "predict", "sweep"};
+static const char *const CMD_SYNOPSIS[CMD_COUNT] = {
+    "nn train [options]        train a net, report its test score; --out saves it",
+    "nn eval MODEL [options]   score, loss and per-class metrics on the test split",
+    "nn predict MODEL --data FILE [options]   predictions for every row, as CSV",
+    "nn sweep [options]        test accuracy against hidden size (the tutorial's sweep)",
+};
+
+const char *cli_cmd_name(cli_cmd cmd)
+{
+    return CMD_NAMES[cmd];
+}
+
+void cli_defaults(cli_opts *o, cli_cmd cmd)
+{
+    memset(o, 0, sizeof *o);
+    o->cmd = cmd;
+    o->data = cmd == CMD_PREDICT ? NULL : "moons";
+    o->csv = nn_csv_defaults();
+    o->noise = 0.1;
+    o->test_fraction = 0.25;
+    o->split_seed = 42;
+    o->seed = 1;
+    o->hidden[0] = 64;
+    o->n_hidden = 1;
+    /* Tuned on scikit-learn's bundled data sets (README, "nn on real data"):
+     * Xavier initialisation and Adam at 0.001, as scikit-learn's MLP. */
+    o->init = NN_INIT_XAVIER;
+    o->train = nn_train_defaults();
+    o->train.learning_rate = 1e-3;
+    o->epochs_auto = true;
+    o->max_epochs = 500;
+    o->runs = 1;
+    o->from = 3;
+    o->to = 39;
+    o->step = 3;
+    o->trials = 3;
+    if (cmd == CMD_SWEEP) {
+        /* The tutorial's sweep, unless options say otherwise. */
+        o->init = NN_INIT_NORMAL;
+        o->train.optimizer = NN_SGD;
+        o->train.learning_rate = 1e-3;
+        o->train.batch_size = 10;
+        o->train.epochs = 100;
+        o->epochs_auto = false;
+        o->no_scale = true;
+    }
+}
+
+void cli_usage(FILE *f)
+{
+    fputs("usage: nn COMMAND [options]     (nn COMMAND --help for its options)\n\ncommands:\n", f);
+    for (int c = 0; c < CMD_COUNT; c++)
+        fprintf(f, "  %s\n", CMD_SYNOPSIS[c]);
+    fputs("  nn --version              libnn's version and kernel path\n"
+          "\nexit status: 0 success, 1 a data, training or file failure, 2 a usage error\n"
+          "docs/cli.md documents every option.\n",
+          f);
+}
+
+void cli_help(FILE *f, cli_cmd cmd)
+{
+    fprintf(f, "usage: %s\n\noptions:\n", CMD_SYNOPSIS[cmd]);
+    for (size_t i = 0; i < N_OPTIONS; i++) {
+        const option *op = &OPTIONS[i];
+        if (!(op->cmds & (1u << cmd)))
+            continue;
+        char lhs[64];
+        snprintf(lhs, sizeof lhs, "%s%s%s", op->flag, op->value ? " " : "",
+                 op->value ? op->value : "");
+        fprintf(f, "  %-26s %s\n", lhs, op->help);
+    }
+    fputs("  -h, --help                 this help\n"
+          "\nexit status: 0 success, 1 a data, training or file failure, 2 a usage error\n",
+          f);
+}
+
+int cli_parse(cli_opts *o, int argc, char **argv, int first)
+{
+    for (int i = first; i < argc; i++) {
+        const char *k = argv[i];
+        if (strcmp(k, "-h") == 0 || strcmp(k, "--help") == 0) {
+            cli_help(stdout, o->cmd);
+            return -1;
+        }
+        const option *op = NULL;
+        for (size_t j = 0; j < N_OPTIONS && !op; j++)
+            if (strcmp(k, OPTIONS[j].flag) == 0)
+                op = &OPTIONS[j];
+        if (!op) {
+            if (strcmp(k, "--label-column") == 0)
+                fprintf(stderr, "nn %s: --label-column is now --label-col N (1-based)\n",
+                        CMD_NAMES[o->cmd]);
+            else
+                fprintf(stderr, "nn %s: unknown option '%s' (nn %s --help lists them)\n",
+                        CMD_NAMES[o->cmd], k, CMD_NAMES[o->cmd]);
+            return CLI_EXIT_USAGE;
+        }
+        if (!(op->cmds & (1u << o->cmd))) {
+            fprintf(stderr, "nn %s: %s is not an option of this command\n", CMD_NAMES[o->cmd], k);
+            return CLI_EXIT_USAGE;
+        }
+        const char *v = "";
+        if (op->value) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "nn %s: %s needs a value (%s)\n", CMD_NAMES[o->cmd], k, op->value);
+                return CLI_EXIT_USAGE;
+            }
+            v = argv[++i];
+        }
+        if (!op->parse(o, v)) {
+            fprintf(stderr, "nn %s: bad value '%s' for %s: expected %s, %s\n", CMD_NAMES[o->cmd], v,
+                    k, op->value, op->help);
+            return CLI_EXIT_USAGE;
+        }
+    }
+    /* Checks across options. */
+    if (o->n_act > 1 && o->n_act != o->n_hidden) {
+        fprintf(stderr, "nn %s: --activation lists %zu activations for %zu hidden layers\n",
+                CMD_NAMES[o->cmd], o->n_act, o->n_hidden);
+        return CLI_EXIT_USAGE;
+    }
+    if (o->from > o->to) {
+        fprintf(stderr, "nn sweep: --from %zu is above --to %zu\n", o->from, o->to);
+        return CLI_EXIT_USAGE;
+    }
+    if (o->csv.task == NN_TASK_CLASSIFY && o->csv.n_targets > 1) {
+        fprintf(stderr, "nn %s: --targets %zu needs --task multilabel or regress\n",
+                CMD_NAMES[o->cmd], o->csv.n_targets);
+        return CLI_EXIT_USAGE;
+    }
+    if (o->cmd == CMD_PREDICT && !o->data) {
+        fprintf(stderr, "nn predict: --data FILE is required (the rows to predict)\n");
+        return CLI_EXIT_USAGE;
+    }
+    if (o->test_data && strcmp(o->data ? o->data : "", "moons") == 0) {
+        fprintf(stderr, "nn %s: --test needs --data FILE\n", CMD_NAMES[o->cmd]);
+        return CLI_EXIT_USAGE;
+    }
+    if (o->epochs_auto) {
+        o->train.epochs = o->max_epochs;
+        if (o->train.patience == 0)
+            o->train.patience = 20;
+    }
+    if (o->train.patience > 0 && o->train.validation_fraction == 0.0)
+        o->train.validation_fraction = 0.2;
+    return 0;
+}
+
+/* s with every '|' written as '\|', which a markdown table cell needs. */
+static void md_cell(FILE *f, const char *s)
+{
+    for (; s && *s; s++) {
+        if (*s == '|')
+            fputc('\\', f);
+        fputc(*s, f);
+    }
+}
+
+void cli_markdown(FILE *f)
+{
+    for (int c = 0; c < CMD_COUNT; c++) {
+        fprintf(f, "\n### nn %s\n\n`%s`\n\n| option | meaning |\n|---|---|\n", CMD_NAMES[c],
+                CMD_SYNOPSIS[c]);
+        for (size_t i = 0; i < N_OPTIONS; i++) {
+            const option *op = &OPTIONS[i];
+            if (!(op->cmds & (1u << c)))
+                continue;
+            fprintf(f, "| `%s%s", op->flag, op->value ? " " : "");
+            md_cell(f, op->value);
+            fputs("` | ", f);
+            md_cell(f, op->help);
+            fputs(" |\n", f);
+        }
+    }
+}

@@ -1,0 +1,198 @@
+/* nn train and nn sweep. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+/* The net the options describe for this data. The model carries its
+ * preprocessing: the features' scaler (unless --no-scale), for regression
+ * the targets' scaler too, and the class names read from the file. */
+int cli_make_net(const cli_opts *o, const nn_dataset *train, const nn_dataset *test,
+                 size_t n_hidden, const size_t *hidden, uint64_t seed, nn_net **out)
+{
+    nn_activation acts[CLI_MAX_HIDDEN];
+    for (size_t l = 0; l < n_hidden; l++)
+        acts[l] = o->n_act == 0 ? NN_ACT_RELU : o->act[o->n_act == 1 ? 0 : l];
+    size_t outputs = train->t.data ? train->t.cols : train->n_classes;
+    if (train->y && test->n_classes > outputs)
+        outputs = test->n_classes;
+    nn_net_config cfg = {.n_inputs = train->x.cols,
+                         .n_classes = outputs,
+                         .n_hidden_layers = n_hidden,
+                         .hidden = hidden,
+                         .init = o->init,
+                         .seed = seed,
+                         .activations = acts,
+                         .leaky_slope = o->leaky_slope,
+                         .task = o->csv.task};
+    nn_net *net;
+    nn_status s = nn_net_create(&net, &cfg);
+    if (s != NN_OK)
+        return cli_fail("creating the net", s);
+    nn_scaler sc;
+    if (!o->no_scale && (s = nn_scaler_fit(&sc, train->x)) == NN_OK) {
+        s = nn_net_set_scaler(net, &sc);
+        nn_scaler_free(&sc);
+    }
+    if (s == NN_OK && !o->no_scale && o->csv.task == NN_TASK_REGRESS &&
+        (s = nn_scaler_fit(&sc, train->t)) == NN_OK) {
+        s = nn_net_set_target_scaler(net, &sc);
+        nn_scaler_free(&sc);
+    }
+    if (s == NN_OK && train->class_names && train->n_classes == outputs)
+        s = nn_net_set_class_names(net, (const char *const *)train->class_names);
+    if (s != NN_OK) {
+        nn_net_free(net);
+        return cli_fail("preparing the net", s);
+    }
+    *out = net;
+    return 0;
+}
+
+/* Train one net on train and score it on test. */
+static int train_one(const cli_opts *o, const nn_dataset *train, const nn_dataset *test,
+                     size_t n_hidden, const size_t *hidden, uint64_t seed, cli_progress *prog,
+                     nn_net **out, double *score, double *loss)
+{
+    nn_net *net = NULL;
+    if (cli_make_net(o, train, test, n_hidden, hidden, seed, &net))
+        return CLI_EXIT_FAIL;
+    nn_train_options opt = o->train;
+    prog->n_curve = 0;
+    prog->started = cli_now();
+    opt.on_epoch = cli_on_epoch;
+    opt.user = prog;
+    nn_status s = nn_net_fit(net, train, &opt);
+    cli_progress_end(prog);
+    if (s == NN_OK)
+        s = nn_net_evaluate(net, test, score, loss);
+    if (s != NN_OK) {
+        nn_net_free(net);
+        return cli_fail("training", s);
+    }
+    if (out)
+        *out = net;
+    else
+        nn_net_free(net);
+    return 0;
+}
+
+/* The epoch with the lowest validation loss (what early stopping keeps). */
+static size_t best_epoch(const cli_progress *p)
+{
+    size_t best = 0;
+    for (size_t e = 1; e < p->n_curve; e++)
+        if (p->curve[4 * e + 1] < p->curve[4 * best + 1])
+            best = e;
+    return best + 1;
+}
+
+int cmd_train(const cli_opts *o)
+{
+    if (o->mpi)
+        return cmd_train_mpi(o);
+    if (o->out && cli_check_writable(o->out, "--out"))
+        return CLI_EXIT_FAIL;
+    nn_dataset train, test;
+    int rc = cli_load_split(o, &train, &test);
+    if (rc)
+        return rc;
+    cli_warn_data(o, &train);
+    cli_progress prog = {o, o->train.epochs, isatty(2), 0, NULL, 0};
+    prog.curve = malloc(4 * o->train.epochs * sizeof(double));
+    if (!prog.curve) {
+        nn_dataset_free(&train);
+        nn_dataset_free(&test);
+        return cli_fail("training", NN_ENOMEM);
+    }
+    const char *score_name = cli_score_name(o->csv.task);
+    double sum = 0, sum2 = 0, t0 = cli_now(), loss = 0;
+    size_t epochs_run = 0;
+    for (size_t r = 0; r < o->runs && !rc; r++) {
+        nn_net *net = NULL;
+        double score;
+        rc = train_one(o, &train, &test, o->n_hidden, o->hidden, o->seed + r, &prog,
+                       o->out && r == 0 ? &net : NULL, &score, &loss);
+        if (rc)
+            break;
+        sum += score;
+        sum2 += score * score;
+        epochs_run += prog.n_curve;
+        if (o->runs > 1 && !o->quiet)
+            printf("run %zu: test %s %.4f  (%zu epochs)\n", r + 1, score_name, score, prog.n_curve);
+        if (r == 0 && o->plot)
+            rc = cli_plot_curve(&prog, o->plot, o->csv.task);
+        if (net) {
+            nn_status s = nn_net_save(net, o->out);
+            nn_net_free(net);
+            if (s != NN_OK)
+                rc = cli_fail("saving the model", s);
+            else if (!o->quiet)
+                printf("saved %s\n", o->out);
+        }
+    }
+    if (!rc) {
+        double mean = sum / (double)o->runs;
+        double sd = sqrt(fmax(0, sum2 / (double)o->runs - mean * mean));
+        printf("test %s %.5f", score_name, mean);
+        if (o->runs > 1)
+            printf(" (std %.5f over %zu runs)", sd, o->runs);
+        else
+            printf("  mean loss %.6f", loss);
+        printf("  [%zu train / %zu test rows, ", train.x.rows, test.x.rows);
+        if (o->runs == 1 && o->train.patience > 0 && prog.n_curve > 0)
+            printf("%zu epochs (best validation loss at %zu), ", prog.n_curve, best_epoch(&prog));
+        else
+            printf("%.1f epochs a run, ", (double)epochs_run / (double)o->runs);
+        printf("%.2f s]\n", cli_now() - t0);
+    }
+    free(prog.curve);
+    nn_dataset_free(&train);
+    nn_dataset_free(&test);
+    return rc;
+}
+
+int cmd_sweep(const cli_opts *o)
+{
+    nn_dataset train, test;
+    int rc = cli_load_split(o, &train, &test);
+    if (rc)
+        return rc;
+    size_t n_rows = (o->to - o->from) / o->step + 1;
+    double *rows = malloc(3 * n_rows * sizeof *rows);
+    cli_progress prog = {o, o->train.epochs, 0, 0, NULL, 0};
+    if (!rows) {
+        nn_dataset_free(&train);
+        nn_dataset_free(&test);
+        return cli_fail("sweep", NN_ENOMEM);
+    }
+    printf("%8s %10s %10s %10s\n", "hidden", "mean acc", "std", "seconds");
+    size_t done = 0;
+    for (size_t h = o->from; h <= o->to && !rc; h += o->step) {
+        double sum = 0, sum2 = 0, t0 = cli_now();
+        for (size_t t = 0; t < o->trials && !rc; t++) {
+            double acc, loss;
+            rc = train_one(o, &train, &test, 1, &h, o->seed + t, &prog, NULL, &acc, &loss);
+            sum += acc;
+            sum2 += acc * acc;
+        }
+        if (!rc) {
+            double mean = sum / (double)o->trials;
+            double sd = sqrt(fmax(0, sum2 / (double)o->trials - mean * mean));
+            printf("%8zu %10.5f %10.5f %10.3f\n", h, mean, sd, cli_now() - t0);
+            fflush(stdout);
+            rows[3 * done] = (double)h;
+            rows[3 * done + 1] = mean;
+            rows[3 * done + 2] = sd;
+            done++;
+        }
+    }
+    if (!rc && o->plot)
+        rc = cli_plot_sweep(rows, done, o->plot);
+    free(rows);
+    nn_dataset_free(&train);
+    nn_dataset_free(&test);
+    return rc;
+}

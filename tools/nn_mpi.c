@@ -1,0 +1,483 @@
+/* nn train --mpi: data-parallel training over the ranks of MPI_COMM_WORLD
+ * (mpirun -np N nn train --mpi ...), through nn_net_fit_mpi.
+ *
+ * Data. Every rank reads only its rows: i % size == rank of the file
+ * (nn_load_csv_shard), or of the generated moons.
+ *
+ * Test split: the same rows as nn train without MPI and nn eval (the
+ * stratified split of cli_load_split for a classification, the plain one
+ * otherwise, with --test-fraction and --split-seed). Its permutation depends
+ * only on the row count, the seed and, stratified, the labels; so every rank
+ * runs the split on a stand-in data set of the global row numbers 0..n-1
+ * (with every row's label, gathered: 4 bytes a row) and keeps its own rows
+ * of each side. The test set is therefore the same for any number of ranks,
+ * and a saved model scores the same under nn eval.
+ *
+ * Preprocessing: the feature scaler (and for regression the target scaler)
+ * is fit on the training rows of all ranks (two reductions: the mean, then
+ * the squared deviations), the same on every rank, as nn_net_fit_mpi needs.
+ *
+ * Batch: --batch is the global batch, as without MPI: each rank takes
+ * ceil(batch / size) rows a step. --validation-fraction (and so --patience
+ * and --epochs auto) holds out that share of each rank's training rows.
+ *
+ * Scores: the test score and loss are over the test rows of all ranks:
+ * accuracy and subset accuracy from row counts, R^2 from sums (the global
+ * mean first, then the squared deviations), exactly as one process.
+ *
+ * Rank 0 prints, plots and writes --out. A failure on any rank is agreed on
+ * (one reduction) before the next collective step, so no rank is left
+ * waiting; each rank prints its own error, prefixed with its rank.
+ * Not supported with --mpi: --test FILE.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <nn/mpi.h>
+
+#include "cli.h"
+
+static int g_rank, g_size;
+
+/* 1 on every rank when failed is non-zero on any (collective). */
+static int any_failed(int failed)
+{
+    int any = failed != 0;
+    if (MPI_Allreduce(MPI_IN_PLACE, &any, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD) != MPI_SUCCESS)
+        return 1;
+    return any;
+}
+
+static int fail(const char *what, nn_status s)
+{
+    fprintf(stderr, "nn: rank %d: %s: %s: %s\n", g_rank, what, nn_status_str(s),
+            nn_last_error());
+    return CLI_EXIT_FAIL;
+}
+
+static void sum_doubles(double *buf, int n)
+{
+    MPI_Allreduce(MPI_IN_PLACE, buf, n, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+}
+
+/* ---- data ------------------------------------------------------------------ */
+
+/* This rank's rows of the data: rows rank::size. */
+static int load_shard(const cli_opts *o, nn_dataset *shard)
+{
+    nn_status s;
+    if (strcmp(o->data, "moons") == 0) {
+        nn_dataset all;
+        s = nn_make_moons(&all, 5000, o->noise, 42);
+        if (s == NN_OK) {
+            s = nn_dataset_shard(&all, (size_t)g_rank, (size_t)g_size, shard);
+            nn_dataset_free(&all);
+        }
+    } else {
+        nn_csv_options c = cli_csv(o);
+        s = nn_load_csv_shard(shard, o->data, &c, (size_t)g_rank, (size_t)g_size);
+    }
+    return s == NN_OK ? 0 : fail(o->data, s);
+}
+
+/* Every row's label in file order (row g is row g / size of rank g % size),
+ * gathered from the shards. NULL on failure. */
+static int32_t *gather_labels(const nn_dataset *shard, size_t n)
+{
+    int *counts = malloc((size_t)g_size * sizeof *counts);
+    int *displs = malloc((size_t)g_size * sizeof *displs);
+    int32_t *blocks = malloc((n ? n : 1) * sizeof *blocks);
+    int32_t *labels = malloc((n ? n : 1) * sizeof *labels);
+    int ok = counts && displs && blocks && labels && n <= (size_t)INT32_MAX;
+    if (!any_failed(!ok)) {
+        int mine = (int)shard->x.rows;
+        MPI_Allgather(&mine, 1, MPI_INT, counts, 1, MPI_INT, MPI_COMM_WORLD);
+        for (int r = 0, at = 0; r < g_size; at += counts[r], r++)
+            displs[r] = at;
+        MPI_Allgatherv(shard->y ? shard->y : blocks, mine, MPI_INT32_T, blocks, counts, displs,
+                       MPI_INT32_T, MPI_COMM_WORLD);
+        for (int r = 0; r < g_size; r++)
+            for (int k = 0; k < counts[r]; k++)
+                labels[(size_t)r + (size_t)k * (size_t)g_size] = blocks[displs[r] + k];
+    } else {
+        free(labels);
+        labels = NULL;
+    }
+    free(counts);
+    free(displs);
+    free(blocks);
+    return labels;
+}
+
+/* cli_load_split's checks of a classification, on every row's label: two
+ * classes at least, and labels that look like classes. */
+static int check_classes(const cli_opts *o, const nn_dataset *shard, const int32_t *y, size_t n)
+{
+    size_t C = shard->n_classes, present = 0;
+    char *seen = calloc(C ? C : 1, 1);
+    if (!seen)
+        return fail(o->data, NN_ENOMEM);
+    for (size_t i = 0; i < n; i++)
+        if (!seen[y[i]]) {
+            seen[y[i]] = 1;
+            present++;
+        }
+    free(seen);
+    if (present < 2) {
+        if (g_rank == 0)
+            fprintf(stderr, "nn: %s: every row has the same class: nothing to learn\n", o->data);
+        return CLI_EXIT_FAIL;
+    }
+    int looks_real = !shard->class_names && C > 20 && (present * 2 < C || present * 5 > n);
+    if (!o->allow_many_classes && (C > 1000 || looks_real)) {
+        if (g_rank == 0)
+            fprintf(stderr,
+                    "nn: %s: the label column gives %zu classes (%zu distinct values over %zu "
+                    "rows): it looks like a real-valued target; use --task regress, or "
+                    "--allow-many-classes to classify anyway\n",
+                    o->data, C, present, n);
+        return CLI_EXIT_FAIL;
+    }
+    return 0;
+}
+
+static void swap_rows(nn_dataset *d, size_t i, size_t j, double *tmp)
+{
+    nn_mat *m[2] = {&d->x, &d->t};
+    for (int k = 0; k < 2; k++) {
+        if (!m[k]->data)
+            continue;
+        size_t w = m[k]->cols * sizeof *tmp;
+        double *a = m[k]->data + i * m[k]->ld, *b = m[k]->data + j * m[k]->ld;
+        memcpy(tmp, a, w);
+        memcpy(a, b, w);
+        memcpy(b, tmp, w);
+    }
+    if (d->y) {
+        int32_t y = d->y[i];
+        d->y[i] = d->y[j];
+        d->y[j] = y;
+    }
+}
+
+/* Move this rank's test rows to the front of shard (see the file comment);
+ * *n_test gets their count. Collective. */
+static int split_shard(const cli_opts *o, nn_dataset *shard, size_t *n_test)
+{
+    double total = (double)shard->x.rows;
+    sum_doubles(&total, 1);
+    size_t n = (size_t)total;
+    nn_dataset idx, train, test;
+    memset(&idx, 0, sizeof idx);
+    if (shard->y) {
+        if (!(idx.y = gather_labels(shard, n)))
+            return fail("splitting the data", NN_ENOMEM);
+        idx.n_classes = shard->n_classes;
+        if (any_failed(check_classes(o, shard, idx.y, n))) {
+            free(idx.y);
+            return CLI_EXIT_FAIL;
+        }
+    }
+    /* The same stand-in on every rank: every rank fails or none. */
+    nn_status s = nn_mat_alloc(&idx.x, n ? n : 1, 1);
+    for (size_t i = 0; s == NN_OK && i < n; i++)
+        idx.x.data[i] = (double)i;
+    idx.x.rows = n;
+    if (s == NN_OK)
+        s = idx.y ? nn_train_test_split_stratified(&idx, o->test_fraction, o->split_seed, &train,
+                                                   &test)
+                  : nn_train_test_split(&idx, o->test_fraction, o->split_seed, &train, &test);
+    nn_mat_free(&idx.x);
+    free(idx.y);
+    if (s != NN_OK)
+        return fail("splitting the data", s);
+    unsigned char *is_test = calloc(n ? n : 1, 1);
+    size_t w = shard->x.cols > shard->t.cols ? shard->x.cols : shard->t.cols, k = 0;
+    double *tmp = malloc((w ? w : 1) * sizeof *tmp);
+    if (is_test && tmp) {
+        for (size_t i = 0; i < test.x.rows; i++)
+            is_test[(size_t)test.x.data[i]] = 1;
+        for (size_t r = 0; r < shard->x.rows; r++)
+            if (is_test[(size_t)g_rank + r * (size_t)g_size])
+                swap_rows(shard, k++, r, tmp);
+    }
+    int failed = !is_test || !tmp;
+    free(is_test);
+    free(tmp);
+    nn_dataset_free(&train);
+    nn_dataset_free(&test);
+    *n_test = k;
+    return failed ? fail("splitting the data", NN_ENOMEM) : 0;
+}
+
+/* rows rows of d from row from, as a view (no copy). */
+static nn_dataset view_rows(const nn_dataset *d, size_t from, size_t rows)
+{
+    nn_dataset v = *d;
+    v.x.rows = rows;
+    v.x.data = d->x.data ? d->x.data + from * d->x.ld : NULL;
+    v.y = d->y ? d->y + from : NULL;
+    if (d->t.data) {
+        v.t.rows = rows;
+        v.t.data = d->t.data + from * d->t.ld;
+    }
+    return v;
+}
+
+/* ---- the net ---------------------------------------------------------------- */
+
+/* nn_scaler_fit over the rows of x on every rank: mean, then the standard
+ * deviation about it (1 for a constant column). Collective. */
+static nn_status global_scaler(nn_mat x, nn_scaler *sc)
+{
+    size_t d = x.cols;
+    double *mean = calloc(d + 1, sizeof *mean), *scale = calloc(d, sizeof *scale);
+    if (any_failed(!mean || !scale)) {
+        free(mean);
+        free(scale);
+        return NN_ENOMEM;
+    }
+    for (size_t i = 0; i < x.rows; i++)
+        for (size_t j = 0; j < d; j++)
+            mean[j] += x.data[i * x.ld + j];
+    mean[d] = (double)x.rows;
+    sum_doubles(mean, (int)d + 1);
+    for (size_t j = 0; j < d; j++)
+        mean[j] /= mean[d];
+    for (size_t i = 0; i < x.rows; i++)
+        for (size_t j = 0; j < d; j++) {
+            double dev = x.data[i * x.ld + j] - mean[j];
+            scale[j] += dev * dev;
+        }
+    sum_doubles(scale, (int)d);
+    for (size_t j = 0; j < d; j++) {
+        double sd = sqrt(scale[j] / mean[d]);
+        scale[j] = sd > 1e-12 * (fabs(mean[j]) + 1.0) ? sd : 1.0;
+    }
+    sc->n_features = d;
+    sc->mean = mean;
+    sc->scale = scale;
+    return NN_OK;
+}
+
+/* cli_make_net, with the scalers fit over every rank's training rows. */
+static int make_net(const cli_opts *o, const nn_dataset *train, const nn_dataset *test,
+                    uint64_t seed, nn_net **out)
+{
+    cli_opts local = *o;
+    local.no_scale = true;
+    nn_net *net = NULL;
+    if (any_failed(cli_make_net(&local, train, test, o->n_hidden, o->hidden, seed, &net)))
+        return CLI_EXIT_FAIL;
+    nn_status s = NN_OK;
+    nn_scaler sc;
+    if (!o->no_scale && (s = global_scaler(train->x, &sc)) == NN_OK) {
+        s = nn_net_set_scaler(net, &sc);
+        nn_scaler_free(&sc);
+    }
+    if (!o->no_scale && o->csv.task == NN_TASK_REGRESS && s == NN_OK &&
+        (s = global_scaler(train->t, &sc)) == NN_OK) {
+        s = nn_net_set_target_scaler(net, &sc);
+        nn_scaler_free(&sc);
+    }
+    if (any_failed(s != NN_OK)) {
+        nn_net_free(net);
+        return s != NN_OK ? fail("preparing the net", s) : CLI_EXIT_FAIL;
+    }
+    *out = net;
+    return 0;
+}
+
+/* ---- scores over every rank's test rows ---------------------------------------- */
+
+/* R^2 averaged over the outputs, as nn_net_evaluate computes it for one
+ * process (scikit-learn's r2_score), from sums over the ranks. */
+static nn_status global_r2(nn_net *net, const nn_dataset *test, double rows, double *r2)
+{
+    size_t n = test->x.rows, C = test->t.cols;
+    nn_mat z = {NULL, 0, 0, 0};
+    double *acc = calloc(3 * C, sizeof *acc); /* sum t, SS_res, SS_tot */
+    nn_status s = acc ? NN_OK : NN_ENOMEM;
+    if (s == NN_OK && n > 0 && (s = nn_mat_alloc(&z, n, C)) == NN_OK)
+        s = nn_net_forward(net, test->x, z);
+    if (any_failed(s != NN_OK)) {
+        free(acc);
+        nn_mat_free(&z);
+        return s != NN_OK ? s : NN_EIO;
+    }
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < C; j++) {
+            double t = test->t.data[i * test->t.ld + j], d = z.data[i * z.ld + j] - t;
+            acc[j] += t;
+            acc[C + j] += d * d;
+        }
+    sum_doubles(acc, 2 * (int)C);
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < C; j++) {
+            double d = test->t.data[i * test->t.ld + j] - acc[j] / rows;
+            acc[2 * C + j] += d * d;
+        }
+    sum_doubles(acc + 2 * C, (int)C);
+    double sum = 0.0;
+    for (size_t j = 0; j < C; j++) {
+        double res = acc[C + j], tot = acc[2 * C + j];
+        sum += tot > 0.0 ? 1.0 - res / tot : res == 0.0 ? 1.0 : 0.0;
+    }
+    *r2 = sum / (double)C;
+    free(acc);
+    nn_mat_free(&z);
+    return NN_OK;
+}
+
+/* The test score and mean loss over the test rows of every rank. */
+static int global_score(nn_net *net, const nn_dataset *test, double *score, double *loss)
+{
+    double v[3] = {0.0, 0.0, (double)test->x.rows}, sc = 0.0, lo = 0.0;
+    nn_status s = NN_OK;
+    if (test->x.rows > 0 && (s = nn_net_evaluate(net, test, &sc, &lo)) == NN_OK) {
+        v[0] = sc * v[2];
+        v[1] = lo * v[2];
+    }
+    if (any_failed(s != NN_OK))
+        return s != NN_OK ? fail("scoring the test rows", s) : CLI_EXIT_FAIL;
+    sum_doubles(v, 3);
+    *score = v[0] / v[2];
+    *loss = v[1] / v[2];
+    if (nn_net_task(net) == NN_TASK_REGRESS && (s = global_r2(net, test, v[2], score)) != NN_OK)
+        return s == NN_EIO ? CLI_EXIT_FAIL : fail("scoring the test rows", s);
+    return 0;
+}
+
+/* ---- nn train --mpi -------------------------------------------------------------- */
+
+static int train_one(const cli_opts *o, const nn_dataset *train, const nn_dataset *test,
+                     uint64_t seed, cli_progress *prog, nn_net **out, double *score, double *loss)
+{
+    nn_net *net = NULL;
+    if (make_net(o, train, test, seed, &net))
+        return CLI_EXIT_FAIL;
+    nn_train_options opt = o->train;
+    opt.batch_size = (o->train.batch_size + (size_t)g_size - 1) / (size_t)g_size;
+    if (g_rank == 0) {
+        prog->n_curve = 0;
+        prog->started = cli_now();
+        opt.on_epoch = cli_on_epoch;
+        opt.user = prog;
+    }
+    /* The same status on every rank. */
+    nn_status s = nn_net_fit_mpi(net, train, &opt, MPI_COMM_WORLD);
+    if (g_rank == 0)
+        cli_progress_end(prog);
+    if (s != NN_OK) {
+        nn_net_free(net);
+        return fail("training", s);
+    }
+    if (global_score(net, test, score, loss)) {
+        nn_net_free(net);
+        return CLI_EXIT_FAIL;
+    }
+    if (out && g_rank == 0)
+        *out = net;
+    else
+        nn_net_free(net);
+    return 0;
+}
+
+static int run(const cli_opts *o)
+{
+    if (o->test_data) {
+        if (g_rank == 0)
+            fputs("nn train: --test FILE is not supported with --mpi; the test rows are split "
+                  "from --data\n", stderr);
+        return CLI_EXIT_USAGE;
+    }
+    if (strcmp(o->data, "moons") == 0 && o->csv.task != NN_TASK_CLASSIFY) {
+        if (g_rank == 0)
+            fprintf(stderr, "nn: --data moons is a classification; --task %s needs --data FILE\n",
+                    nn_task_name(o->csv.task));
+        return CLI_EXIT_USAGE;
+    }
+    if (any_failed(g_rank == 0 && o->out && cli_check_writable(o->out, "--out")))
+        return CLI_EXIT_FAIL;
+    nn_dataset shard;
+    memset(&shard, 0, sizeof shard);
+    size_t n_test = 0;
+    if (any_failed(load_shard(o, &shard)) || split_shard(o, &shard, &n_test)) {
+        nn_dataset_free(&shard);
+        return CLI_EXIT_FAIL;
+    }
+    nn_dataset test = view_rows(&shard, 0, n_test);
+    nn_dataset train = view_rows(&shard, n_test, shard.x.rows - n_test);
+    double rows[2] = {(double)train.x.rows, (double)test.x.rows};
+    sum_doubles(rows, 2);
+    if (g_rank == 0 && !o->quiet && o->train.batch_size % (size_t)g_size != 0)
+        fprintf(stderr, "nn: --batch %zu over %d ranks: %zu rows a rank, %zu a step\n",
+                o->train.batch_size, g_size,
+                (o->train.batch_size + (size_t)g_size - 1) / (size_t)g_size,
+                (o->train.batch_size + (size_t)g_size - 1) / (size_t)g_size * (size_t)g_size);
+    cli_progress prog = {o, o->train.epochs, isatty(2), 0, NULL, 0};
+    prog.curve = g_rank == 0 ? malloc(4 * o->train.epochs * sizeof(double)) : NULL;
+    if (any_failed(g_rank == 0 && !prog.curve)) {
+        nn_dataset_free(&shard);
+        return fail("training", NN_ENOMEM);
+    }
+    const char *score_name = cli_score_name(o->csv.task);
+    double sum = 0, sum2 = 0, t0 = cli_now(), loss = 0;
+    int rc = 0;
+    for (size_t r = 0; r < o->runs && !rc; r++) {
+        nn_net *net = NULL;
+        double score;
+        rc = train_one(o, &train, &test, o->seed + r, &prog, o->out && r == 0 ? &net : NULL,
+                       &score, &loss);
+        if (rc)
+            break;
+        sum += score;
+        sum2 += score * score;
+        if (g_rank == 0 && o->runs > 1 && !o->quiet)
+            printf("run %zu: test %s %.4f  (%zu epochs)\n", r + 1, score_name, score, prog.n_curve);
+        if (g_rank == 0 && r == 0 && o->plot)
+            rc = cli_plot_curve(&prog, o->plot, o->csv.task);
+        if (net) {
+            nn_status s = nn_net_save(net, o->out);
+            nn_net_free(net);
+            if (s != NN_OK)
+                rc = cli_fail("saving the model", s);
+            else if (!o->quiet)
+                printf("saved %s\n", o->out);
+        }
+        /* Rank 0's plot or save failing stops every rank. */
+        if (any_failed(rc) && !rc)
+            rc = CLI_EXIT_FAIL;
+    }
+    if (!rc && g_rank == 0) {
+        double mean = sum / (double)o->runs;
+        printf("test %s %.5f", score_name, mean);
+        if (o->runs > 1)
+            printf(" (std %.5f over %zu runs)", sqrt(fmax(0, sum2 / (double)o->runs - mean * mean)),
+                   o->runs);
+        else
+            printf("  mean loss %.6f", loss);
+        printf("  [%.0f train / %.0f test rows, %d ranks, %.2f s]\n", rows[0], rows[1], g_size,
+               cli_now() - t0);
+    }
+    free(prog.curve);
+    nn_dataset_free(&shard);
+    return rc;
+}
+
+int cmd_train_mpi(const cli_opts *o)
+{
+    int initialized = 0;
+    MPI_Initialized(&initialized);
+    if (!initialized && MPI_Init(NULL, NULL) != MPI_SUCCESS) {
+        fputs("nn train: --mpi: MPI_Init failed\n", stderr);
+        return CLI_EXIT_FAIL;
+    }
+    MPI_Comm_rank(MPI_COMM_WORLD, &g_rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &g_size);
+    int rc = run(o);
+    MPI_Finalize();
+    return rc;
+}
