@@ -60,7 +60,9 @@ void fuzz_check_failure(nn_status s)
  * the extremes below.
  * Byte 2: delimiter: below 0x80 one of DELIMS (0 = default ','); else the
  * byte itself (control characters, digits, '\n', bytes >= 0x80 ...).
- * Byte 3: n_targets: below 0xf0 that value mod 6; else an extreme. */
+ * Byte 3: n_targets: below 0xf0 that value mod 6; else an extreme.
+ * Byte 4: ignore_column (1-based, 0 = none): below 0xf0 that value mod 6;
+ * else an extreme. */
 static const char DELIMS[8] = {0, ',', ';', '\t', ' ', '|', ':', '.'};
 static const long LABEL_EXTREMES[3] = {LONG_MAX, LONG_MIN, 1000000};
 static const size_t TARGET_EXTREMES[3] = {SIZE_MAX, (size_t)INT_MAX + 1, 65536};
@@ -76,6 +78,7 @@ void fuzz_csv_decode(const uint8_t h[FUZZ_CSV_HEADER], nn_csv_options *opt, int 
     opt->label_column = lc >= -2 && lc <= 15 ? lc : LABEL_EXTREMES[(unsigned)h[1] % 3];
     opt->delimiter = h[2] < 0x80 ? DELIMS[h[2] % 8] : (char)h[2];
     opt->n_targets = h[3] < 0xf0 ? (size_t)(h[3] % 6) : TARGET_EXTREMES[h[3] % 3];
+    opt->ignore_column = h[4] < 0xf0 ? (size_t)(h[4] % 6) : TARGET_EXTREMES[h[4] % 3];
 }
 
 void fuzz_csv_encode(uint8_t h[FUZZ_CSV_HEADER], const nn_csv_options *o)
@@ -88,6 +91,7 @@ void fuzz_csv_encode(uint8_t h[FUZZ_CSV_HEADER], const nn_csv_options *o)
         if (DELIMS[i] == o->delimiter)
             h[2] = i;
     h[3] = (uint8_t)(o->n_targets % 6);
+    h[4] = (uint8_t)(o->ignore_column % 6);
 }
 
 void fuzz_fix_checksum(uint8_t *file, size_t size)

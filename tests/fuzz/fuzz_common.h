@@ -29,14 +29,15 @@ const char *fuzz_write_temp(const uint8_t *data, size_t size);
 /* A status a loader may return for bad input, with a non-empty message. */
 void fuzz_check_failure(nn_status s);
 
-/* ---- fuzz_csv input: 4 option bytes, then the file ----------------------- */
+/* ---- fuzz_csv input: 5 option bytes, then the file ----------------------- */
 
-#define FUZZ_CSV_HEADER 4
+#define FUZZ_CSV_HEADER 5
 /* Decode the options from the first FUZZ_CSV_HEADER bytes; *use_null is set
  * when the target should pass opt = NULL (the defaults). */
 void fuzz_csv_decode(const uint8_t h[FUZZ_CSV_HEADER], nn_csv_options *opt, int *use_null);
 /* The header bytes that decode to o (every ordinary option value: label
- * column -2..15, delimiter one of ",;\t |:." or 0, n_targets 0..5). */
+ * column -2..15, delimiter one of ",;\t |:." or 0, n_targets 0..5,
+ * ignore_column 0..5). */
 void fuzz_csv_encode(uint8_t h[FUZZ_CSV_HEADER], const nn_csv_options *o);
 
 /* ---- model files ------------------------------------------------------- */

@@ -34,7 +34,7 @@ static void check_dataset(const nn_dataset *d)
 }
 
 /* The rest of the data API on a loaded set: split, stratified split,
- * scaler. Each either works or fails cleanly. */
+ * shards, scaler. Each either works or fails cleanly. */
 static void use_dataset(const nn_dataset *d)
 {
     nn_status (*const split[2])(const nn_dataset *, double, uint64_t, nn_dataset *,
@@ -50,6 +50,23 @@ static void use_dataset(const nn_dataset *d)
         } else {
             fuzz_check_failure(s);
         }
+    }
+    /* Shards of 1..3 participants partition the rows. */
+    for (size_t size = 1; size <= 3; size++) {
+        size_t rows = 0;
+        for (size_t rank = 0; rank < size; rank++) {
+            nn_dataset part;
+            nn_status s = nn_dataset_shard(d, rank, size, &part);
+            if (s != NN_OK) {
+                fuzz_check_failure(s);
+                FUZZ_CHECK(s == NN_ENOMEM);
+                return;
+            }
+            rows += part.x.rows;
+            FUZZ_CHECK(part.n_classes == d->n_classes);
+            nn_dataset_free(&part);
+        }
+        FUZZ_CHECK(rows == d->x.rows);
     }
     nn_scaler sc;
     nn_status s = nn_scaler_fit(&sc, d->x);

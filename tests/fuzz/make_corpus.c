@@ -2,7 +2,9 @@
  * a few invalid ones) with their option bytes, and model files saved by the
  * library itself, so re-running it after a format change (model format v2,
  * CSV v2 options) refreshes the seeds. Run through make_corpus.sh.
- * Usage: fuzz_make_corpus <corpus dir>   (writes <dir>/csv, /load, /predict) */
+ * Usage: fuzz_make_corpus <corpus dir> [model file ...]
+ * (writes <dir>/csv, /load, /predict; the model files given are added to the
+ * model seeds as they are, e.g. the version 1 file in tests/data) */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -137,6 +139,12 @@ static void csv_corpus(void)
     o = nn_csv_defaults();
     o.no_labels = true;
     csv_seed("no_labels", &o, moons_text(12, ',', NULL, "\n", tail_none));
+    o = nn_csv_defaults();
+    o.has_header = true;
+    o.ignore_column = 1;
+    csv_seed("classify_row_ids_quoted", &o,
+             "id,\"x, 1\",x2,label\n\"r1\",1.5,2,\"a \"\"b\"\"\"\n"
+             "r2,-1,0.5,c\nr3,\"3\",1e2,\"a \"\"b\"\"\"\n");
     /* Invalid ones, so the error paths are seeded too. */
     o = nn_csv_defaults();
     csv_seed("bad_ragged", &o, "1,2,0\n3,4\n");
@@ -146,7 +154,7 @@ static void csv_corpus(void)
     o.has_header = true;
     csv_seed("bad_header_only", &o, "a,b,c\n");
     /* NULL options (the defaults). */
-    uint8_t h[FUZZ_CSV_HEADER] = {0x10, 0xff, 0, 1};
+    uint8_t h[FUZZ_CSV_HEADER] = {0x10, 0xff, 0, 1, 0};
     write_file("csv", "null_options", h, sizeof h, "0.5,1,1\n-2,3e1,0\n", 17);
 }
 
@@ -163,23 +171,11 @@ static uint8_t *read_all(const char *p, size_t *n)
     return buf;
 }
 
-/* Save a net as a load seed and, with some rows, as a predict seed. */
-static void model_seed(const char *name, size_t in, size_t classes, size_t n_hidden,
-                       const size_t *hidden, nn_init init)
+/* A load seed (the file as it is) and a predict seed (u16 length, the
+ * file, then a row selector and doubles). */
+static void model_seeds(const char *name, const uint8_t *file, size_t n)
 {
-    nn_net_config cfg = {.n_inputs = in, .n_classes = classes, .n_hidden_layers = n_hidden,
-                         .hidden = hidden, .init = init, .seed = 3};
-    nn_net *net;
-    if (nn_net_create(&net, &cfg) != NN_OK)
-        die("nn_net_create");
-    char p[512];
-    snprintf(p, sizeof p, "%s/load/%s", out_dir, name);
-    if (nn_net_save(net, p) != NN_OK)
-        die("nn_net_save");
-    nn_net_free(net);
-    size_t n;
-    uint8_t *file = read_all(p, &n);
-    /* predict: u16 length, the file, then the row selector and doubles. */
+    write_file("load", name, file, n, NULL, 0);
     uint8_t rows[1 + 8 * 12];
     rows[0] = 3; /* 1 + 3 % 4 = 4 rows */
     for (size_t i = 0; i < 12; i++) {
@@ -187,8 +183,8 @@ static void model_seed(const char *name, size_t in, size_t classes, size_t n_hid
         memcpy(rows + 1 + 8 * i, &v, 8);
     }
     uint8_t *seed = malloc(FUZZ_PREDICT_HEADER + n);
-    if (!seed)
-        die("malloc");
+    if (!seed || n > 0xffff)
+        die("model seed");
     seed[0] = (uint8_t)(n & 0xff);
     seed[1] = (uint8_t)(n >> 8);
     memcpy(seed + FUZZ_PREDICT_HEADER, file, n);
@@ -196,27 +192,83 @@ static void model_seed(const char *name, size_t in, size_t classes, size_t n_hid
     free(seed);
 }
 
-static void model_corpus(void)
+/* Save net (freed here) with nn_net_save and make both seeds of it. */
+static void save_seeds(const char *name, nn_net *net)
+{
+    char p[512];
+    snprintf(p, sizeof p, "%s/load/%s", out_dir, name);
+    if (nn_net_save(net, p) != NN_OK)
+        die("nn_net_save");
+    nn_net_free(net);
+    size_t n;
+    uint8_t *file = read_all(p, &n);
+    model_seeds(name, file, n);
+}
+
+static nn_net *make_net(size_t in, size_t outputs, size_t n_hidden, const size_t *hidden,
+                        nn_init init, const nn_activation *acts, nn_task task)
+{
+    nn_net_config cfg = {.n_inputs = in, .n_classes = outputs, .n_hidden_layers = n_hidden,
+                         .hidden = hidden, .init = init, .seed = 3, .activations = acts,
+                         .leaky_slope = 0.1, .task = task};
+    nn_net *net;
+    if (nn_net_create(&net, &cfg) != NN_OK)
+        die("nn_net_create");
+    return net;
+}
+
+static void model_corpus(int n_files, char **files)
 {
     make_dir("load");
     make_dir("predict");
     size_t h1[1] = {4}, h2[2] = {7, 5}, h3[3] = {3, 3, 3};
-    model_seed("net_2_2", 2, 2, 0, NULL, NN_INIT_HE);
-    model_seed("net_2_4_2_normal", 2, 2, 1, h1, NN_INIT_NORMAL);
-    model_seed("net_3_7_5_4_xavier", 3, 4, 2, h2, NN_INIT_XAVIER);
-    model_seed("net_1_3_3_3_3_orthogonal", 1, 3, 3, h3, NN_INIT_ORTHOGONAL);
+    save_seeds("net_2_2", make_net(2, 2, 0, NULL, NN_INIT_HE, NULL, NN_TASK_CLASSIFY));
+    save_seeds("net_2_4_2_normal",
+               make_net(2, 2, 1, h1, NN_INIT_NORMAL, NULL, NN_TASK_CLASSIFY));
+    save_seeds("net_3_7_5_4_xavier",
+               make_net(3, 4, 2, h2, NN_INIT_XAVIER, NULL, NN_TASK_CLASSIFY));
+    save_seeds("net_1_3_3_3_3_orthogonal",
+               make_net(1, 3, 3, h3, NN_INIT_ORTHOGONAL, NULL, NN_TASK_CLASSIFY));
+    /* Version 2 content: activations, scalers, class names, other tasks. */
+    nn_activation acts[3] = {NN_ACT_TANH, NN_ACT_LEAKY_RELU, NN_ACT_GELU};
+    double mean[3] = {0.5, -1, 2}, scale[3] = {2, 0.25, 1};
+    nn_scaler sc = {3, mean, scale};
+    const char *names[4] = {"setosa", "versicolor", "virginica", "a \"quoted\", name"};
+    nn_net *net = make_net(3, 4, 2, h2, NN_INIT_XAVIER, acts, NN_TASK_CLASSIFY);
+    if (nn_net_set_scaler(net, &sc) != NN_OK || nn_net_set_class_names(net, names) != NN_OK)
+        die("classify extras");
+    save_seeds("v2_classify_scaler_names", net);
+    net = make_net(3, 2, 3, h3, NN_INIT_HE, acts, NN_TASK_MULTILABEL);
+    if (nn_net_set_scaler(net, &sc) != NN_OK || nn_net_set_class_names(net, names) != NN_OK)
+        die("multilabel extras");
+    save_seeds("v2_multilabel", net);
+    net = make_net(3, 3, 1, h1, NN_INIT_NORMAL, acts + 2, NN_TASK_REGRESS);
+    if (nn_net_set_scaler(net, &sc) != NN_OK || nn_net_set_target_scaler(net, &sc) != NN_OK)
+        die("regress extras");
+    save_seeds("v2_regress_target_scaler", net);
+    /* Files given on the command line (e.g. a version 1 file), as they are. */
+    for (int i = 0; i < n_files; i++) {
+        size_t n;
+        uint8_t *file = read_all(files[i], &n);
+        const char *base = strrchr(files[i], '/');
+        char name[256];
+        snprintf(name, sizeof name, "file_%s", base ? base + 1 : files[i]);
+        for (char *c = name; *c; c++)
+            *c = *c == '.' ? '_' : *c; /* no ".nnet": .gitignore would hide it */
+        model_seeds(name, file, n);
+    }
 }
 
 int main(int argc, char **argv)
 {
-    if (argc != 2) {
-        fprintf(stderr, "usage: %s <corpus dir>\n", argv[0]);
+    if (argc < 2) {
+        fprintf(stderr, "usage: %s <corpus dir> [model file ...]\n", argv[0]);
         return 2;
     }
     out_dir = argv[1];
     if (mkdir(out_dir, 0755) != 0 && errno != EEXIST)
         die(out_dir);
     csv_corpus();
-    model_corpus();
+    model_corpus(argc - 2, argv + 2);
     return 0;
 }

@@ -10,7 +10,7 @@ preset="${1:-release}"
 cmake --preset "$preset" >/dev/null
 cmake --build --preset "$preset" --target fuzz_make_corpus >/dev/null
 rm -rf tests/fuzz/corpus
-"build/$preset/tests/fuzz/fuzz_make_corpus" tests/fuzz/corpus
+"build/$preset/tests/fuzz/fuzz_make_corpus" tests/fuzz/corpus tests/data/v1_moons.nnet
 for d in tests/fuzz/corpus/*; do
     echo "$d: $(ls "$d" | wc -l) files"
 done
