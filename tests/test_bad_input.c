@@ -11,8 +11,12 @@
  * byte of F.out, the net's parameters and the scaler are unchanged. Inputs a
  * case wants to vary live in F.in, which is not compared: a case tweaks a
  * copy there with a comma expression, e.g. (F.in.opt.epochs = 0, fit()).
+ * Version 2 functions (tasks, activations, scalers and names on the net,
+ * multi-label prediction, targets, shards, the new CSV options, NaN input)
+ * are in the same table: a new function's refusals are a few more lines.
  * (test_data and test_train cover the data and training functions in more
  * depth; test_io the file handling.) */
+#define NN_EXPERIMENTAL /* nn_net_fit_distributed */
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -34,6 +38,8 @@ typedef struct outputs {
     double xnan[12];   /* the same with a NaN */
     double probs[8];   /* 4x2 probabilities / outputs */
     double w[6];       /* 3x2, a second gemm operand */
+    double t[8];       /* 4x2 multilabel targets (0/1) */
+    double t_half[8];  /* the same with a 0.5 */
     int32_t y[4];      /* valid labels for 2 classes */
     int32_t y_big[4];  /* a label of 2 */
     int32_t y_neg[4];  /* a label of -1 */
@@ -55,13 +61,20 @@ typedef struct inputs {
     nn_dataset ds; /* views of F.out.x and F.out.y, 2 classes */
     nn_dataset val;
     nn_csv_options csv;
+    nn_activation acts[2];
+    nn_scaler sc2;     /* a fitted scaler of 2 features */
+    nn_scaler sc_zero; /* 3 features, one scale 0 */
+    double sc_vals[6];
+    const char *names[2];
 } inputs;
 
 static struct fixture {
     outputs out, saved;
     inputs in;
-    nn_net *net;      /* 3 -> 5 -> 2 */
-    double params[64];
+    nn_net *net;      /* 3 -> 5 -> 2, classify */
+    nn_net *net_ml;   /* 3 -> 2, multilabel */
+    nn_net *net_rg;   /* 3 -> 2, regression */
+    double params[3][64];
     nn_scaler sc;     /* fitted on x */
     double sc_copy[6];
     char dir[64];     /* files for the loaders, made once */
@@ -115,6 +128,9 @@ static void fixture_make(void)
         o->probs[i] = 0.5;
     for (int i = 0; i < 6; i++)
         o->w[i] = 1.0 / (i + 1);
+    for (int i = 0; i < 8; i++)
+        o->t[i] = o->t_half[i] = (double)(i % 3 == 0);
+    o->t_half[5] = 0.5;
     int32_t y[4] = {0, 1, 1, 0}, y_big[4] = {0, 1, 2, 0}, y_neg[4] = {0, -1, 0, 1};
     memcpy(o->y, y, sizeof y);
     memcpy(o->y_big, y_big, sizeof y);
@@ -138,10 +154,23 @@ static void fixture_make(void)
     in->ds = (nn_dataset){.x = nn_mat_view(o->x, 4, 3, 3), .y = o->y, .n_classes = 2};
     in->val = in->ds;
     in->csv = nn_csv_defaults();
+    in->acts[0] = in->acts[1] = NN_ACT_TANH;
+    for (int i = 0; i < 6; i++)
+        in->sc_vals[i] = i < 3 ? 0.5 : 2.0;
+    in->sc2 = (nn_scaler){2, in->sc_vals, in->sc_vals + 3};
+    in->sc_zero = (nn_scaler){3, in->sc_vals, in->sc_vals + 3};
+    in->names[0] = "a";
+    in->names[1] = "b";
 
+    nn_net_config ml = {.n_inputs = 3, .n_classes = 2, .seed = 2, .task = NN_TASK_MULTILABEL};
     ts_ok(nn_net_create(&F.net, &in->cfg));
+    ts_ok(nn_net_create(&F.net_ml, &ml));
+    ml.task = NN_TASK_REGRESS;
+    ts_ok(nn_net_create(&F.net_rg, &ml));
     assert_true(nn_net_n_params(F.net) <= 64);
-    copy_params(F.net, F.params);
+    copy_params(F.net, F.params[0]);
+    copy_params(F.net_ml, F.params[1]);
+    copy_params(F.net_rg, F.params[2]);
     ts_ok(nn_scaler_fit(&F.sc, nn_mat_view(o->x, 4, 3, 3)));
     memcpy(F.sc_copy, F.sc.mean, 3 * sizeof(double));
     memcpy(F.sc_copy + 3, F.sc.scale, 3 * sizeof(double));
@@ -151,10 +180,15 @@ static void fixture_make(void)
 /* Everything the caller owns is as fixture_make left it. */
 static int fixture_unchanged(void)
 {
-    double now[64];
-    size_t n = copy_params(F.net, now);
-    return memcmp(&F.out, &F.saved, sizeof F.out) == 0 &&
-           memcmp(now, F.params, n * sizeof(double)) == 0 && F.sc.n_features == 3 &&
+    nn_net *nets[3] = {F.net, F.net_ml, F.net_rg};
+    for (int k = 0; k < 3; k++) {
+        double now[64];
+        size_t n = copy_params(nets[k], now);
+        if (memcmp(now, F.params[k], n * sizeof(double)) != 0 || nn_net_scaler(nets[k]) ||
+            nn_net_target_scaler(nets[k]) || nn_net_class_name(nets[k], 0))
+            return 0;
+    }
+    return memcmp(&F.out, &F.saved, sizeof F.out) == 0 && F.sc.n_features == 3 &&
            memcmp(F.sc.mean, F.sc_copy, 3 * sizeof(double)) == 0 &&
            memcmp(F.sc.scale, F.sc_copy + 3, 3 * sizeof(double)) == 0;
 }
@@ -168,8 +202,18 @@ static void fixture_check(const char *name)
 static void fixture_free(void)
 {
     nn_net_free(F.net);
-    F.net = NULL;
+    nn_net_free(F.net_ml);
+    nn_net_free(F.net_rg);
+    F.net = F.net_ml = F.net_rg = NULL;
     nn_scaler_free(&F.sc);
+}
+
+/* A name of 5000 'x' (set_class_names allows 4096 bytes). */
+static const char *long_name(void)
+{
+    static char name[5001];
+    memset(name, 'x', 5000);
+    return name;
 }
 
 /* Short names for the fixture, used by the catalog. */
@@ -180,6 +224,10 @@ static void fixture_free(void)
 #define W32 nn_mat_view(O.w, 3, 2, 2)
 #define V(p, r, c, ld) nn_mat_view((p), (r), (c), (ld))
 #define NET F.net
+#define ML F.net_ml
+#define RG F.net_rg
+#define T42 nn_mat_view(O.t, 4, 2, 2)     /* valid multilabel targets */
+#define XNAN nn_mat_view(O.xnan, 4, 3, 3) /* a NaN at [2][1] */
 /* nn_net_fit on I.ds with option field set to value. */
 #define FIT(field, value) (I.opt.field = (value), nn_net_fit(NET, &I.ds, &I.opt))
 /* nn_net_create into O.net_out with config field set to value. */
@@ -188,6 +236,8 @@ static void fixture_free(void)
 #define CSV(name) nn_load_csv(&O.set_a, path(name), &I.csv)
 #define SPLIT(d, frac) nn_train_test_split((d), (frac), 1, &O.set_a, &O.set_b)
 #define SPLIT_S(d, frac) nn_train_test_split_stratified((d), (frac), 1, &O.set_a, &O.set_b)
+/* I.ds with targets T42 instead of labels. */
+#define DS_T (I.ds.y = NULL, I.ds.t = T42, &I.ds)
 
 /* ---- the catalog ------------------------------------------------------------ */
 
@@ -395,6 +445,116 @@ static void fixture_free(void)
     X(load_truncated, NN_EFORMAT, "truncated", nn_net_load(&O.net_out, path("trunc.model")))       \
     X(load_version, NN_EFORMAT, "format version 99", nn_net_load(&O.net_out, path("v99.model")))   \
     X(load_checksum, NN_EFORMAT, "checksum mismatch", nn_net_load(&O.net_out, path("flip.model"))) \
+    /* ---- v2 ---- */                                                                             \
+    X(create_task, NN_EINVAL, "unknown task 7", CREATE(task, (nn_task)7))                          \
+    X(create_activation, NN_EINVAL, "activations[1] = 9 is not an nn_activation",                  \
+      (I.acts[1] = (nn_activation)9, I.cfg.n_hidden_layers = 2, CREATE(activations, I.acts)))      \
+    X(create_slope_neg, NN_EINVAL, "leaky_slope -0.5 is not in [0, 1]", CREATE(leaky_slope, -0.5)) \
+    X(create_slope_nan, NN_EINVAL, "leaky_slope nan", CREATE(leaky_slope, NAN))                    \
+    X(create_slope_big, NN_EINVAL, "leaky_slope 2", CREATE(leaky_slope, 2.0))                      \
+    X(create_multilabel_0, NN_EINVAL, "n_classes (outputs) 0 is not in [1,",                       \
+      (I.cfg.task = NN_TASK_MULTILABEL, CREATE(n_classes, 0)))                                     \
+    X(set_scaler_net_null, NN_EINVAL, "net is NULL", nn_net_set_scaler(NULL, &F.sc))               \
+    X(set_scaler_unfitted, NN_EINVAL, "the scaler is not fitted",                                  \
+      nn_net_set_scaler(NET, &(nn_scaler){3, NULL, NULL}))                                         \
+    X(set_scaler_shape, NN_ESHAPE, "the scaler has 2 features but the net has 3",                  \
+      nn_net_set_scaler(NET, &I.sc2))                                                              \
+    X(set_scaler_scale_0, NN_EINVAL, "feature 2 of the scaler has mean 0.5 and scale 0",           \
+      (I.sc_vals[5] = 0.0, nn_net_set_scaler(NET, &I.sc_zero)))                                    \
+    X(set_scaler_mean_inf, NN_EINVAL, "feature 0 of the scaler has mean inf",                      \
+      (I.sc_vals[0] = INFINITY, nn_net_set_scaler(NET, &I.sc_zero)))                               \
+    X(set_target_scaler_net_null, NN_EINVAL, "net is NULL", nn_net_set_target_scaler(NULL, NULL))  \
+    X(set_target_scaler_classify, NN_EINVAL, "the net's task is classify",                         \
+      nn_net_set_target_scaler(NET, &I.sc2))                                                       \
+    X(set_target_scaler_multilabel, NN_EINVAL, "task is multilabel",                               \
+      nn_net_set_target_scaler(ML, &I.sc2))                                                        \
+    X(set_target_scaler_shape, NN_ESHAPE, "the scaler has 3 features but the net has 2",           \
+      nn_net_set_target_scaler(RG, &F.sc))                                                         \
+    X(set_names_net_null, NN_EINVAL, "net is NULL", nn_net_set_class_names(NULL, I.names))         \
+    X(set_names_null_name, NN_EINVAL, "name 1 is NULL",                                            \
+      (I.names[1] = NULL, nn_net_set_class_names(NET, I.names)))                                   \
+    X(set_names_empty_name, NN_EINVAL, "name 0 is empty",                                          \
+      (I.names[0] = "", nn_net_set_class_names(ML, I.names)))                                      \
+    X(set_names_long_name, NN_EINVAL, "name 1 is longer than 4096 bytes",                          \
+      (I.names[1] = long_name(), nn_net_set_class_names(RG, I.names)))                             \
+    X(forward_nan, NN_ENUMERIC, "x[2][1] is NaN (row 2)", nn_net_forward(NET, XNAN, P42))          \
+    X(forward_nan_regress, NN_ENUMERIC, "is NaN", nn_net_forward(RG, XNAN, P42))                   \
+    X(predict_nan, NN_ENUMERIC, "x[2][1] is NaN", nn_net_predict(NET, XNAN, O.pred))               \
+    X(predict_multilabel_net, NN_EINVAL, "the net's task is multilabel",                           \
+      nn_net_predict(ML, X43, O.pred))                                                             \
+    X(pml_net_null, NN_EINVAL, "net is NULL", nn_net_predict_multilabel(NULL, X43, P42))           \
+    X(pml_classify_net, NN_EINVAL, "the net's task is classify, not multilabel",                   \
+      nn_net_predict_multilabel(NET, X43, P42))                                                    \
+    X(pml_regress_net, NN_EINVAL, "not multilabel", nn_net_predict_multilabel(RG, X43, P42))       \
+    X(pml_out_shape, NN_ESHAPE, "out01 is 2x4 but must be 4x2",                                    \
+      nn_net_predict_multilabel(ML, X43, V(O.probs, 2, 4, 4)))                                     \
+    X(pml_out_null, NN_EINVAL, "out01 has no data", nn_net_predict_multilabel(ML, X43,             \
+                                                                           V(NULL, 4, 2, 2)))      \
+    X(pml_x_cols, NN_ESHAPE, "x has 2 columns",                                                    \
+      nn_net_predict_multilabel(ML, V(O.x, 4, 2, 2), P42))                                         \
+    X(pml_nan, NN_ENUMERIC, "x[2][1] is NaN", nn_net_predict_multilabel(ML, XNAN, P42))            \
+    X(gt_net_null, NN_EINVAL, "net is NULL", nn_net_gradients_targets(NULL, X43, T42, &O.loss))    \
+    X(gt_classify_net, NN_EINVAL, "the net's task is classify",                                    \
+      nn_net_gradients_targets(NET, X43, T42, &O.loss))                                            \
+    X(gt_targets_empty, NN_EINVAL, "targets is empty",                                             \
+      nn_net_gradients_targets(ML, X43, V(NULL, 0, 0, 0), &O.loss))                                \
+    X(gt_targets_shape, NN_ESHAPE, "targets are 4x1 but must be 4x2",                              \
+      nn_net_gradients_targets(ML, X43, V(O.t, 4, 1, 1), &O.loss))                                 \
+    X(gt_target_half, NN_EINVAL, "target [2][1] is 0.5",                                           \
+      nn_net_gradients_targets(ML, X43, V(O.t_half, 4, 2, 2), &O.loss))                            \
+    X(gt_x_nan, NN_ENUMERIC, "is NaN", nn_net_gradients_targets(RG, XNAN, T42, &O.loss))           \
+    X(gt_target_nan, NN_ENUMERIC, "is NaN",                                                        \
+      nn_net_gradients_targets(RG, X43, V(O.xnan, 4, 2, 3), &O.loss))                              \
+    X(gradients_multilabel_net, NN_EINVAL, "the net's task is multilabel",                         \
+      nn_net_gradients(ML, X43, O.y, &O.loss))                                                     \
+    X(evaluate_targets_classify, NN_EINVAL, "d has no labels",                                     \
+      nn_net_evaluate(NET, DS_T, &O.acc, &O.loss))                                                 \
+    X(evaluate_labels_multilabel, NN_EINVAL, "d has no targets",                                   \
+      nn_net_evaluate(ML, &I.ds, &O.acc, &O.loss))                                                 \
+    X(evaluate_targets_shape, NN_ESHAPE, "targets are 4x3 but must be 4x2",                        \
+      (I.ds.y = NULL, I.ds.t = V(O.x, 4, 3, 3), nn_net_evaluate(RG, &I.ds, &O.acc, &O.loss)))      \
+    X(evaluate_nan, NN_ENUMERIC, "is NaN", (I.ds.x = XNAN, nn_net_evaluate(NET, &I.ds, &O.acc,     \
+                                                                           &O.loss)))              \
+    X(fit_nan, NN_ENUMERIC, "is NaN (row 2)", (I.ds.x = XNAN, FIT(seed, 1)))                       \
+    X(fit_val_fraction_1, NN_EINVAL, "validation_fraction 1 is not in [0, 1)",                     \
+      FIT(validation_fraction, 1.0))                                                               \
+    X(fit_val_fraction_neg, NN_EINVAL, "validation_fraction -0.1", FIT(validation_fraction, -0.1)) \
+    X(fit_val_fraction_nan, NN_EINVAL, "validation_fraction nan", FIT(validation_fraction, NAN))   \
+    X(fit_targets_classify, NN_EINVAL, "train has no labels", nn_net_fit(NET, DS_T, &I.opt))       \
+    X(fit_labels_regress, NN_EINVAL, "train has no targets", nn_net_fit(RG, &I.ds, &I.opt))        \
+    X(fit_distributed_hooks, NN_EINVAL, "hooks is NULL",                                           \
+      nn_net_fit_distributed(NET, &I.ds, &I.opt, NULL))                                            \
+    X(shard_out_null, NN_EINVAL, "out is NULL", nn_dataset_shard(&I.ds, 0, 2, NULL))               \
+    X(shard_rank, NN_EINVAL, "rank 2 is not in [0, size 2)", nn_dataset_shard(&I.ds, 2, 2,         \
+                                                                            &O.set_a))             \
+    X(shard_size_0, NN_EINVAL, "size 0", nn_dataset_shard(&I.ds, 0, 0, &O.set_a))                  \
+    X(shard_bad_set, NN_EINVAL, "row 2 has label 2",                                               \
+      (I.ds.y = O.y_big, nn_dataset_shard(&I.ds, 0, 2, &O.set_a)))                                 \
+    X(csv_shard_rank, NN_EINVAL, "rank 3 is not in [0, size 3)",                                   \
+      nn_load_csv_shard(&O.set_a, path("good.csv"), NULL, 3, 3))                                   \
+    X(csv_shard_missing, NN_EIO, "missing.csv",                                                    \
+      nn_load_csv_shard(&O.set_a, path("missing.csv"), NULL, 0, 2))                                \
+    X(csv_shard_ragged, NN_EFORMAT, "ragged.csv:2:",                                               \
+      nn_load_csv_shard(&O.set_a, path("ragged.csv"), NULL, 1, 2))                                 \
+    X(csv_task, NN_EINVAL, "task 7 is not an nn_task", (I.csv.task = (nn_task)7, CSV("good.csv"))) \
+    X(csv_n_targets_classify, NN_EINVAL, "n_targets 2 with the classify task",                     \
+      (I.csv.n_targets = 2, CSV("good.csv")))                                                      \
+    X(csv_delimiter_quote, NN_EINVAL, "delimiter '\"'", (I.csv.delimiter = '"', CSV("good.csv")))  \
+    X(csv_ignore_label, NN_EFORMAT, "ignore_column 3 is also a label column",                      \
+      (I.csv.ignore_column = 3, CSV("good.csv")))                                                  \
+    X(csv_ignore_past, NN_EFORMAT, "ignore_column 9 is out of range",                              \
+      (I.csv.ignore_column = 9, CSV("good.csv")))                                                  \
+    X(csv_targets_too_many, NN_EFORMAT, "no feature column",                                       \
+      (I.csv.task = NN_TASK_REGRESS, I.csv.n_targets = 3, CSV("good.csv")))                        \
+    X(csv_regress_text, NN_EFORMAT, "strlab.csv:1:3: expected a number",                           \
+      (I.csv.task = NN_TASK_REGRESS, CSV("strlab.csv")))                                           \
+    X(csv_multilabel_2, NN_EFORMAT, "expected 0 or 1",                                             \
+      (I.csv.task = NN_TASK_MULTILABEL, CSV("label.csv")))                                         \
+    X(csv_unterminated_quote, NN_EFORMAT, "quote.csv:1:2: unterminated quoted field",              \
+      CSV("quote.csv"))                                                                            \
+    X(csv_after_quote, NN_EFORMAT, "unexpected text after the closing quote",                      \
+      CSV("after.csv"))                                                                            \
+    X(csv_empty_label, NN_EFORMAT, "nolab.csv:2:3: empty label", CSV("nolab.csv"))                 \
     X(load_trailing, NN_EFORMAT, "unexpected data after the checksum",                             \
       nn_net_load(&O.net_out, path("tail.model")))
 
@@ -438,6 +598,10 @@ static int group_setup(void **state)
     write_text("head.csv", "a,b,label\n\n");
     write_text("one.csv", "1\n2\n");
     write_file("nul.csv", "1,2,0\n\0", 7);
+    write_text("strlab.csv", "1,2,a\n");
+    write_text("quote.csv", "1,\"2,0\n");
+    write_text("after.csv", "1,\"2\"x,0\n");
+    write_text("nolab.csv", "1,2,a\n3,4,\n");
     mkdir(path("a_dir"), 0755);
     /* A good model, then damaged copies of it. */
     nn_net_config cfg = {.n_inputs = 3, .n_classes = 2, .n_hidden_layers = 0, .seed = 3};
@@ -563,6 +727,9 @@ static void test_net_bad_views(void **state)
         I.ds.x = bad_views[i];
         ts_assert_status(nn_net_evaluate(NET, &I.ds, &O.acc, &O.loss), NN_EINVAL);
         ts_assert_status(nn_net_fit(NET, &I.ds, &I.opt), NN_EINVAL);
+        ts_assert_status(nn_net_predict_multilabel(ML, bad_views[i], P42), NN_EINVAL);
+        ts_assert_status(nn_net_gradients_targets(ML, bad_views[i], T42, &O.loss), NN_EINVAL);
+        ts_assert_status(nn_net_gradients_targets(RG, X43, bad_views[i], &O.loss), NN_EINVAL);
     }
     fixture_check("bad views");
     /* The good calls still work after all that. */
@@ -600,6 +767,14 @@ static void test_no_status_functions(void **state)
     assert_null(nn_net_bias(NET, SIZE_MAX).data);
     assert_null(nn_net_weight_grad(NET, 99).data);
     assert_null(nn_net_bias_grad(NET, 2).data);
+    assert_int_equal(nn_net_n_outputs(NULL), 0);
+    assert_int_equal(nn_net_task(NULL), NN_TASK_CLASSIFY);
+    assert_int_equal(nn_net_activation(NULL, 0), NN_ACT_RELU);
+    assert_int_equal(nn_net_activation(NET, 99), NN_ACT_RELU);
+    assert_null(nn_net_scaler(NULL));
+    assert_null(nn_net_target_scaler(NULL));
+    assert_null(nn_net_class_name(NULL, 0));
+    assert_null(nn_net_class_name(NET, 99));
     assert_null(nn_activation_name((nn_activation)99));
     assert_null(nn_activation_name((nn_activation)-1));
     assert_null(nn_task_name((nn_task)3));
