@@ -143,12 +143,21 @@ def main():
                   "%d epochs)" % (name, seed, len(Xtr), len(Xte), s_sk, t_sk, s_nn, t_nn,
                                   epochs), file=sys.stderr)
     if a.markdown:
-        print("| data set | task | train / test | scikit-learn | s | libnn `nn train` | s | "
-              "epochs |")
-        print("|---|---|---:|---:|---:|---:|---:|---:|")
-        for r in rows:
-            print("| %s (seed %d) | %s | %d / %d | %.4f | %.2f | %.4f | %.2f | %d |"
-                  % (r[0], r[1], r[4], r[2], r[3], r[5], r[6], r[7], r[8], r[9]))
+        # One line per data set: mean (and std) over the seeds' splits.
+        print("| data set | task, score | train / test rows | splits | scikit-learn | "
+              "libnn `nn train` | difference | sklearn s | libnn s | libnn epochs |")
+        print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+        score = {"classify": "accuracy", "multilabel": "subset accuracy", "regress": "R^2"}
+        for name in a.sets.split(","):
+            rs = [r for r in rows if r[0] == name]
+            sk = np.array([r[5] for r in rs])
+            nn = np.array([r[7] for r in rs])
+            print("| %s | %s, %s | %d / %d | %d | %.4f +- %.4f | %.4f +- %.4f | %+.4f | %.2f |"
+                  " %.2f | %.0f |"
+                  % (name, rs[0][4], score[rs[0][4]], rs[0][2], rs[0][3], len(rs), sk.mean(),
+                     sk.std(), nn.mean(), nn.std(), nn.mean() - sk.mean(),
+                     np.mean([r[6] for r in rs]), np.mean([r[8] for r in rs]),
+                     np.mean([r[9] for r in rs])))
     print("workdir:", work, file=sys.stderr)
 
 

@@ -193,6 +193,8 @@ static void release(nn__atomic_file *af)
 nn_status nn__atomic_open(nn__atomic_file *af, const char *path, const char *func)
 {
     memset(af, 0, sizeof *af);
+    if (!path || !*path)
+        return nn__fail(NN_EINVAL, "%s: path is %s", func, path ? "empty" : "NULL");
     af->func = func;
     af->path = path;
     struct stat st;

@@ -261,9 +261,10 @@ typedef struct nn__atomic_file {
 
 /* Check the destination and create the temporary file (mode 0666 & ~umask
  * for a new file, the old file's mode for a replaced one).
- * @return NN_OK with af->f open; NN_EIO when path exists and is not a
- *         regular file (or a link to one), or the temporary file cannot be
- *         created; NN_ENOMEM. On failure af holds nothing to release. */
+ * @return NN_OK with af->f open; NN_EINVAL for a NULL or empty path; NN_EIO
+ *         when path exists and is not a regular file (or a link to one), or
+ *         the temporary file cannot be created; NN_ENOMEM. On failure af
+ *         holds nothing to release (nn__atomic_abort accepts it). */
 nn_status nn__atomic_open(nn__atomic_file *af, const char *path, const char *func);
 /* Flush, fsync and close af->f, rename the temporary over the destination,
  * fsync the directory. A write error seen on af->f (ferror) fails the

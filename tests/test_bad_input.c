@@ -555,6 +555,21 @@ static const char *long_name(void)
     X(csv_after_quote, NN_EFORMAT, "unexpected text after the closing quote",                      \
       CSV("after.csv"))                                                                            \
     X(csv_empty_label, NN_EFORMAT, "nolab.csv:2:3: empty label", CSV("nolab.csv"))                 \
+    X(export_c_net_null, NN_EINVAL, "net is NULL", nn_net_export_c(NULL, path("x.h"), NULL))       \
+    X(export_c_path_null, NN_EINVAL, "path is NULL", nn_net_export_c(NET, NULL, NULL))             \
+    X(export_c_prefix_empty, NN_EINVAL, "the prefix is empty",                                     \
+      nn_net_export_c(NET, path("x.h"), &(nn_export_c_options){"", false}))                        \
+    X(export_c_prefix_digit, NN_EINVAL, "'9lives' is not a C identifier: it starts with a digit",  \
+      nn_net_export_c(NET, path("x.h"), &(nn_export_c_options){"9lives", false}))                  \
+    X(export_c_prefix_char, NN_EINVAL, "character 3 ('-') is not a letter",                        \
+      nn_net_export_c(NET, path("x.h"), &(nn_export_c_options){"my-net", true}))                   \
+    X(export_c_prefix_long, NN_EINVAL, "the prefix is 5000 characters long (at most 64)",          \
+      nn_net_export_c(NET, path("x.h"), &(nn_export_c_options){long_name(), false}))               \
+    X(export_c_directory, NN_EIO, "a_dir", nn_net_export_c(NET, path("a_dir"), NULL))              \
+    X(export_c_no_dir, NN_EIO, "cannot create a temporary file",                                   \
+      nn_net_export_c(NET, path("no/x.h"), NULL))                                                  \
+    X(export_onnx_net_null, NN_EINVAL, "net is NULL", nn_net_export_onnx(NULL, path("x.onnx")))    \
+    X(export_onnx_path_null, NN_EINVAL, "path is NULL", nn_net_export_onnx(NET, NULL))             \
     X(load_trailing, NN_EFORMAT, "unexpected data after the checksum",                             \
       nn_net_load(&O.net_out, path("tail.model")))
 

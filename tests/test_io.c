@@ -457,6 +457,46 @@ static void test_fault_sync_rename(void **state)
     nn_net_free(new);
 }
 
+/* The internal API the writers share (nn_net_save, the exporters): a
+ * NULL or empty path, abort, and a commit after a failed write. */
+static void test_atomic_api(void **state)
+{
+    (void)state;
+    char p[128];
+    path_of(p, sizeof p, "api.txt");
+    nn__atomic_file af;
+    ts_assert_status(nn__atomic_open(&af, NULL, "t"), NN_EINVAL);
+    assert_non_null(strstr(nn_last_error(), "t: path is NULL"));
+    nn__atomic_abort(&af); /* a failed open leaves nothing to release */
+    ts_assert_status(nn__atomic_open(&af, "", "t"), NN_EINVAL);
+    nn__atomic_abort(NULL);
+    /* Abort: the destination keeps its content, no temporary is left. */
+    FILE *f = fopen(p, "w");
+    assert_non_null(f);
+    fputs("old", f);
+    fclose(f);
+    ts_ok(nn__atomic_open(&af, p, "t"));
+    fputs("new content", af.f);
+    nn__atomic_abort(&af);
+    nn__atomic_abort(&af); /* twice is harmless */
+    char buf[16] = {0};
+    f = fopen(p, "r");
+    assert_non_null(f);
+    assert_non_null(fgets(buf, sizeof buf, f));
+    fclose(f);
+    assert_string_equal(buf, "old");
+    assert_false(temp_left());
+    /* Commit replaces it. */
+    ts_ok(nn__atomic_open(&af, p, "t"));
+    fputs("new", af.f);
+    ts_ok(nn__atomic_commit(&af));
+    f = fopen(p, "r");
+    assert_non_null(fgets(buf, sizeof buf, f));
+    fclose(f);
+    assert_string_equal(buf, "new");
+    assert_false(temp_left());
+}
+
 /* A net with every version 2 feature: activations, a task, scalers and
  * class names. */
 static nn_net *rich_net(nn_task task)
@@ -569,6 +609,7 @@ int main(void)
         cmocka_unit_test(test_symlinks_followed),
         cmocka_unit_test(test_fault_partial_write),
         cmocka_unit_test(test_fault_sync_rename),
+        cmocka_unit_test(test_atomic_api),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

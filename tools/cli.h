@@ -9,6 +9,7 @@
  *   cli_report.c  progress lines, metrics tables, gnuplot plots
  *   cmd_train.c   nn train and nn sweep
  *   cmd_use.c     nn eval and nn predict
+ *   cmd_export.c  nn export
  *   nn_mpi.c      nn train --mpi (built with libnn_mpi; else nn_nompi.c)
  *
  * Exit codes: 0 success, 1 a runtime failure (data, training, I/O), 2 a
@@ -23,11 +24,11 @@
 #define CLI_EXIT_FAIL 1
 #define CLI_EXIT_USAGE 2
 
-typedef enum cli_cmd { CMD_TRAIN, CMD_EVAL, CMD_PREDICT, CMD_SWEEP, CMD_COUNT } cli_cmd;
+typedef enum cli_cmd { CMD_TRAIN, CMD_EVAL, CMD_PREDICT, CMD_SWEEP, CMD_EXPORT, CMD_COUNT } cli_cmd;
 
 typedef struct cli_opts {
     cli_cmd cmd;
-    const char *model; /* eval, predict: the model file */
+    const char *model; /* eval, predict, export: the model file */
     /* data */
     const char *data, *test_data; /* "moons" or a CSV; --test FILE */
     nn_csv_options csv;
@@ -53,6 +54,9 @@ typedef struct cli_opts {
     const char *out, *plot;
     /* predict */
     bool proba;
+    /* export */
+    const char *export_c, *export_onnx, *prefix;
+    bool single;
     /* output */
     int verbose, quiet;
     /* train --mpi: over the ranks of mpirun (cmd_train_mpi, nn_mpi.c) */
@@ -125,5 +129,6 @@ int cmd_train_mpi(const cli_opts *o);
 int cmd_sweep(const cli_opts *o);
 int cmd_eval(const cli_opts *o);
 int cmd_predict(const cli_opts *o);
+int cmd_export(const cli_opts *o);
 
 #endif /* NN_CLI_H */

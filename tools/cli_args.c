@@ -14,6 +14,7 @@
 #define E (1u << CMD_EVAL)
 #define P (1u << CMD_PREDICT)
 #define S (1u << CMD_SWEEP)
+#define X (1u << CMD_EXPORT)
 #define DATA (T | E | P | S)
 
 typedef int (*parse_fn)(cli_opts *o, const char *v);
@@ -285,6 +286,23 @@ static int p_val_fraction(cli_opts *o, const char *v)
     o->train.validation_fraction = f;
     return 1;
 }
+static int p_export_c(cli_opts *o, const char *v)
+{
+    return (o->export_c = v), 1;
+}
+static int p_export_onnx(cli_opts *o, const char *v)
+{
+    return (o->export_onnx = v), 1;
+}
+static int p_prefix(cli_opts *o, const char *v)
+{
+    return (o->prefix = v), 1;
+}
+static int p_float(cli_opts *o, const char *v)
+{
+    (void)v;
+    return (o->single = true), 1;
+}
 static int p_runs(cli_opts *o, const char *v)
 {
     return to_positive(v, &o->runs);
@@ -359,20 +377,26 @@ static const option OPTIONS[] = {
     {"--to", "N", S, p_to, "largest hidden size (39)"},
     {"--step", "N", S, p_step, "hidden size step (3)"},
     {"--trials", "N", S, p_trials, "nets per hidden size (3)"},
+    /* export */
+    {"--c", "FILE.h", X, p_export_c, "write a self-contained C99 header with PREFIX_predict()"},
+    {"--prefix", "NAME", X, p_prefix, "--c: prefix of the header's names, a C identifier (model)"},
+    {"--float", NULL, X, p_float, "--c: float weights and arithmetic instead of double"},
+    {"--onnx", "FILE.onnx", X, p_export_onnx, "write an ONNX model (opset 13, float32)"},
     /* output */
     {"--verbose", NULL, T | S, p_verbose, "one line per epoch"},
-    {"--quiet", NULL, T | E | P | S, p_quiet, "only results and errors"},
+    {"--quiet", NULL, T | E | P | S | X, p_quiet, "only results and errors"},
     {"--mpi", NULL, T, p_mpi,
      "train over the ranks of mpirun, each reading rows rank::size (docs/mpi.md)"},
 };
 #define N_OPTIONS (sizeof OPTIONS / sizeof OPTIONS[0])
 
-static const char *const CMD_NAMES[CMD_COUNT] = {"train", "eval", "predict", "sweep"};
+static const char *const CMD_NAMES[CMD_COUNT] = {"train", "eval", "predict", "sweep", "export"};
 static const char *const CMD_SYNOPSIS[CMD_COUNT] = {
     "nn train [options]        train a net, report its test score; --out saves it",
     "nn eval MODEL [options]   score, loss and per-class metrics on the test split",
     "nn predict MODEL --data FILE [options]   predictions for every row, as CSV",
     "nn sweep [options]        test accuracy against hidden size (the tutorial's sweep)",
+    "nn export MODEL --c FILE.h | --onnx FILE.onnx [options]   the model for use without libnn",
 };
 
 const char *cli_cmd_name(cli_cmd cmd)
@@ -496,6 +520,15 @@ int cli_parse(cli_opts *o, int argc, char **argv, int first)
     if (o->csv.task == NN_TASK_CLASSIFY && o->csv.n_targets > 1) {
         fprintf(stderr, "nn %s: --targets %zu needs --task multilabel or regress\n",
                 CMD_NAMES[o->cmd], o->csv.n_targets);
+        return CLI_EXIT_USAGE;
+    }
+    if (o->cmd == CMD_EXPORT && !o->export_c && !o->export_onnx) {
+        fprintf(stderr, "nn export: say what to write: --c FILE.h and/or --onnx FILE.onnx\n");
+        return CLI_EXIT_USAGE;
+    }
+    if (o->cmd == CMD_EXPORT && !o->export_c && (o->prefix || o->single)) {
+        fprintf(stderr, "nn export: %s applies to the C header: add --c FILE.h\n",
+                o->prefix ? "--prefix" : "--float");
         return CLI_EXIT_USAGE;
     }
     if (o->cmd == CMD_PREDICT && !o->data) {

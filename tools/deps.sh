@@ -5,6 +5,9 @@ set -eu
 pkgs="cmake gcc clang make pkg-config libopenblas-dev liblapacke-dev libcmocka-dev python3-numpy valgrind libclang-rt-dev"
 # libnn_mpi (NN_WITH_MPI), its tests and nn train --mpi.
 pkgs="$pkgs libopenmpi-dev openmpi-bin"
+# ONNX export (NN_WITH_ONNX: protobuf-c and protoc-c), its test (python3-onnx)
+# and the C++ compilation of exported headers (g++).
+pkgs="$pkgs libprotobuf-c-dev protobuf-c-compiler python3-onnx g++"
 missing=""
 for p in $pkgs; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

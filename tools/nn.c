@@ -4,6 +4,7 @@
  *   nn eval    MODEL [options]            score a saved net on data
  *   nn predict MODEL --data FILE [opts]   predictions for new rows, as CSV
  *   nn sweep   [options]                  test accuracy against hidden size
+ *   nn export  MODEL --c F.h | --onnx F   the model as a C header or ONNX
  *
  * `nn COMMAND --help` lists a command's options; docs/cli.md documents them
  * all. The files of the tool are listed in cli.h.
@@ -42,7 +43,7 @@ int main(int argc, char **argv)
     cli_opts o;
     cli_defaults(&o, (cli_cmd)cmd);
     int first = 2;
-    if (cmd == CMD_EVAL || cmd == CMD_PREDICT) {
+    if (cmd == CMD_EVAL || cmd == CMD_PREDICT || cmd == CMD_EXPORT) {
         if (argc > 2 && (strcmp(argv[2], "-h") == 0 || strcmp(argv[2], "--help") == 0)) {
             cli_help(stdout, (cli_cmd)cmd);
             return 0;
@@ -67,6 +68,8 @@ int main(int argc, char **argv)
         return cmd_predict(&o);
     case CMD_SWEEP:
         return cmd_sweep(&o);
+    case CMD_EXPORT:
+        return cmd_export(&o);
     default:
         return CLI_EXIT_USAGE;
     }

@@ -1,6 +1,8 @@
 #ifndef NN_IO_H
 #define NN_IO_H
 
+#include <stdbool.h>
+
 #include "nn/export.h"
 #include "nn/net.h"
 #include "nn/status.h"
@@ -41,6 +43,84 @@ NN_API nn_status nn_net_save(const nn_net *net, const char *path);
  *         read; NN_EFORMAT for a bad magic, version, size or checksum;
  *         NN_ENOMEM. *out is written only on success. */
 NN_API nn_status nn_net_load(nn_net **out, const char *path);
+
+/* ---- shipping a trained net: export (lib/export/) ----------------------- *
+ * Both writers read the net only through the public getters, and write path
+ * atomically (a temporary file beside it, flushed and renamed over it): path
+ * holds either its old content or the complete new file. docs/export.md
+ * shows both in use. */
+
+/* Options of nn_net_export_c. A NULL options pointer means all defaults. */
+typedef struct nn_export_c_options {
+    const char *prefix;    /* names in the header: PREFIX_predict, PREFIX_W0 ...,
+                              and the macros UPPER(PREFIX)_N_INPUTS ...; a C
+                              identifier ([A-Za-z_][A-Za-z0-9_]*, at most 64
+                              characters); NULL means "model" */
+    bool single_precision; /* T = float (weights rounded to float, float
+                              arithmetic, expf/tanhf); false: T = double */
+} nn_export_c_options;
+
+/* Write the net as one self-contained C99 header (also valid C++) for
+ * running it without libnn: no allocation, no BLAS, only <math.h>'s
+ * exp/tanh (expf/tanhf) and only when an activation or the output needs
+ * them. It defines
+ *     UPPER_N_INPUTS, UPPER_N_OUTPUTS      the net's input and output widths
+ *     UPPER_MAX_WIDTH, UPPER_STACK_BYTES   largest intermediate vector, and
+ *                                          the stack used by predict for
+ *                                          them: 2 * MAX_WIDTH * sizeof(T)
+ *     static const T PREFIX_W<l>[in*out], PREFIX_b<l>[out]   the parameters
+ *                                          (W row-major, in x out), printed
+ *                                          with %.17g (%.9g for float) so
+ *                                          they read back exactly
+ *     static const char *const PREFIX_class_names[N_OUTPUTS]  when the net
+ *                                          has class names (UPPER_HAS_CLASS_NAMES 1)
+ *     static inline int PREFIX_predict(const T *x, T *out)
+ * where UPPER is the prefix in upper case. PREFIX_predict computes, for one
+ * row x of N_INPUTS raw features, what nn_net_forward computes: the input
+ * scaler as constants applied first, x' = (x - mean) / scale (the same
+ * operations as the library, not folded into W_0), each dense layer
+ * z = a W + b with its hidden activation, then the output: CLASSIFY softmax
+ * probabilities (max subtracted), MULTILABEL a sigmoid per output, REGRESS
+ * the values mapped back through the target scaler (z * scale + mean). out
+ * receives N_OUTPUTS values and must not overlap x; no input check is made
+ * (NaN gives NaN). It returns 0, or 1 when x or out is NULL. With T =
+ * double it agrees with nn_net_forward to about 1e-14 relative (tests
+ * require <= 1e-12); with float to <= 1e-5.
+ * Everything is static, so the header may be included in several files
+ * (each then holds a copy of the weights).
+ * @param net   the net (not modified)
+ * @param path  the header file to write
+ * @param opt   NULL for the defaults
+ * @return NN_OK; NN_EINVAL for a NULL net or path, an empty path, or a
+ *         prefix that is not a C identifier (the message says why);
+ *         NN_ENUMERIC when a parameter or scaler value is NaN or infinite
+ *         (a C literal cannot hold it; the message names it); NN_EIO when
+ *         path cannot be written (the message names it and the reason; the
+ *         old file, if any, is intact); NN_ENOMEM. */
+NN_API nn_status nn_net_export_c(const nn_net *net, const char *path,
+                                 const nn_export_c_options *opt);
+
+/* Write the net as an ONNX model (protobuf; IR version 7, opset 13, domain
+ * ai.onnx, float32) that computes what nn_net_forward computes:
+ *     input  "x"  float [N, n_inputs], N symbolic (any batch size)
+ *     output "y"  float [N, n_outputs]
+ *     nodes  Sub, Div (input scaler, when the net has one); per dense layer
+ *            Gemm(h, W, b) with W in x out; hidden activations Relu,
+ *            LeakyRelu(alpha = slope), Tanh, Sigmoid, Identity, and GELU
+ *            (tanh form) as x * Sigmoid(2 sqrt(2/pi) (x + 0.044715 x^3))
+ *            from Mul/Add/Sigmoid (Gelu itself needs opset 20); output
+ *            Softmax(axis = -1) for CLASSIFY, Sigmoid for MULTILABEL, and
+ *            for REGRESS Mul, Add (target scaler) or Identity.
+ * Metadata (metadata_props): "task" (classify, multilabel, regress) and,
+ * when the net has class names, "class_names" (a JSON array of strings).
+ * Parameters are rounded to float32.
+ * @return NN_OK; NN_EINVAL for a NULL net or path, an empty path, a net
+ *         too large for one protobuf message (about 500 million
+ *         parameters: protobuf's 2 GiB limit), or when libnn was built
+ *         without ONNX support (CMake option NN_WITH_ONNX; the message says
+ *         so); NN_EIO when path cannot be written (the old file, if any, is
+ *         intact); NN_ENOMEM. */
+NN_API nn_status nn_net_export_onnx(const nn_net *net, const char *path);
 
 #ifdef __cplusplus
 }
