@@ -18,3 +18,11 @@ endif()
 if(NN_NATIVE)
     add_compile_options(-march=native)
 endif()
+if(NN_FUZZ)
+    # libFuzzer: coverage instrumentation on everything (the library is what
+    # is fuzzed); the fuzz_* executables add -fsanitize=fuzzer for its main.
+    if(NOT CMAKE_C_COMPILER_ID MATCHES "Clang")
+        message(FATAL_ERROR "NN_FUZZ needs clang (libFuzzer); use the fuzz preset")
+    endif()
+    add_compile_options(-fsanitize=fuzzer-no-link)
+endif()

@@ -174,45 +174,17 @@ static void write_body(stream *st, const nn_net *net)
 nn_status nn_net_save(const nn_net *net, const char *path)
 {
     if (!net || !path || !*path)
-        return nn__fail(NN_EINVAL, "nn_net_save: %s", !net ? "net is NULL" : "path is empty");
-    size_t len = strlen(path);
-    char *tmp = malloc(len + 16);
-    if (!tmp)
-        return nn__fail(NN_ENOMEM, "nn_net_save: out of memory");
-    memcpy(tmp, path, len);
-    memcpy(tmp + len, ".tmp.XXXXXX", 12);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        nn_status s = nn__fail(NN_EIO, "nn_net_save: cannot create a temporary file beside %s: %s",
-                               path, strerror(errno));
-        free(tmp);
+        return nn__fail(NN_EINVAL, "nn_net_save: %s",
+                        !net ? "net is NULL" : !path ? "path is NULL" : "path is empty");
+    nn__atomic_file af;
+    nn_status s = nn__atomic_open(&af, path, "nn_net_save");
+    if (s != NN_OK)
         return s;
-    }
-    stream st = {fdopen(fd, "wb"), 0xcbf29ce484222325u, 0};
-    if (!st.f) {
-        close(fd);
-        unlink(tmp);
-        free(tmp);
-        return nn__fail(NN_EIO, "nn_net_save: %s: %s", path, strerror(errno));
-    }
+    stream st = {af.f, 0xcbf29ce484222325u, 0};
     write_body(&st, net);
     put_u64(&st, st.hash);
-    int err = st.failed || fflush(st.f) != 0 || fsync(fileno(st.f)) != 0;
-    int saved_errno = errno;
-    if (fclose(st.f) != 0)
-        err = 1;
-    if (!err && rename(tmp, path) != 0) {
-        err = 1;
-        saved_errno = errno;
-    }
-    if (err) {
-        unlink(tmp);
-        free(tmp);
-        return nn__fail(NN_EIO, "nn_net_save: cannot write %s: %s", path,
-                        strerror(saved_errno ? saved_errno : EIO));
-    }
-    free(tmp);
-    return NN_OK;
+    /* A failed write left the error flag on af.f: the commit sees it. */
+    return nn__atomic_commit(&af);
 }
 
 /* ---- load ---------------------------------------------------------------- */

@@ -1,10 +1,51 @@
-/* Save and load: round trip, atomic replacement, every corruption detected. */
+/* Save and load: round trip, atomic replacement, every corruption detected,
+ * and a save that respects the user: modes kept, special files refused,
+ * symlinks followed, and a failure part-way leaves the old file and no
+ * temporary behind.
+ *
+ * This binary is linked with -Wl,--wrap=fsync,--wrap=rename so that a test
+ * can make either fail on demand (see inject below). */
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "support.h"
+
+/* ---- fault injection ---------------------------------------------------- */
+
+int __real_fsync(int fd);
+int __real_rename(const char *from, const char *to);
+int __wrap_fsync(int fd);
+int __wrap_rename(const char *from, const char *to);
+
+/* The n-th next call (1-based) of each fails with EIO; 0 = never. */
+static int fsync_fail_at, rename_fail_at;
+
+int __wrap_fsync(int fd)
+{
+    if (fsync_fail_at > 0 && --fsync_fail_at == 0) {
+        errno = EIO;
+        return -1;
+    }
+    return __real_fsync(fd);
+}
+
+int __wrap_rename(const char *from, const char *to)
+{
+    if (rename_fail_at > 0 && --rename_fail_at == 0) {
+        errno = EIO;
+        return -1;
+    }
+    return __real_rename(from, to);
+}
 
 static char dir[64];
 
@@ -165,6 +206,297 @@ static void test_io_errors(void **state)
     nn_net_free(net);
 }
 
+/* ---- a save that respects the user ------------------------------------- */
+
+/* True when some entry of dir holds ".tmp." in its name: a temporary file
+ * left behind. */
+static int temp_left(void)
+{
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    int found = 0;
+    for (struct dirent *e; (e = readdir(d)) != NULL;)
+        found |= strstr(e->d_name, ".tmp.") != NULL;
+    closedir(d);
+    return found;
+}
+
+static unsigned mode_of(const char *p)
+{
+    struct stat st;
+    assert_int_equal(stat(p, &st), 0);
+    return (unsigned)(st.st_mode & 07777);
+}
+
+/* The net in p equals want. */
+static void assert_file_holds(const char *p, nn_net *want)
+{
+    nn_net *back = NULL;
+    ts_ok(nn_net_load(&back, p));
+    assert_same_net(want, back);
+    nn_net_free(back);
+}
+
+static void test_modes(void **state)
+{
+    (void)state;
+    char p[128], q[128];
+    path_of(p, sizeof p, "mode_new.nnet");
+    path_of(q, sizeof q, "mode_077.nnet");
+    nn_net *net = sample_net(5);
+    mode_t old = umask(022);
+    ts_ok(nn_net_save(net, p));
+    assert_int_equal(mode_of(p), 0644); /* 0666 & ~022, not mkstemp's 0600 */
+    umask(077);
+    ts_ok(nn_net_save(net, q));
+    assert_int_equal(mode_of(q), 0600);
+    /* Replacing keeps the existing file's mode, whatever the umask. */
+    umask(022);
+    assert_int_equal(chmod(p, 0640), 0);
+    ts_ok(nn_net_save(net, p));
+    assert_int_equal(mode_of(p), 0640);
+    assert_int_equal(chmod(p, 0604), 0);
+    umask(077);
+    ts_ok(nn_net_save(net, p));
+    assert_int_equal(mode_of(p), 0604);
+    /* A read-only file is replaced too (like an editor), still read-only. */
+    assert_int_equal(chmod(p, 0444), 0);
+    ts_ok(nn_net_save(net, p));
+    assert_int_equal(mode_of(p), 0444);
+    umask(old);
+    assert_false(temp_left());
+    nn_net_free(net);
+}
+
+/* Saving to p must fail with NN_EIO and a message holding what (the kind
+ * of file) and name (a part of the path), leaving p as it was. */
+static void assert_refused(const char *p, const char *what, const char *name)
+{
+    struct stat before, after;
+    assert_int_equal(lstat(p, &before), 0);
+    nn_net *net = sample_net(6);
+    ts_assert_status(nn_net_save(net, p), NN_EIO);
+    assert_non_null(strstr(nn_last_error(), what));
+    assert_non_null(strstr(nn_last_error(), name));
+    nn_net_free(net);
+    assert_int_equal(lstat(p, &after), 0);
+    assert_int_equal(before.st_mode, after.st_mode);
+    assert_true(before.st_ino == after.st_ino && before.st_dev == after.st_dev);
+    assert_false(temp_left());
+}
+
+static void test_special_files_refused(void **state)
+{
+    (void)state;
+    char p[128], inner[160];
+    path_of(p, sizeof p, "fifo");
+    assert_int_equal(mkfifo(p, 0644), 0);
+    assert_refused(p, "is a FIFO", "fifo");
+
+    path_of(p, sizeof p, "a_dir");
+    assert_int_equal(mkdir(p, 0755), 0);
+    snprintf(inner, sizeof inner, "%s/keep", p);
+    FILE *f = fopen(inner, "w");
+    assert_non_null(f);
+    fclose(f);
+    assert_refused(p, "is a directory", "a_dir");
+    assert_int_equal(access(inner, F_OK), 0); /* its content is still there */
+    snprintf(inner, sizeof inner, "%s/", p);  /* also spelled with a slash */
+    assert_refused(inner, "is a directory", "a_dir");
+
+    assert_refused("/dev/null", "is a character device", "/dev/null");
+
+    path_of(p, sizeof p, "sock");
+    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    assert_true(fd >= 0);
+    struct sockaddr_un addr;
+    memset(&addr, 0, sizeof addr);
+    addr.sun_family = AF_UNIX;
+    assert_true(strlen(p) < sizeof addr.sun_path);
+    memcpy(addr.sun_path, p, strlen(p) + 1);
+    assert_int_equal(bind(fd, (struct sockaddr *)&addr, sizeof addr), 0);
+    assert_refused(p, "is a socket", "sock");
+    close(fd);
+
+    /* A link to a special file is refused too, naming both. */
+    path_of(p, sizeof p, "to_null");
+    assert_int_equal(symlink("/dev/null", p), 0);
+    assert_refused(p, "which is a character device", "to_null");
+    assert_non_null(strstr(nn_last_error(), "/dev/null"));
+}
+
+static void test_symlinks_followed(void **state)
+{
+    (void)state;
+    char real[128], link1[128], link2[128], sub[128], real2[160], abs_link[128];
+    path_of(real, sizeof real, "real.nnet");
+    path_of(link1, sizeof link1, "link.nnet");
+    path_of(link2, sizeof link2, "link2.nnet");
+    nn_net *a = sample_net(7), *b = sample_net(8), *c = sample_net(9);
+    ts_ok(nn_net_save(a, real));
+    assert_int_equal(chmod(real, 0640), 0);
+    assert_int_equal(symlink("real.nnet", link1), 0); /* relative */
+    assert_int_equal(symlink("link.nnet", link2), 0); /* a chain */
+
+    /* Saving through the link replaces the target; the link stays a link. */
+    ts_ok(nn_net_save(b, link1));
+    struct stat st;
+    assert_int_equal(lstat(link1, &st), 0);
+    assert_true(S_ISLNK(st.st_mode));
+    char buf[128];
+    ssize_t n = readlink(link1, buf, sizeof buf - 1);
+    assert_int_equal(n, 9);
+    buf[n] = '\0';
+    assert_string_equal(buf, "real.nnet");
+    assert_file_holds(real, b);
+    assert_int_equal(mode_of(real), 0640);
+    ts_ok(nn_net_save(c, link2));
+    assert_int_equal(lstat(link2, &st), 0);
+    assert_true(S_ISLNK(st.st_mode));
+    assert_file_holds(real, c);
+
+    /* A relative link is resolved against its own directory, and an
+     * absolute one as it is. */
+    path_of(sub, sizeof sub, "sub");
+    assert_int_equal(mkdir(sub, 0755), 0);
+    snprintf(real2, sizeof real2, "%s/real2.nnet", sub);
+    path_of(link1, sizeof link1, "sub/up.nnet");
+    assert_int_equal(symlink("../real.nnet", link1), 0);
+    ts_ok(nn_net_save(a, link1));
+    assert_file_holds(real, a);
+    path_of(abs_link, sizeof abs_link, "abs.nnet");
+    assert_int_equal(symlink(real2, abs_link), 0); /* dangling: creates real2 */
+    ts_ok(nn_net_save(b, abs_link));
+    assert_int_equal(lstat(abs_link, &st), 0);
+    assert_true(S_ISLNK(st.st_mode));
+    assert_file_holds(real2, b);
+
+    /* A loop is an error, not a hang. */
+    path_of(link1, sizeof link1, "loop_a");
+    path_of(link2, sizeof link2, "loop_b");
+    assert_int_equal(symlink("loop_b", link1), 0);
+    assert_int_equal(symlink("loop_a", link2), 0);
+    ts_assert_status(nn_net_save(a, link1), NN_EIO);
+    assert_non_null(strstr(nn_last_error(), "symbolic links"));
+    assert_false(temp_left());
+    nn_net_free(a);
+    nn_net_free(b);
+    nn_net_free(c);
+}
+
+static nn_net *big_net(uint64_t seed)
+{
+    size_t hidden[1] = {300}; /* 3*300+300+300*4+4 = 2404 params, ~19 KB */
+    nn_net_config cfg = {.n_inputs = 3, .n_classes = 4, .n_hidden_layers = 1,
+                         .hidden = hidden, .init = NN_INIT_NORMAL, .seed = seed};
+    nn_net *net;
+    ts_ok(nn_net_create(&net, &cfg));
+    return net;
+}
+
+/* The write fails part-way through (the file size limit stops it after
+ * limit bytes, with EFBIG as on a full disk): NN_EIO, the old file intact,
+ * no temporary left. */
+static void test_fault_partial_write(void **state)
+{
+    (void)state;
+    char p[128];
+    path_of(p, sizeof p, "fault.nnet");
+    nn_net *old = big_net(10), *new = big_net(11);
+    ts_ok(nn_net_save(old, p));
+    struct rlimit saved, lim;
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &saved), 0);
+    void (*handler)(int) = signal(SIGXFSZ, SIG_IGN);
+    rlim_t limits[3] = {0, 100, 6000}; /* nothing written, inside the header,
+                                          past the first stdio buffer */
+    for (size_t i = 0; i < 3; i++) {
+        lim = saved;
+        lim.rlim_cur = limits[i];
+        assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+        nn_status s = nn_net_save(new, p);
+        assert_int_equal(setrlimit(RLIMIT_FSIZE, &saved), 0);
+        ts_assert_status(s, NN_EIO);
+        assert_non_null(strstr(nn_last_error(), "fault.nnet"));
+        assert_non_null(strstr(nn_last_error(), strerror(EFBIG)));
+        assert_file_holds(p, old);
+        assert_false(temp_left());
+    }
+    signal(SIGXFSZ, handler);
+    ts_ok(nn_net_save(new, p)); /* and it works again */
+    assert_file_holds(p, new);
+    nn_net_free(old);
+    nn_net_free(new);
+}
+
+/* fsync of the file or the rename fails: NN_EIO, old file intact, no
+ * temporary. Only the last step, syncing the directory after the rename,
+ * reports a failure with the new content in place (documented). */
+static void test_fault_sync_rename(void **state)
+{
+    (void)state;
+    char p[128];
+    path_of(p, sizeof p, "sync.nnet");
+    nn_net *old = sample_net(12), *new = sample_net(13);
+    ts_ok(nn_net_save(old, p));
+    fsync_fail_at = 1;
+    ts_assert_status(nn_net_save(new, p), NN_EIO);
+    assert_non_null(strstr(nn_last_error(), "cannot write"));
+    assert_file_holds(p, old);
+    assert_false(temp_left());
+    rename_fail_at = 1;
+    ts_assert_status(nn_net_save(new, p), NN_EIO);
+    assert_file_holds(p, old);
+    assert_false(temp_left());
+    fsync_fail_at = 2;
+    ts_assert_status(nn_net_save(new, p), NN_EIO);
+    assert_non_null(strstr(nn_last_error(), "syncing its directory"));
+    assert_file_holds(p, new);
+    assert_false(temp_left());
+    assert_int_equal(fsync_fail_at + rename_fail_at, 0);
+    nn_net_free(old);
+    nn_net_free(new);
+}
+
+/* The internal API the writers share (nn_net_save, the exporters): a
+ * NULL or empty path, abort, and a commit after a failed write. */
+static void test_atomic_api(void **state)
+{
+    (void)state;
+    char p[128];
+    path_of(p, sizeof p, "api.txt");
+    nn__atomic_file af;
+    ts_assert_status(nn__atomic_open(&af, NULL, "t"), NN_EINVAL);
+    assert_non_null(strstr(nn_last_error(), "t: path is NULL"));
+    nn__atomic_abort(&af); /* a failed open leaves nothing to release */
+    ts_assert_status(nn__atomic_open(&af, "", "t"), NN_EINVAL);
+    nn__atomic_abort(NULL);
+    /* Abort: the destination keeps its content, no temporary is left. */
+    FILE *f = fopen(p, "w");
+    assert_non_null(f);
+    fputs("old", f);
+    fclose(f);
+    ts_ok(nn__atomic_open(&af, p, "t"));
+    fputs("new content", af.f);
+    nn__atomic_abort(&af);
+    nn__atomic_abort(&af); /* twice is harmless */
+    char buf[16] = {0};
+    f = fopen(p, "r");
+    assert_non_null(f);
+    assert_non_null(fgets(buf, sizeof buf, f));
+    fclose(f);
+    assert_string_equal(buf, "old");
+    assert_false(temp_left());
+    /* Commit replaces it. */
+    ts_ok(nn__atomic_open(&af, p, "t"));
+    fputs("new", af.f);
+    ts_ok(nn__atomic_commit(&af));
+    f = fopen(p, "r");
+    assert_non_null(fgets(buf, sizeof buf, f));
+    fclose(f);
+    assert_string_equal(buf, "new");
+    assert_false(temp_left());
+}
+
 /* A net with every version 2 feature: activations, a task, scalers and
  * class names. */
 static nn_net *rich_net(nn_task task)
@@ -272,6 +604,12 @@ int main(void)
         cmocka_unit_test(test_io_errors),
         cmocka_unit_test(test_v2_round_trip),
         cmocka_unit_test(test_v1_file_loads),
+        cmocka_unit_test(test_modes),
+        cmocka_unit_test(test_special_files_refused),
+        cmocka_unit_test(test_symlinks_followed),
+        cmocka_unit_test(test_fault_partial_write),
+        cmocka_unit_test(test_fault_sync_rename),
+        cmocka_unit_test(test_atomic_api),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

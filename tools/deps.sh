@@ -2,7 +2,7 @@
 # Install the Debian 12 packages libnn needs, if any is missing.
 # Uses sudo when not run as root.
 set -eu
-pkgs="cmake gcc clang make pkg-config libopenblas-dev liblapacke-dev libcmocka-dev python3-numpy"
+pkgs="cmake gcc clang make pkg-config libopenblas-dev liblapacke-dev libcmocka-dev python3-numpy valgrind libclang-rt-dev"
 # libnn_mpi (NN_WITH_MPI), its tests and nn train --mpi.
 pkgs="$pkgs libopenmpi-dev openmpi-bin"
 # ONNX export (NN_WITH_ONNX: protobuf-c and protoc-c), its test (python3-onnx)
