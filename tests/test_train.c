@@ -239,7 +239,7 @@ static void test_auto_plan_reused(void **state)
 static void test_defaults_accuracy(void **state)
 {
     moons *m = *state;
-    for (uint64_t seed = 1; seed <= 20; seed++) {
+    for (uint64_t seed = 1; seed <= ts_repeats(20); seed++) {
         nn_net *net = net_2h2(64, NN_INIT_HE, seed);
         nn_train_options opt = nn_train_defaults();
         opt.seed = seed;
@@ -259,7 +259,7 @@ static void test_tutorial_replication(void **state)
 {
     moons *m = *state;
     double sum = 0;
-    const int runs = 20;
+    const int runs = ts_repeats(20) == 20 ? 20 : 3;
     for (int r = 0; r < runs; r++) {
         nn_net *net = net_2h2(64, NN_INIT_NORMAL, 1000 + (uint64_t)r);
         nn_train_options opt = nn_train_defaults();
@@ -274,7 +274,10 @@ static void test_tutorial_replication(void **state)
     }
     double mean = sum / runs;
     print_message("tutorial replication: mean accuracy %.4f over %d runs\n", mean, runs);
-    assert_true(mean >= 0.91 && mean <= 0.975);
+    if (runs == 20)
+        assert_true(mean >= 0.91 && mean <= 0.975);
+    else /* NN_TEST_QUICK: three runs spread too widely for the tutorial's band */
+        assert_true(mean >= 0.85 && mean <= 0.99);
 }
 
 static void test_optimizers_accuracy(void **state)
@@ -497,7 +500,7 @@ static void test_regression_learns(void **state)
     sines(&all, 2000, 3);
     ts_ok(nn_train_test_split(&all, 0.25, 1, &train, &test));
     const nn_activation acts[] = {NN_ACT_RELU, NN_ACT_TANH, NN_ACT_GELU, NN_ACT_SIGMOID};
-    for (size_t a = 0; a < 4; a++) {
+    for (size_t a = 0; a < ts_repeats(4); a++) {
         nn_net *net = make_v2(3, 32, acts[a], 1, NN_TASK_REGRESS, 1);
         nn_scaler ts;
         ts_ok(nn_scaler_fit(&ts, train.t));
@@ -589,7 +592,7 @@ static void test_activations_learn_moons(void **state)
 {
     moons *m = *state;
     const nn_activation acts[] = {NN_ACT_TANH, NN_ACT_SIGMOID, NN_ACT_GELU, NN_ACT_LEAKY_RELU};
-    for (size_t a = 0; a < 4; a++) {
+    for (size_t a = 0; a < ts_repeats(4); a++) {
         nn_net *net = make_v2(2, 32, acts[a], 2, NN_TASK_CLASSIFY, 5);
         nn_train_options opt = nn_train_defaults();
         opt.epochs = 60;

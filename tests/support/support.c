@@ -1,4 +1,5 @@
 #include <math.h>
+#include <stdlib.h>
 
 #include "support.h"
 
@@ -53,4 +54,10 @@ void ts_naive_gemm(int trans_a, int trans_b, double alpha, nn_mat a, nn_mat b, d
             double *cij = &c.data[i * c.ld + j];
             *cij = alpha * s + (beta == 0.0 ? 0.0 : beta * *cij);
         }
+}
+
+size_t ts_repeats(size_t n)
+{
+    const char *q = getenv("NN_TEST_QUICK");
+    return q && *q && *q != '0' ? 1 : n;
 }

@@ -27,6 +27,11 @@ double ts_max_err(nn_mat a, nn_mat b, double atol, double rtol);
 void ts_naive_gemm(int trans_a, int trans_b, double alpha, nn_mat a, nn_mat b, double beta,
                    nn_mat c);
 
+/* n, or 1 when NN_TEST_QUICK is set (the valgrind preset sets it): for
+ * loops that repeat the same code over more seeds or configurations, which a
+ * memory checker gains nothing from running again at 50x the cost. */
+size_t ts_repeats(size_t n);
+
 /* Assert that status s equals want and that both texts are non-empty. */
 #define ts_assert_status(s, want)                                 \
     do {                                                          \
