@@ -162,6 +162,16 @@ static void test_c_unwritable(void **state)
     assert_error_has(sub);
     assert_int_equal(count_entries(fx->dir, ".tmp."), 0);
     remove(inner);
+    /* A FIFO (or a device) is refused, not replaced by a regular file. */
+    char fifo[200];
+    snprintf(fifo, sizeof fifo, "%s/pipe", fx->dir);
+    assert_int_equal(mkfifo(fifo, 0644), 0);
+    ts_assert_status(nn_net_export_c(fx->net, fifo, NULL), NN_EIO);
+    ts_assert_status(nn_net_export_onnx(fx->net, fifo), NN_EIO);
+    struct stat st;
+    assert_int_equal(stat(fifo, &st), 0);
+    assert_true(S_ISFIFO(st.st_mode));
+    remove(fifo);
 }
 
 static void test_c_content(void **state)

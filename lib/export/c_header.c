@@ -413,14 +413,14 @@ nn_status nn_net_export_c(const nn_net *net, const char *path, const nn_export_c
         g.up[i] = (char)toupper((unsigned char)g.p[i]);
     if ((s = nn__export_check_values(net, g.single, FUNC)) != NN_OK)
         return s;
-    nn__export_file ef;
-    if ((s = nn__export_open(&ef, path, FUNC)) != NN_OK)
+    nn__atomic_file af;
+    if ((s = nn__atomic_open(&af, path, FUNC)) != NN_OK)
         return s;
-    g.f = ef.f;
+    g.f = af.f;
     put_intro(&g);
     put_names(&g);
     put_params(&g);
     put_helpers(&g);
     put_predict(&g);
-    return nn__export_commit(&ef);
+    return nn__atomic_commit(&af);
 }

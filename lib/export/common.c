@@ -1,118 +1,12 @@
-/* What the export writers share (see writer.h): writing a file atomically,
- * and the check that every value fits the exported type.
- *
- * The file goes to a temporary file created beside the destination (same
- * directory, so the same filesystem, where rename(2) is atomic), which is
- * flushed and fsync'ed, then renamed over it.
- *
- * The temporary file is created with open(O_CREAT | O_EXCL, 0666) under a
- * name of our own rather than with mkstemp, which would give mode 0600: the
- * kernel applies the umask to 0666, so an exported header or model gets the
- * mode any new file of the user gets, and the umask is never read (reading
- * it means setting it, a process-wide race). */
-#include <errno.h>
-#include <fcntl.h>
+/* What the export writers share (see writer.h): the check that every value
+ * fits the exported type. (Files are written through lib/atomic_file.c.) */
 #include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "writer.h"
-
-#define TMP_ATTEMPTS 100
-
-/* Create path + ".tmp.<pid>.<n>" exclusively; a name that exists already
- * (a concurrent export, a leftover) is skipped. The suffix mixes the clock
- * with the attempt number so that two threads of one process differ too.
- * @return the descriptor, or -1 with errno set. */
-static int create_tmp(char *tmp, size_t cap, const char *path)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    uint64_t seed = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 30) ^ (uintptr_t)tmp;
-    for (int i = 0; i < TMP_ATTEMPTS; i++) {
-        seed = seed * 6364136223846793005u + 1442695040888963407u;
-        snprintf(tmp, cap, "%s.tmp.%ld.%06x", path, (long)getpid(),
-                 (unsigned)(seed >> 40) & 0xffffffu);
-        int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-        if (fd >= 0 || errno != EEXIST)
-            return fd;
-    }
-    return -1;
-}
-
-nn_status nn__export_open(nn__export_file *ef, const char *path, const char *func)
-{
-    memset(ef, 0, sizeof *ef);
-    if (!path || !*path)
-        return nn__fail(NN_EINVAL, "%s: path is %s", func, path ? "empty" : "NULL");
-    size_t cap = strlen(path) + 48;
-    char *tmp = malloc(cap);
-    if (!tmp)
-        return nn__fail(NN_ENOMEM, "%s: out of memory", func);
-    int fd = create_tmp(tmp, cap, path);
-    if (fd < 0) {
-        nn_status s = nn__fail(NN_EIO, "%s: cannot create a temporary file beside %s: %s", func,
-                               path, strerror(errno));
-        free(tmp);
-        return s;
-    }
-    FILE *f = fdopen(fd, "wb");
-    if (!f) {
-        nn_status s = nn__fail(NN_EIO, "%s: %s: %s", func, path, strerror(errno));
-        close(fd);
-        unlink(tmp);
-        free(tmp);
-        return s;
-    }
-    ef->f = f;
-    ef->func = func;
-    ef->path = path;
-    ef->tmp = tmp;
-    return NN_OK;
-}
-
-nn_status nn__export_commit(nn__export_file *ef)
-{
-    int err = ferror(ef->f) != 0;
-    int saved = err ? (errno ? errno : EIO) : 0;
-    if (!err && (fflush(ef->f) != 0 || fsync(fileno(ef->f)) != 0)) {
-        err = 1;
-        saved = errno;
-    }
-    if (fclose(ef->f) != 0 && !err) {
-        err = 1;
-        saved = errno;
-    }
-    ef->f = NULL;
-    if (!err && rename(ef->tmp, ef->path) != 0) {
-        err = 1;
-        saved = errno;
-    }
-    nn_status s = NN_OK;
-    if (err) {
-        unlink(ef->tmp);
-        s = nn__fail(NN_EIO, "%s: cannot write %s: %s", ef->func, ef->path,
-                     strerror(saved ? saved : EIO));
-    }
-    free(ef->tmp);
-    ef->tmp = NULL;
-    return s;
-}
-
-void nn__export_abort(nn__export_file *ef)
-{
-    if (ef->f)
-        fclose(ef->f);
-    if (ef->tmp)
-        unlink(ef->tmp);
-    free(ef->tmp);
-    ef->f = NULL;
-    ef->tmp = NULL;
-}
 
 /* ---- values a writer can hold --------------------------------------------- */
 

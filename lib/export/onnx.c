@@ -496,10 +496,10 @@ nn_status nn_net_export_onnx(const nn_net *net, const char *path)
     }
     onnx__model_proto__pack(m, buf);
     arena_free(&b.a);
-    nn__export_file ef;
-    if ((s = nn__export_open(&ef, path, FUNC)) == NN_OK) {
-        fwrite(buf, 1, size, ef.f);
-        s = nn__export_commit(&ef);
+    nn__atomic_file af;
+    if ((s = nn__atomic_open(&af, path, FUNC)) == NN_OK) {
+        fwrite(buf, 1, size, af.f);
+        s = nn__atomic_commit(&af);
     }
     free(buf);
     return s;
