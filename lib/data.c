@@ -250,6 +250,33 @@ nn_status nn_train_test_split(const nn_dataset *all, double test_fraction, uint6
     return s;
 }
 
+static int cmp_i32(const void *a, const void *b)
+{
+    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* cls[i] = the rank of y[i] among the distinct labels of y (0 .. *k-1), so
+ * that per-class counts take memory in proportion to the rows, whatever
+ * n_classes is. */
+static int compact_classes(const int32_t *y, size_t n, size_t *cls, size_t *k)
+{
+    int32_t *d = malloc(n * sizeof *d);
+    if (!d)
+        return 0;
+    memcpy(d, y, n * sizeof *d);
+    qsort(d, n, sizeof *d, cmp_i32);
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (m == 0 || d[m - 1] != d[i])
+            d[m++] = d[i];
+    for (size_t i = 0; i < n; i++)
+        cls[i] = (size_t)((const int32_t *)bsearch(&y[i], d, m, sizeof *d, cmp_i32) - d);
+    free(d);
+    *k = m;
+    return 1;
+}
+
 /* Each class is split in the given proportion on its own (a class with two
  * or more rows puts at least one on each side; a class with one row goes
  * to train). Rows are picked from one seeded permutation. */
@@ -262,12 +289,18 @@ nn_status nn_train_test_split_stratified(const nn_dataset *all, double test_frac
         return s;
     if (!all->y) /* targets only: no classes to stratify by */
         return nn_train_test_split(all, test_fraction, seed, train, test);
-    size_t n = all->x.rows, C = all->n_classes;
+    size_t n = all->x.rows, C = 0;
     size_t *perm = malloc(n * sizeof *perm), *order = malloc(n * sizeof *order);
-    size_t *count = calloc(C, sizeof *count), *taken = calloc(C, sizeof *taken);
-    if (!perm || !order || !count || !taken) {
+    size_t *cls = malloc(n * sizeof *cls);
+    size_t *count = NULL, *taken = NULL;
+    if (perm && order && cls && compact_classes(all->y, n, cls, &C)) {
+        count = calloc(C, sizeof *count);
+        taken = calloc(C, sizeof *taken);
+    }
+    if (!count || !taken) {
         free(perm);
         free(order);
+        free(cls);
         free(count);
         free(taken);
         return nn__fail(NN_ENOMEM, "%s: out of memory", f);
@@ -276,7 +309,7 @@ nn_status nn_train_test_split_stratified(const nn_dataset *all, double test_frac
     nn__rng_seed(&r, seed);
     nn__rng_permutation(&r, perm, n);
     for (size_t i = 0; i < n; i++)
-        count[all->y[i]]++;
+        count[cls[i]]++;
     for (size_t c = 0; c < C; c++)
         taken[c] = count[c] >= 2 ? test_count(count[c], test_fraction) : 0;
     /* In permuted order, the first taken[c] rows of class c go to test. */
@@ -284,31 +317,26 @@ nn_status nn_train_test_split_stratified(const nn_dataset *all, double test_frac
     for (size_t c = 0; c < C; c++)
         n_test += taken[c];
     if (n_test == 0 || n_test == n) {
-        free(perm);
-        free(order);
-        free(count);
-        free(taken);
-        return nn__fail(NN_EINVAL, "%s: no class has two rows to split", f);
+        s = nn__fail(NN_EINVAL, "%s: no class has two rows to split", f);
+    } else {
+        /* Test rows first (the first taken[c] of each class in permuted
+         * order), then the rest; both keep the permuted order, so classes
+         * interleave. */
+        size_t *seen = count; /* reused: rows of each class met so far */
+        size_t t = 0;
+        memset(seen, 0, C * sizeof *seen);
+        for (size_t i = 0; i < n; i++)
+            if (seen[cls[perm[i]]]++ < taken[cls[perm[i]]])
+                order[t++] = perm[i];
+        memset(seen, 0, C * sizeof *seen);
+        for (size_t i = 0; i < n; i++)
+            if (seen[cls[perm[i]]]++ >= taken[cls[perm[i]]])
+                order[t++] = perm[i];
+        s = split_by_order(all, order, n_test, train, test);
     }
-    /* Test rows first (the first taken[c] of each class in permuted order),
-     * then the rest; both keep the permuted order, so classes interleave. */
-    size_t *seen = count; /* reused: rows of each class met so far */
-    size_t t = 0;
-    memset(seen, 0, C * sizeof *seen);
-    for (size_t i = 0; i < n; i++) {
-        size_t row = perm[i], c = (size_t)all->y[row];
-        if (seen[c]++ < taken[c])
-            order[t++] = row;
-    }
-    memset(seen, 0, C * sizeof *seen);
-    for (size_t i = 0; i < n; i++) {
-        size_t row = perm[i], c = (size_t)all->y[row];
-        if (seen[c]++ >= taken[c])
-            order[t++] = row;
-    }
-    s = split_by_order(all, order, n_test, train, test);
     free(perm);
     free(order);
+    free(cls);
     free(count);
     free(taken);
     return s;

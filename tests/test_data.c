@@ -203,6 +203,15 @@ static void test_split_stratified(void **state)
     nn_dataset_free(&tr);
     nn_dataset_free(&te);
     nn_dataset_free(&all);
+    /* Memory follows the rows, not n_classes: 4 rows of a 2^28-class set. */
+    double x4[4] = {1, 2, 3, 4};
+    int32_t y4[4] = {0, 268435455, 0, 268435455};
+    nn_dataset big = {.x = nn_mat_view(x4, 4, 1, 1), .y = y4, .n_classes = 268435456};
+    ts_ok(nn_train_test_split_stratified(&big, 0.5, 3, &tr, &te));
+    assert_int_equal(te.x.rows, 2);
+    assert_true(te.y[0] != te.y[1]); /* one row of each class on each side */
+    nn_dataset_free(&tr);
+    nn_dataset_free(&te);
 }
 
 static void test_split_errors(void **state)
