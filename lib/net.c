@@ -781,15 +781,18 @@ static void time_candidates(const nn_net *net, plan_item **cand, size_t n_cand, 
     int rounds = 16;
     while (rounds > 4 && now_ns() + rounds * round > deadline)
         rounds /= 2;
+    /* More rounds when the budget allows; else the two probe rounds are
+     * the measurement (a very slow machine, or valgrind, still decides the
+     * small products by timing them). */
     if (n_ctx && now_ns() + rounds * round <= deadline) {
         for (size_t i = 0; i < n_ctx; i++)
             cand[i]->best[0] = cand[i]->best[1] = INFINITY;
         for (int r = 0; r < rounds; r++)
             for (size_t i = 0; i < n_ctx; i++)
                 time_call(net, cand[i], (int)(((size_t)r + i) & 1));
-        for (size_t i = 0; i < n_ctx; i++)
-            decide_timed(cand[i]);
     }
+    for (size_t i = 0; i < n_ctx; i++)
+        decide_timed(cand[i]);
     for (size_t i = n_ctx; i < n_cand; i++) {
         plan_item *x = cand[i];
         if (now_ns() + 2.0 * ((double)mnk(x->s) + 500.0) > deadline)
