@@ -113,6 +113,14 @@ const char *cli_score_name(nn_task t);
 /* Plots with gnuplot (a clear message when it is not installed). */
 int cli_plot_curve(const cli_progress *p, const char *path, nn_task task);
 int cli_plot_sweep(const double *rows, size_t n, const char *path);
+/* After run r of nn train: its line (with --runs), the learning curve plot
+ * (the first run, --plot) and the model saved to --out (net, which may be
+ * NULL, is freed here). show: this process prints (rank 0 under MPI). */
+int cli_finish_run(const cli_opts *o, const cli_progress *p, size_t r, double score, nn_net *net,
+                   int show);
+/* The head of nn train's result line: "test accuracy 0.97 (std ... over N
+ * runs)" or "... mean loss L" for one run, from the runs' score sums. */
+void cli_print_score(const cli_opts *o, double sum, double sum2, double loss);
 /* nn eval's report of net on d. */
 int cli_report_eval(nn_net *net, const nn_dataset *d, const char *what);
 

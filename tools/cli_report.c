@@ -142,6 +142,39 @@ int cli_plot_sweep(const double *rows, size_t n, const char *path)
     return rc;
 }
 
+/* ---- nn train's runs ------------------------------------------------------------ */
+
+int cli_finish_run(const cli_opts *o, const cli_progress *p, size_t r, double score, nn_net *net,
+                   int show)
+{
+    int rc = 0;
+    if (show && o->runs > 1 && !o->quiet)
+        printf("run %zu: test %s %.4f  (%zu epochs)\n", r + 1, cli_score_name(o->csv.task),
+               score, p->n_curve);
+    if (show && r == 0 && o->plot)
+        rc = cli_plot_curve(p, o->plot, o->csv.task);
+    if (net) {
+        nn_status s = nn_net_save(net, o->out);
+        nn_net_free(net);
+        if (s != NN_OK)
+            rc = cli_fail("saving the model", s);
+        else if (!o->quiet)
+            printf("saved %s\n", o->out);
+    }
+    return rc;
+}
+
+void cli_print_score(const cli_opts *o, double sum, double sum2, double loss)
+{
+    double mean = sum / (double)o->runs;
+    printf("test %s %.5f", cli_score_name(o->csv.task), mean);
+    if (o->runs > 1)
+        printf(" (std %.5f over %zu runs)", sqrt(fmax(0, sum2 / (double)o->runs - mean * mean)),
+               o->runs);
+    else
+        printf("  mean loss %.6f", loss);
+}
+
 /* ---- nn eval ------------------------------------------------------------------ */
 
 static const char *class_label(nn_net *net, size_t k, char *buf, size_t n)

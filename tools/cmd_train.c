@@ -107,7 +107,6 @@ int cmd_train(const cli_opts *o)
         nn_dataset_free(&test);
         return cli_fail("training", NN_ENOMEM);
     }
-    const char *score_name = cli_score_name(o->csv.task);
     double sum = 0, sum2 = 0, t0 = cli_now(), loss = 0;
     size_t epochs_run = 0;
     for (size_t r = 0; r < o->runs && !rc; r++) {
@@ -120,27 +119,10 @@ int cmd_train(const cli_opts *o)
         sum += score;
         sum2 += score * score;
         epochs_run += prog.n_curve;
-        if (o->runs > 1 && !o->quiet)
-            printf("run %zu: test %s %.4f  (%zu epochs)\n", r + 1, score_name, score, prog.n_curve);
-        if (r == 0 && o->plot)
-            rc = cli_plot_curve(&prog, o->plot, o->csv.task);
-        if (net) {
-            nn_status s = nn_net_save(net, o->out);
-            nn_net_free(net);
-            if (s != NN_OK)
-                rc = cli_fail("saving the model", s);
-            else if (!o->quiet)
-                printf("saved %s\n", o->out);
-        }
+        rc = cli_finish_run(o, &prog, r, score, net, 1);
     }
     if (!rc) {
-        double mean = sum / (double)o->runs;
-        double sd = sqrt(fmax(0, sum2 / (double)o->runs - mean * mean));
-        printf("test %s %.5f", score_name, mean);
-        if (o->runs > 1)
-            printf(" (std %.5f over %zu runs)", sd, o->runs);
-        else
-            printf("  mean loss %.6f", loss);
+        cli_print_score(o, sum, sum2, loss);
         printf("  [%zu train / %zu test rows, ", train.x.rows, test.x.rows);
         if (o->runs == 1 && o->train.patience > 0 && prog.n_curve > 0)
             printf("%zu epochs (best validation loss at %zu), ", prog.n_curve, best_epoch(&prog));

@@ -423,7 +423,6 @@ static int run(const cli_opts *o)
         nn_dataset_free(&shard);
         return fail("training", NN_ENOMEM);
     }
-    const char *score_name = cli_score_name(o->csv.task);
     double sum = 0, sum2 = 0, t0 = cli_now(), loss = 0;
     int rc = 0;
     for (size_t r = 0; r < o->runs && !rc; r++) {
@@ -435,30 +434,13 @@ static int run(const cli_opts *o)
             break;
         sum += score;
         sum2 += score * score;
-        if (g_rank == 0 && o->runs > 1 && !o->quiet)
-            printf("run %zu: test %s %.4f  (%zu epochs)\n", r + 1, score_name, score, prog.n_curve);
-        if (g_rank == 0 && r == 0 && o->plot)
-            rc = cli_plot_curve(&prog, o->plot, o->csv.task);
-        if (net) {
-            nn_status s = nn_net_save(net, o->out);
-            nn_net_free(net);
-            if (s != NN_OK)
-                rc = cli_fail("saving the model", s);
-            else if (!o->quiet)
-                printf("saved %s\n", o->out);
-        }
+        rc = cli_finish_run(o, &prog, r, score, net, g_rank == 0);
         /* Rank 0's plot or save failing stops every rank. */
         if (any_failed(rc) && !rc)
             rc = CLI_EXIT_FAIL;
     }
     if (!rc && g_rank == 0) {
-        double mean = sum / (double)o->runs;
-        printf("test %s %.5f", score_name, mean);
-        if (o->runs > 1)
-            printf(" (std %.5f over %zu runs)", sqrt(fmax(0, sum2 / (double)o->runs - mean * mean)),
-                   o->runs);
-        else
-            printf("  mean loss %.6f", loss);
+        cli_print_score(o, sum, sum2, loss);
         printf("  [%.0f train / %.0f test rows, %d ranks, %.2f s]\n", rows[0], rows[1], g_size,
                cli_now() - t0);
     }
