@@ -635,8 +635,8 @@ int nn__net_gemm_is_small(const nn_net *net, size_t l, int q, size_t n)
  * kind q of layer l with rows rows (see shape_of), through the path that
  * the plan or the rule gives. The plan is found by row count, a compare or
  * two, which costs nothing next to the smallest product. */
-static void gemm(const nn_net *net, size_t l, int q, size_t rows, const double *a, size_t lda,
-                 const double *b, size_t ldb, double *c, size_t ldc)
+void nn__net_gemm(const nn_net *net, size_t l, int q, size_t rows, const double *a, size_t lda,
+                  const double *b, size_t ldb, double *c, size_t ldc)
 {
     gemm_shape s = shape_of(net, l, q, rows);
     if (nn__net_gemm_is_small(net, l, q, rows)) {
@@ -942,7 +942,7 @@ void nn__net_forward_rows(nn_net *net, const double *x, size_t ldx, size_t n, nn
     for (size_t l = 0; l < L; l++) {
         nn_mat out = net->act[l];
         nn_mat z = net->pre[l].data ? net->pre[l] : out;
-        gemm(net, l, NN__GEMM_FWD, n, a, lda, net->W[l].data, net->W[l].ld, z.data, z.ld);
+        nn__net_gemm(net, l, NN__GEMM_FWD, n, a, lda, net->W[l].data, net->W[l].ld, z.data, z.ld);
         if (l + 1 < L)
             net->k->act_forward[net->spec.act[l]](z.data, z.ld, out.data, out.ld, n, out.cols,
                                                   net->b[l].data, net->spec.slope);
@@ -959,41 +959,6 @@ double nn__net_mean_scale(const nn_net *net, size_t n)
 {
     size_t per = net->loss->per_element ? net->units[net->n_layers] : 1;
     return 1.0 / ((double)n * (double)per);
-}
-
-/* Forward and backward pass over n <= cap rows. Allocates nothing.
- *
- * Backward, with dZ_{L-1} = scale * dL/dZ from the task's fused kernel:
- *   dW_l = A_{l-1}ᵀ dZ_l,  db_l = column sums of dZ_l,
- *   dA_{l-1} = dZ_l W_lᵀ,  dZ_{l-1} = dA_{l-1} ⊙ f'_{l-1}(Z_{l-1}),
- * and no dA for the first layer (the input needs no gradient). */
-double nn__net_step_grads(nn_net *net, const double *x, size_t ldx, size_t n, nn__targets t,
-                          double scale)
-{
-    size_t L = net->n_layers;
-    nn__net_forward_rows(net, x, ldx, n, NN__FWD_TRAIN);
-    nn_mat out = net->act[L - 1];
-    double loss = net->loss->grad(net->k, out.data, n, out.cols, out.ld, net->b[L - 1].data, t,
-                                  scale);
-    const double *dz = out.data;
-    size_t lddz = out.ld;
-    for (size_t l = L; l-- > 0;) {
-        const double *a = l ? net->act[l - 1].data : x;
-        size_t lda = l ? net->act[l - 1].ld : ldx;
-        size_t in = net->units[l], o = net->units[l + 1];
-        gemm(net, l, NN__GEMM_DW, n, a, lda, dz, lddz, net->dW[l].data, net->dW[l].ld);
-        net->k->col_sums(dz, n, o, lddz, net->db[l].data);
-        if (l == 0)
-            break;
-        double *da = net->delta[l & 1];
-        gemm(net, l, NN__GEMM_DA, n, dz, lddz, net->W[l].data, net->W[l].ld, da, in);
-        nn_mat pre = net->pre[l - 1];
-        net->k->act_backward[net->spec.act[l - 1]](da, in, a, lda, pre.data, pre.ld, n, in,
-                                                   net->spec.slope);
-        dz = da;
-        lddz = in;
-    }
-    return loss;
 }
 
 /* ---- checks ----------------------------------------------------------------- */

@@ -88,6 +88,34 @@ typedef struct nn__gemm_plan {
     double seconds;         /* wall time of making this plan */
 } nn__gemm_plan;
 
+/* ---- optimizers (optim.c) ------------------------------------------------- */
+
+/* An optimizer's settings and state for one fit; the state blocks m and v
+ * (momentum: velocity in m; Adam: moments) have the layout of the
+ * parameter block, and off below is an offset into them. */
+typedef struct nn__optim {
+    nn_optimizer kind;
+    double lr, mu, b1, b2, eps;
+    double *m, *v;
+    double beta1_t, beta2_t; /* Adam: b1^t and b2^t after step t (1 before the first) */
+    double c1, c2;           /* Adam: 1/(1-b1^t), 1/(1-b2^t) for the current step */
+} nn__optim;
+
+/* Advance the step count (Adam's bias corrections); once per step. */
+void nn__optim_begin_step(nn__optim *o);
+/* Update len parameters p at offset off of the block from their gradient
+ * g, with weight decay decay (0 for biases). */
+void nn__optim_apply(const nn__optim *o, double *p, const double *g, size_t off, size_t len,
+                     double decay);
+/* Whether the update is linear in the gradient (SGD, momentum), so that the
+ * weight-gradient GEMM can apply it: C = beta C + alpha Aᵀ dZ on the C that
+ * nn__optim_gemm_begin returns (W or its velocity; it may first update the
+ * velocity for weight decay), followed by nn__optim_gemm_end. */
+int nn__optim_folds_into_gemm(const nn__optim *o);
+double *nn__optim_gemm_begin(const nn__optim *o, double *w, size_t off, size_t len, double decay,
+                             double *alpha, double *beta);
+void nn__optim_gemm_end(const nn__optim *o, double *w, size_t off, size_t len);
+
 /* ---- the net --------------------------------------------------------------- */
 
 /* Everything that fixes a net's shape and behaviour, as create, clone and
@@ -150,6 +178,18 @@ void nn__net_forward_rows(nn_net *net, const double *x, size_t ldx, size_t n, nn
  * nothing. scale = 1/n (or 1/(n*C)) gives the mean's gradient. */
 double nn__net_step_grads(nn_net *net, const double *x, size_t ldx, size_t n, nn__targets t,
                           double scale);
+/* One training step on one process (step.c): the forward pass, the loss
+ * gradient, and a backward pass that updates each layer with o as soon as
+ * its gradient is complete (dA of a layer is taken before its weights
+ * change). Returns the summed loss; when it is not finite, nothing is
+ * updated. The gradient block is scratch: its contents afterwards are
+ * unspecified. Allocates nothing. */
+double nn__net_step_update(nn_net *net, const double *x, size_t ldx, size_t n, nn__targets t,
+                           double scale, nn__optim *o, double weight_decay);
+/* C = op(A) op(B) (beta 0) for product kind q of layer l with rows rows,
+ * on the path the GEMM plan gives (net.c). */
+void nn__net_gemm(const nn_net *net, size_t l, int q, size_t rows, const double *a, size_t lda,
+                  const double *b, size_t ldb, double *c, size_t ldc);
 /* The scale that turns summed into mean gradients for a batch of n rows. */
 double nn__net_mean_scale(const nn_net *net, size_t n);
 /* Plan the GEMM path of every product of a training step with each of the

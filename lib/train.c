@@ -4,12 +4,15 @@
  * the net's workspace for a full batch, a shuffled copy of the training
  * rows (so every minibatch is a view of consecutive rows) standardized by
  * the net's scalers, optimizer state and two parameter snapshots; there
- * too the net plans which GEMM path each product of a step takes. A step
- * (train_step) has one seam: gradient -> reduce -> update. It runs the
- * forward and backward passes (net.c); with reduce hooks (data-parallel
- * training) it sums the flat gradient block, row count and loss over every
- * participant in one call; then one pass of the optimizer over the flat
- * parameter block. A step allocates nothing.
+ * too the net plans which GEMM path each product of a step takes. On one
+ * process a step is step.c's: forward, loss gradient, and a backward pass
+ * that updates each layer as soon as its gradient is complete (for SGD and
+ * momentum inside the weight-gradient GEMM). With reduce hooks
+ * (data-parallel training) a step has one seam: gradient -> reduce ->
+ * update. It runs the forward and backward passes (net.c), sums the flat
+ * gradient block, row count and loss over every participant in one call,
+ * then makes one pass of the optimizer (optim.c) over the flat parameter
+ * block. A step allocates nothing.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -85,8 +88,7 @@ typedef struct fit_state {
     double *m, *v;    /* optimizer state: velocity (momentum) or moments (Adam) */
     double *epoch_start; /* parameters at the start of the epoch (NaN recovery) */
     double *best;     /* parameters of the best validation loss */
-    unsigned long long t_step; /* optimizer steps taken */
-    double beta1_t, beta2_t; /* beta1^t, beta2^t for Adam's bias correction */
+    nn__optim opt;    /* the optimizer, over m and v */
 } fit_state;
 
 static void fit_end(fit_state *st)
@@ -165,60 +167,22 @@ static nn_status fit_begin(fit_state *st, nn_net *net, const nn_dataset *train,
      * steps stay free of allocation and of timing. */
     size_t plan_rows[2] = {batch, batch ? n % batch : 0};
     nn__net_plan_gemms(net, plan_rows, 2);
-    st->beta1_t = st->beta2_t = 1.0;
+    st->opt = (nn__optim){o->optimizer, o->learning_rate, o->momentum, o->beta1, o->beta2,
+                          o->epsilon, st->m, st->v, 1.0, 1.0, 0.0, 0.0};
     return NN_OK;
 }
 
-/* One update of every parameter from the gradient block. Weight decay (L2)
- * adds wd * W to the gradient of each weight matrix, never to a bias. */
+/* One update of every parameter from the whole gradient block (the
+ * data-parallel step, after the reduction). */
 static void optimizer_step(nn_net *net, fit_state *st, const nn_train_options *o)
 {
-    const double lr = o->learning_rate, wd = o->weight_decay;
-    st->t_step++;
-    if (o->optimizer == NN_ADAM) {
-        st->beta1_t *= o->beta1;
-        st->beta2_t *= o->beta2;
-    }
-    /* Adam with bias correction folded into the step size:
-     *   m = b1 m + (1-b1) g,  v = b2 v + (1-b2) g²,
-     *   p -= lr * (m / (1-b1^t)) / (sqrt(v / (1-b2^t)) + eps). */
-    const double b1 = o->beta1, b2 = o->beta2, eps = o->epsilon;
-    const double c1 = 1.0 / (1.0 - st->beta1_t), c2 = 1.0 / (1.0 - st->beta2_t);
-    const double mu = o->momentum;
+    nn__optim_begin_step(&st->opt);
     for (size_t l = 0; l < net->n_layers; l++) {
-        for (int part = 0; part < 2; part++) {
-            nn_mat pm = part ? net->b[l] : net->W[l];
-            nn_mat gm = part ? net->db[l] : net->dW[l];
-            size_t off = (size_t)(pm.data - net->params);
-            size_t len = pm.rows * pm.cols;
-            double *restrict p = pm.data;
-            const double *restrict g = gm.data;
-            double decay = part ? 0.0 : wd;
-            switch (o->optimizer) {
-            case NN_SGD:
-                for (size_t i = 0; i < len; i++)
-                    p[i] -= lr * (g[i] + decay * p[i]);
-                break;
-            case NN_MOMENTUM: {
-                double *restrict v = st->m + off;
-                for (size_t i = 0; i < len; i++) {
-                    v[i] = mu * v[i] - lr * (g[i] + decay * p[i]);
-                    p[i] += v[i];
-                }
-                break;
-            }
-            case NN_ADAM: {
-                double *restrict m = st->m + off, *restrict v = st->v + off;
-                for (size_t i = 0; i < len; i++) {
-                    double gi = g[i] + decay * p[i];
-                    m[i] = b1 * m[i] + (1.0 - b1) * gi;
-                    v[i] = b2 * v[i] + (1.0 - b2) * gi * gi;
-                    p[i] -= lr * (m[i] * c1) / (sqrt(v[i] * c2) + eps);
-                }
-                break;
-            }
-            }
-        }
+        nn_mat w = net->W[l], b = net->b[l];
+        nn__optim_apply(&st->opt, w.data, net->dW[l].data, (size_t)(w.data - net->params),
+                        w.rows * w.cols, o->weight_decay);
+        nn__optim_apply(&st->opt, b.data, net->db[l].data, (size_t)(b.data - net->params),
+                        b.cols, 0.0);
     }
 }
 
@@ -266,8 +230,9 @@ static void shuffle_rows(fit_state *st, nn__rng *r, const nn_net *net)
 }
 
 /* One step over rows rows starting at row i of the shuffled copy:
- * gradient -> reduce -> update. Without hooks the gradient is the mean's
- * (scaled inside the fused output kernel). With hooks it is the sum's, and
+ * without hooks, step.c's step with the update inside the backward pass,
+ * on the mean's gradient (scaled inside the fused output kernel); with
+ * hooks gradient -> reduce -> update, on the sum's gradient:
  * one allreduce over [gradients, rows, loss] (the P+2 doubles of the
  * gradient block) gives every participant the sums over the whole step,
  * which are then scaled to the mean over all its rows; a participant whose
@@ -281,25 +246,30 @@ static nn_status train_step(nn_net *net, fit_state *st, const nn_train_options *
     const size_t d = net->units[0], C = net->units[net->n_layers], P = net->n_params;
     nn__targets t = {st->y ? st->y + i : NULL, st->t ? st->t + i * C : NULL, C};
     double scale = h ? 1.0 : nn__net_mean_scale(net, rows);
+    *rows_out = rows;
+    if (!h) {
+        /* One process: each layer is updated as soon as its gradient is
+         * complete (step.c). rows > 0 here: steps cover only real rows. */
+        *loss = nn__net_step_update(net, st->x + i * d, d, rows, t, scale, &st->opt,
+                                    o->weight_decay);
+        return NN_OK;
+    }
     *loss = 0.0;
     if (rows > 0)
         *loss = nn__net_step_grads(net, st->x + i * d, d, rows, t, scale);
     else
         memset(net->grads, 0, P * sizeof(double));
-    *rows_out = rows;
-    if (h) {
-        net->grads[P] = (double)rows;
-        net->grads[P + 1] = *loss;
-        if (h->allreduce_sum(net->grads, P + 2, h->ctx) != 0)
-            return nn__fail(NN_EIO, "nn_net_fit_distributed: the gradient allreduce failed");
-        *rows_out = (size_t)net->grads[P];
-        *loss = net->grads[P + 1];
-        if (*rows_out == 0)
-            return NN_OK;
-        const double mean = nn__net_mean_scale(net, *rows_out);
-        for (size_t j = 0; j < P; j++)
-            net->grads[j] *= mean;
-    }
+    net->grads[P] = (double)rows;
+    net->grads[P + 1] = *loss;
+    if (h->allreduce_sum(net->grads, P + 2, h->ctx) != 0)
+        return nn__fail(NN_EIO, "nn_net_fit_distributed: the gradient allreduce failed");
+    *rows_out = (size_t)net->grads[P];
+    *loss = net->grads[P + 1];
+    if (*rows_out == 0)
+        return NN_OK;
+    const double mean = nn__net_mean_scale(net, *rows_out);
+    for (size_t j = 0; j < P; j++)
+        net->grads[j] *= mean;
     if (isfinite(*loss))
         optimizer_step(net, st, o);
     return NN_OK;

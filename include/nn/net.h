@@ -183,8 +183,10 @@ NN_API const char *nn_net_class_name(const nn_net *net, size_t k);
 /* Views into the net, valid until nn_net_free. Writing through them changes
  * the net. Layer l is 0-based; l >= nn_net_n_layers(net) or a NULL net gives
  * an empty view (data NULL). Weights are in x out, biases 1 x out; the
- * gradient views hold the result of the last nn_net_gradients (or of the
- * last training step). */
+ * gradient views hold the result of the last nn_net_gradients. After
+ * nn_net_fit their contents are unspecified: a fit on one process updates
+ * each layer inside its backward pass (for SGD and momentum inside the
+ * weight-gradient product) and may never write the full gradient. */
 NN_API nn_mat nn_net_weights(nn_net *net, size_t layer);
 NN_API nn_mat nn_net_bias(nn_net *net, size_t layer);
 NN_API nn_mat nn_net_weight_grad(nn_net *net, size_t layer);

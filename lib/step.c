@@ -1,0 +1,105 @@
+/* One training step on one process: forward, loss gradient, and a backward
+ * pass that updates each layer as soon as its gradient is complete.
+ *
+ * Layer l's backward needs its old weights once, for the input gradient
+ * dA = dZ Wᵀ, so that product comes first; after it nothing reads W_l, and
+ * the update can follow at once, while the layer's gradient is still in
+ * cache. For SGD and momentum the update is linear in the gradient, and
+ * the weight-gradient GEMM does it: on the cblas path C = beta C + alpha Aᵀ
+ * dZ accumulates -lr dW straight into W (or into the velocity), so dW is
+ * never written and no pass over the weights remains for the optimizer.
+ * Adam's update is not linear; it runs over the layer's fresh gradient.
+ * Biases (one row per layer) are summed and updated in place.
+ *
+ * Data-parallel training (and nn_net_gradients) needs the whole gradient
+ * before any update (it is reduced over the participants first): that is
+ * nn__net_step_grads, the same passes writing the gradient block, followed
+ * by one optimizer pass (train.c).
+ */
+#include <math.h>
+
+#include <cblas.h>
+
+#include "net_internal.h"
+
+/* W_l's update from dZ (rows x out) and the layer's input A (rows x in). */
+static void update_weights(nn_net *net, size_t l, const double *a, size_t lda,
+                           const double *dz, size_t lddz, size_t n, const nn__optim *o,
+                           double decay)
+{
+    nn_mat w = net->W[l];
+    size_t off = (size_t)(w.data - net->params), len = w.rows * w.cols;
+    if (nn__optim_folds_into_gemm(o) && !nn__net_gemm_is_small(net, l, NN__GEMM_DW, n)) {
+        double alpha, beta;
+        double *c = nn__optim_gemm_begin(o, w.data, off, len, decay, &alpha, &beta);
+        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)w.rows, (int)w.cols, (int)n,
+                    alpha, a, (int)lda, dz, (int)lddz, beta, c, (int)w.ld);
+        nn__optim_gemm_end(o, w.data, off, len);
+        return;
+    }
+    nn_mat g = net->dW[l];
+    nn__net_gemm(net, l, NN__GEMM_DW, n, a, lda, dz, lddz, g.data, g.ld);
+    nn__optim_apply(o, w.data, g.data, off, len, decay);
+}
+
+/* Forward and backward over n rows. Backward, with dZ_{L-1} = scale *
+ * dL/dZ from the task's fused kernel:
+ *   dA_{l-1} = dZ_l W_lᵀ,  dW_l = A_{l-1}ᵀ dZ_l,  db_l = column sums of dZ_l,
+ *   dZ_{l-1} = dA_{l-1} ⊙ f'_{l-1}(Z_{l-1}),
+ * and no dA for the first layer (the input needs no gradient). With o,
+ * dW_l and db_l go to the update of layer l (not computed when the loss is
+ * not finite); without, to the gradient block. */
+static double step(nn_net *net, const double *x, size_t ldx, size_t n, nn__targets t,
+                   double scale, nn__optim *o, double weight_decay)
+{
+    size_t L = net->n_layers;
+    nn__net_forward_rows(net, x, ldx, n, NN__FWD_TRAIN);
+    nn_mat out = net->act[L - 1];
+    double loss = net->loss->grad(net->k, out.data, n, out.cols, out.ld, net->b[L - 1].data, t,
+                                  scale);
+    if (o) {
+        if (!isfinite(loss))
+            return loss;
+        nn__optim_begin_step(o);
+    }
+    const double *dz = out.data;
+    size_t lddz = out.ld;
+    for (size_t l = L; l-- > 0;) {
+        const double *a = l ? net->act[l - 1].data : x;
+        size_t lda = l ? net->act[l - 1].ld : ldx;
+        size_t in = net->units[l], width = net->units[l + 1];
+        double *da = NULL;
+        if (l > 0) {
+            da = net->delta[l & 1];
+            nn__net_gemm(net, l, NN__GEMM_DA, n, dz, lddz, net->W[l].data, net->W[l].ld, da, in);
+        }
+        nn_mat b = net->b[l], db = net->db[l], dw = net->dW[l];
+        net->k->col_sums(dz, n, width, lddz, db.data);
+        if (o) {
+            nn__optim_apply(o, b.data, db.data, (size_t)(b.data - net->params), width, 0.0);
+            update_weights(net, l, a, lda, dz, lddz, n, o, weight_decay);
+        } else {
+            nn__net_gemm(net, l, NN__GEMM_DW, n, a, lda, dz, lddz, dw.data, dw.ld);
+        }
+        if (l == 0)
+            break;
+        nn_mat pre = net->pre[l - 1];
+        net->k->act_backward[net->spec.act[l - 1]](da, in, a, lda, pre.data, pre.ld, n, in,
+                                                   net->spec.slope);
+        dz = da;
+        lddz = in;
+    }
+    return loss;
+}
+
+double nn__net_step_grads(nn_net *net, const double *x, size_t ldx, size_t n, nn__targets t,
+                          double scale)
+{
+    return step(net, x, ldx, n, t, scale, NULL, 0.0);
+}
+
+double nn__net_step_update(nn_net *net, const double *x, size_t ldx, size_t n, nn__targets t,
+                           double scale, nn__optim *o, double weight_decay)
+{
+    return step(net, x, ldx, n, t, scale, o, weight_decay);
+}

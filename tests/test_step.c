@@ -1,0 +1,152 @@
+/* The training step of one process (lib/step.c) against the general one
+ * (gradient block, then one optimizer pass: the data-parallel path), and
+ * the optimizers' rules (lib/optim.c). */
+#define NN_EXPERIMENTAL /* nn_net_set_gemm_path */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "net_internal.h"
+#include "support.h"
+
+/* A net with two hidden layers of odd widths: 5-17-9-out. */
+static nn_net *make(nn_task task, size_t out, nn_activation act, nn_gemm_path path)
+{
+    size_t hidden[2] = {17, 9};
+    nn_activation acts[2] = {act, NN_ACT_RELU};
+    nn_net_config c = {.n_inputs = 5, .n_classes = out, .n_hidden_layers = 2, .hidden = hidden,
+                       .seed = 3, .activations = acts, .task = task};
+    nn_net *net;
+    assert_int_equal(nn_net_create(&net, &c), NN_OK);
+    assert_int_equal(nn_net_set_gemm_path(net, path), NN_OK);
+    return net;
+}
+
+/* Six steps of 13 rows: step.c's update inside the backward pass on one net,
+ * nn__net_step_grads plus one optimizer pass on its twin. Both apply the
+ * same formulas in a different order, so they agree to 1e-12, not bit for
+ * bit; each path is bit-for-bit repeatable. */
+static void run_pair(nn_optimizer kind, double wd, nn_gemm_path path, nn_task task,
+                     nn_activation act)
+{
+    const size_t n = 13, steps = 6, C = task == NN_TASK_CLASSIFY ? 3 : 2;
+    nn_net *a = make(task, C, act, path), *b = make(task, C, act, path);
+    size_t P = a->n_params;
+    nn__rng r;
+    nn__rng_seed(&r, 17);
+    nn_mat x;
+    assert_int_equal(nn_mat_alloc(&x, n * steps, 5), NN_OK);
+    ts_fill_uniform(&r, x, -2, 2, 0.0);
+    int32_t y[13 * 6];
+    double tv[13 * 6 * 3];
+    for (size_t i = 0; i < n * steps; i++)
+        y[i] = (int32_t)nn__rng_below(&r, C);
+    for (size_t i = 0; i < n * steps * C; i++)
+        tv[i] = task == NN_TASK_MULTILABEL ? (double)nn__rng_below(&r, 2) : nn__rng_normal(&r);
+    double *m[2] = {nn__alloc_doubles(P), nn__alloc_doubles(P)};
+    double *v[2] = {nn__alloc_doubles(P), nn__alloc_doubles(P)};
+    assert_true(m[0] && m[1] && v[0] && v[1]);
+    nn__optim o[2];
+    for (int k = 0; k < 2; k++)
+        o[k] = (nn__optim){kind, 0.05, 0.9, 0.9, 0.999, 1e-8, m[k], v[k], 1.0, 1.0, 0.0, 0.0};
+    assert_int_equal(nn__net_reserve(a, n), NN_OK);
+    assert_int_equal(nn__net_reserve(b, n), NN_OK);
+    for (size_t s = 0; s < steps; s++) {
+        const double *xs = x.data + s * n * x.ld;
+        nn__targets t = {task == NN_TASK_CLASSIFY ? y + s * n : NULL,
+                         task == NN_TASK_CLASSIFY ? NULL : tv + s * n * C, C};
+        double scale = nn__net_mean_scale(a, n);
+        double la = nn__net_step_update(a, xs, x.ld, n, t, scale, &o[0], wd);
+        double lb = nn__net_step_grads(b, xs, x.ld, n, t, scale);
+        assert_true(ts_close(la, lb, 1e-13, 1e-12));
+        nn__optim_begin_step(&o[1]);
+        for (size_t l = 0; l < b->n_layers; l++) {
+            nn_mat w = b->W[l], bias = b->b[l];
+            nn__optim_apply(&o[1], w.data, b->dW[l].data, (size_t)(w.data - b->params),
+                            w.rows * w.cols, wd);
+            nn__optim_apply(&o[1], bias.data, b->db[l].data, (size_t)(bias.data - b->params),
+                            bias.cols, 0.0);
+        }
+    }
+    nn_mat pa = nn_mat_view(a->params, 1, P, P), pb = nn_mat_view(b->params, 1, P, P);
+    assert_true(ts_max_err(pa, pb, 1e-13, 1e-12) <= 1.0);
+    /* The parameters moved: the comparison is not between two idle nets. */
+    nn_net *fresh = make(task, C, act, path);
+    assert_true(memcmp(fresh->params, a->params, P * sizeof(double)) != 0);
+    nn_net_free(fresh);
+    for (int k = 0; k < 2; k++) {
+        nn__free(m[k]);
+        nn__free(v[k]);
+    }
+    nn_mat_free(&x);
+    nn_net_free(a);
+    nn_net_free(b);
+}
+
+static void test_update_in_backward_matches_general(void **state)
+{
+    (void)state;
+    const nn_optimizer kinds[] = {NN_SGD, NN_MOMENTUM, NN_ADAM};
+    const nn_gemm_path paths[] = {NN_GEMM_PATH_SMALL, NN_GEMM_PATH_BLAS, NN_GEMM_PATH_AUTO};
+    for (size_t k = 0; k < 3; k++)
+        for (size_t p = 0; p < 3; p++)
+            for (int d = 0; d < 2; d++)
+                run_pair(kinds[k], d ? 1e-2 : 0.0, paths[p], NN_TASK_CLASSIFY, NN_ACT_TANH);
+    run_pair(NN_MOMENTUM, 1e-3, NN_GEMM_PATH_BLAS, NN_TASK_REGRESS, NN_ACT_GELU);
+    run_pair(NN_SGD, 0.0, NN_GEMM_PATH_BLAS, NN_TASK_MULTILABEL, NN_ACT_SIGMOID);
+}
+
+/* A non-finite loss updates nothing. */
+static void test_nonfinite_loss_updates_nothing(void **state)
+{
+    (void)state;
+    nn_net *net = make(NN_TASK_REGRESS, 2, NN_ACT_RELU, NN_GEMM_PATH_BLAS);
+    size_t P = net->n_params;
+    double *before = malloc(P * sizeof *before);
+    assert_non_null(before);
+    memcpy(before, net->params, P * sizeof *before);
+    double x[2 * 5] = {0}, t[2 * 2] = {1.0, NAN, 0.0, 0.0};
+    nn__optim o = {NN_SGD, 0.1, 0, 0, 0, 0, NULL, NULL, 1, 1, 0, 0};
+    assert_int_equal(nn__net_reserve(net, 2), NN_OK);
+    nn__targets tg = {NULL, t, 2};
+    double loss = nn__net_step_update(net, x, 5, 2, tg, 0.25, &o, 0.0);
+    assert_false(isfinite(loss));
+    assert_memory_equal(before, net->params, P * sizeof *before);
+    free(before);
+    nn_net_free(net);
+}
+
+/* The rules themselves, on two parameters by hand. */
+static void test_optim_rules(void **state)
+{
+    (void)state;
+    double p[2] = {1.0, -2.0}, g[2] = {0.5, 0.25}, m[2] = {0.1, 0.2}, v[2] = {0.0, 0.0};
+    nn__optim sgd = {NN_SGD, 0.1, 0, 0, 0, 0, NULL, NULL, 1, 1, 0, 0};
+    nn__optim_begin_step(&sgd);
+    nn__optim_apply(&sgd, p, g, 0, 2, 0.5);
+    assert_true(ts_close(p[0], 1.0 - 0.1 * (0.5 + 0.5), 0, 1e-15));
+    assert_true(ts_close(p[1], -2.0 - 0.1 * (0.25 - 1.0), 0, 1e-15));
+    nn__optim mom = {NN_MOMENTUM, 0.1, 0.9, 0, 0, 0, m, NULL, 1, 1, 0, 0};
+    p[0] = 1.0;
+    nn__optim_apply(&mom, p, g, 0, 1, 0.0);
+    assert_true(ts_close(m[0], 0.9 * 0.1 - 0.1 * 0.5, 0, 1e-15));
+    assert_true(ts_close(p[0], 1.0 + m[0], 0, 1e-15));
+    double am[1] = {0}, av[1] = {0};
+    nn__optim adam = {NN_ADAM, 0.1, 0, 0.9, 0.999, 1e-8, am, av, 1, 1, 0, 0};
+    nn__optim_begin_step(&adam);
+    p[0] = 1.0;
+    nn__optim_apply(&adam, p, g, 0, 1, 0.0);
+    /* The first Adam step moves by lr * sign(g), up to eps. */
+    assert_true(ts_close(p[0], 0.9, 0, 1e-7));
+    (void)v;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_update_in_backward_matches_general),
+        cmocka_unit_test(test_nonfinite_loss_updates_nothing),
+        cmocka_unit_test(test_optim_rules),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
