@@ -312,14 +312,19 @@ static void test_accessors_and_clone(void **state)
 }
 
 /* The small gemm, every compiled variant, against the naive loop on odd
- * shapes (including its k = 2 and n = 2 specialisations), all four
- * transpose combinations, padded ld. */
+ * shapes (including its k = 2 and n = 2 specialisations, and every tile
+ * and tail of the blocked kernels: rows 1-3 past a multiple of 4, columns
+ * past a multiple of 4, 8 and 16), all four transpose combinations,
+ * padded ld. The SIMD variants give the portable loops' sums bit for bit
+ * on the products they block (op(A) B), up to FMA contraction. */
 static void test_gemm_small_variants(void **state)
 {
     (void)state;
     const char *paths[] = {"scalar", "avx2", "avx512"};
     const size_t shapes[][3] = {{1, 1, 1},  {10, 64, 2}, {10, 2, 64}, {64, 2, 10}, {2, 64, 10},
-                                {7, 13, 5}, {3, 2, 9},   {5, 17, 2},  {33, 31, 3}};
+                                {7, 13, 5}, {3, 2, 9},   {5, 17, 2},  {33, 31, 3},
+                                {9, 37, 70}, {130, 23, 41}, {6, 8, 1}, {4, 16, 3},
+                                {2, 1, 300}, {17, 64, 64}, {64, 15, 128}};
     nn__rng r;
     nn__rng_seed(&r, 21);
     for (size_t q = 0; q < 3; q++) {

@@ -1,11 +1,14 @@
-/* The small gemm compiled for avx512 (see gemm_small.inc). Only called
+/* The small gemm compiled for avx512 (see gemm_small.inc and gemm_blocked.inc). Only called
  * when the dispatcher has chosen the avx512 path, which checks CPUID. */
 #include "internal.h"
 
 #if defined(NN_HAVE_AVX512_BUILD)
 #define NN_GEMM_SMALL_NAME nn__gemm_small_avx512
 #define NN_GEMM_SMALL_CORE gemm_small_core_avx512
+#define NN_GEMM_SMALL_LOOPS gemm_small_loops_avx512
 #include "gemm_small.inc"
+#define NN_GB_VBYTES 64
+#include "gemm_blocked.inc"
 #else
 typedef int nn__gemm_small_avx512_unused;
 #endif
