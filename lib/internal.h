@@ -238,6 +238,59 @@ void nn__gemm_small_avx512(int trans_a, int trans_b, size_t m, size_t n, size_t 
 /* The variant that matches a kernel path name ("scalar", "avx2", "avx512"). */
 nn__gemm_small_fn nn__gemm_small_for(const char *path);
 
+/* What consumes a small product, fused into the stores of its tiles
+ * (kernels/gemm_blocked.inc), so that C's values never make a separate
+ * pass through memory. With acc the product's element at (i, j):
+ *   BIAS_ACT  C = f(acc + bias[j])           a hidden layer's forward (Z = A W)
+ *   ACT_GRAD  C = acc ⊙ f'(out[i, j])        the input gradient (dA = dZ Wᵀ) times
+ *                                            the derivative of the layer below,
+ *                                            read from its outputs
+ *   SGD       C = C - lr (acc + decay C)     C is W, acc its gradient (dW = Aᵀ dZ)
+ *   MOMENTUM  v = mu v - lr (acc + decay C); C = C + v   (v at vel, ld ldc)
+ * f is one of RELU, LEAKY_RELU, IDENTITY for BIAS_ACT, and also TANH or
+ * SIGMOID for ACT_GRAD; each computes what the kernel table's activation
+ * pass computes. */
+typedef enum nn__epi_kind {
+    NN__EPI_BIAS_ACT = 0,
+    NN__EPI_ACT_GRAD,
+    NN__EPI_SGD,
+    NN__EPI_MOMENTUM
+} nn__epi_kind;
+
+typedef struct nn__gemm_epi {
+    nn__epi_kind kind;
+    int act;            /* an nn_activation */
+    double slope;       /* LEAKY_RELU */
+    const double *bias; /* BIAS_ACT */
+    const double *out;  /* ACT_GRAD: rows x n outputs, row stride ldo */
+    size_t ldo;
+    double lr, decay, mu; /* SGD, MOMENTUM */
+    double *vel;          /* MOMENTUM */
+} nn__gemm_epi;
+
+/* A small product with its epilogue e fused: returns 1 when done; returns
+ * 0, having touched nothing, when this build or this shape has no fused
+ * form (the portable build never has one), and the caller then runs the
+ * product and its pass separately. */
+typedef int (*nn__gemm_fused_fn)(int trans_a, int trans_b, size_t m, size_t n, size_t k,
+                                 const double *restrict a, size_t lda,
+                                 const double *restrict b, size_t ldb, double *restrict c,
+                                 size_t ldc, const nn__gemm_epi *e);
+#if defined(NN_HAVE_AVX2_BUILD)
+int nn__gemm_fused_avx2(int trans_a, int trans_b, size_t m, size_t n, size_t k,
+                        const double *restrict a, size_t lda, const double *restrict b,
+                        size_t ldb, double *restrict c, size_t ldc, const nn__gemm_epi *e);
+#endif
+#if defined(NN_HAVE_AVX512_BUILD)
+int nn__gemm_fused_avx512(int trans_a, int trans_b, size_t m, size_t n, size_t k,
+                          const double *restrict a, size_t lda, const double *restrict b,
+                          size_t ldb, double *restrict c, size_t ldc, const nn__gemm_epi *e);
+#endif
+/* The fused variant of a kernel path, or NULL (the portable build). */
+nn__gemm_fused_fn nn__gemm_fused_for(const char *path);
+/* Whether an epilogue kind can fuse activation act at all. */
+int nn__gemm_epi_supports(nn__epi_kind kind, int act);
+
 /* ---- atomic file replacement (atomic_file.c) ---------------------------- */
 
 #include <stdio.h>

@@ -131,6 +131,7 @@ nn_status nn__net_alloc(nn_net **out, const nn__net_spec *spec)
     }
     net->k = nn__kernels_get();
     net->gemm_small = nn__gemm_small_for(net->k->name);
+    net->gemm_fused = nn__gemm_fused_for(net->k->name);
     if ((s = gemm_path_from_env(&net->gemm_path)) != NN_OK) {
         nn_net_free(net);
         return s;
@@ -647,6 +648,16 @@ void nn__net_gemm(const nn_net *net, size_t l, int q, size_t rows, const double 
                 (int)s.m, (int)s.n, (int)s.k, 1.0, a, (int)lda, b, (int)ldb, 0.0, c, (int)ldc);
 }
 
+int nn__net_gemm_fused(const nn_net *net, size_t l, int q, size_t rows, const double *a,
+                       size_t lda, const double *b, size_t ldb, double *c, size_t ldc,
+                       const nn__gemm_epi *e)
+{
+    if (!net->gemm_fused || !nn__net_gemm_is_small(net, l, q, rows))
+        return 0;
+    gemm_shape s = shape_of(net, l, q, rows);
+    return net->gemm_fused(s.ta, s.tb, s.m, s.n, s.k, a, lda, b, ldb, c, ldc, e);
+}
+
 /* ---- calibration ------------------------------------------------------------ */
 
 static double now_ns(void)
@@ -942,6 +953,17 @@ void nn__net_forward_rows(nn_net *net, const double *x, size_t ldx, size_t n, nn
     for (size_t l = 0; l < L; l++) {
         nn_mat out = net->act[l];
         nn_mat z = net->pre[l].data ? net->pre[l] : out;
+        /* A hidden layer whose activation needs no pre-activation may get
+         * its bias and activation inside the small gemm's tiles. */
+        nn__gemm_epi e = {NN__EPI_BIAS_ACT, net->spec.act[l < L - 1 ? l : 0], net->spec.slope,
+                          net->b[l].data, NULL, 0, 0.0, 0.0, 0.0, NULL};
+        if (l + 1 < L && !net->pre[l].data &&
+            nn__net_gemm_fused(net, l, NN__GEMM_FWD, n, a, lda, net->W[l].data, net->W[l].ld,
+                               out.data, out.ld, &e)) {
+            a = out.data;
+            lda = out.ld;
+            continue;
+        }
         nn__net_gemm(net, l, NN__GEMM_FWD, n, a, lda, net->W[l].data, net->W[l].ld, z.data, z.ld);
         if (l + 1 < L)
             net->k->act_forward[net->spec.act[l]](z.data, z.ld, out.data, out.ld, n, out.cols,

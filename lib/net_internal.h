@@ -142,6 +142,7 @@ struct nn_net {
     nn_mat dW[NN__MAX_LAYERS], db[NN__MAX_LAYERS]; /* views into grads */
     const nn__kernels *k;                /* kernel path, fixed at creation */
     nn__gemm_small_fn gemm_small;        /* its small gemm */
+    nn__gemm_fused_fn gemm_fused;        /* and that with epilogues, or NULL */
     int gemm_path;                       /* an nn_gemm_path: NN_GEMM, or nn_net_set_gemm_path */
     nn__gemm_plan gemm_plan;             /* per-shape choice for the fit's batches */
     /* What travels with the model. */
@@ -190,6 +191,12 @@ double nn__net_step_update(nn_net *net, const double *x, size_t ldx, size_t n, n
  * on the path the GEMM plan gives (net.c). */
 void nn__net_gemm(const nn_net *net, size_t l, int q, size_t rows, const double *a, size_t lda,
                   const double *b, size_t ldb, double *c, size_t ldc);
+/* As nn__net_gemm with epilogue e fused into the small gemm's tiles, when
+ * the plan sends the product to the small gemm and the kernel path fuses
+ * e; returns 0, having done nothing, otherwise. */
+int nn__net_gemm_fused(const nn_net *net, size_t l, int q, size_t rows, const double *a,
+                       size_t lda, const double *b, size_t ldb, double *c, size_t ldc,
+                       const nn__gemm_epi *e);
 /* The scale that turns summed into mean gradients for a batch of n rows. */
 double nn__net_mean_scale(const nn_net *net, size_t n);
 /* Plan the GEMM path of every product of a training step with each of the

@@ -37,6 +37,13 @@ static void update_weights(nn_net *net, size_t l, const double *a, size_t lda,
         nn__optim_gemm_end(o, w.data, off, len);
         return;
     }
+    if (nn__optim_folds_into_gemm(o)) {
+        /* The small gemm's tiles may apply the update as they finish. */
+        nn__gemm_epi e = {o->kind == NN_SGD ? NN__EPI_SGD : NN__EPI_MOMENTUM, 0, 0.0, NULL, NULL,
+                          0, o->lr, decay, o->mu, o->m ? o->m + off : NULL};
+        if (nn__net_gemm_fused(net, l, NN__GEMM_DW, n, a, lda, dz, lddz, w.data, w.ld, &e))
+            return;
+    }
     nn_mat g = net->dW[l];
     nn__net_gemm(net, l, NN__GEMM_DW, n, a, lda, dz, lddz, g.data, g.ld);
     nn__optim_apply(o, w.data, g.data, off, len, decay);
@@ -69,9 +76,16 @@ static double step(nn_net *net, const double *x, size_t ldx, size_t n, nn__targe
         size_t lda = l ? net->act[l - 1].ld : ldx;
         size_t in = net->units[l], width = net->units[l + 1];
         double *da = NULL;
+        int da_done = 0; /* dA already times f' of the layer below */
         if (l > 0) {
             da = net->delta[l & 1];
-            nn__net_gemm(net, l, NN__GEMM_DA, n, dz, lddz, net->W[l].data, net->W[l].ld, da, in);
+            nn__gemm_epi e = {NN__EPI_ACT_GRAD, net->spec.act[l - 1], net->spec.slope, NULL, a,
+                              lda, 0.0, 0.0, 0.0, NULL};
+            da_done = nn__net_gemm_fused(net, l, NN__GEMM_DA, n, dz, lddz, net->W[l].data,
+                                         net->W[l].ld, da, in, &e);
+            if (!da_done)
+                nn__net_gemm(net, l, NN__GEMM_DA, n, dz, lddz, net->W[l].data, net->W[l].ld, da,
+                             in);
         }
         nn_mat b = net->b[l], db = net->db[l], dw = net->dW[l];
         net->k->col_sums(dz, n, width, lddz, db.data);
@@ -84,8 +98,9 @@ static double step(nn_net *net, const double *x, size_t ldx, size_t n, nn__targe
         if (l == 0)
             break;
         nn_mat pre = net->pre[l - 1];
-        net->k->act_backward[net->spec.act[l - 1]](da, in, a, lda, pre.data, pre.ld, n, in,
-                                                   net->spec.slope);
+        if (!da_done)
+            net->k->act_backward[net->spec.act[l - 1]](da, in, a, lda, pre.data, pre.ld, n, in,
+                                                       net->spec.slope);
         dz = da;
         lddz = in;
     }

@@ -26,8 +26,11 @@ static nn_net *make(nn_task task, size_t out, nn_activation act, nn_gemm_path pa
  * nn__net_step_grads plus one optimizer pass on its twin. Both apply the
  * same formulas in a different order, so they agree to 1e-12, not bit for
  * bit; each path is bit-for-bit repeatable. */
-static void run_pair(nn_optimizer kind, double wd, nn_gemm_path path, nn_task task,
-                     nn_activation act)
+/* With unfused, both nets take step.c's step, but b without the small
+ * gemm's epilogues (bias and activation, f', the update) fused into its
+ * tiles: the epilogues against the kernel table's passes. */
+static void run_pair_mode(nn_optimizer kind, double wd, nn_gemm_path path, nn_task task,
+                          nn_activation act, int unfused)
 {
     const size_t n = 13, steps = 6, C = task == NN_TASK_CLASSIFY ? 3 : 2;
     nn_net *a = make(task, C, act, path), *b = make(task, C, act, path);
@@ -51,12 +54,19 @@ static void run_pair(nn_optimizer kind, double wd, nn_gemm_path path, nn_task ta
         o[k] = (nn__optim){kind, 0.05, 0.9, 0.9, 0.999, 1e-8, m[k], v[k], 1.0, 1.0, 0.0, 0.0};
     assert_int_equal(nn__net_reserve(a, n), NN_OK);
     assert_int_equal(nn__net_reserve(b, n), NN_OK);
+    if (unfused)
+        b->gemm_fused = NULL;
     for (size_t s = 0; s < steps; s++) {
         const double *xs = x.data + s * n * x.ld;
         nn__targets t = {task == NN_TASK_CLASSIFY ? y + s * n : NULL,
                          task == NN_TASK_CLASSIFY ? NULL : tv + s * n * C, C};
         double scale = nn__net_mean_scale(a, n);
         double la = nn__net_step_update(a, xs, x.ld, n, t, scale, &o[0], wd);
+        if (unfused) {
+            double lb = nn__net_step_update(b, xs, x.ld, n, t, scale, &o[1], wd);
+            assert_true(ts_close(la, lb, 1e-13, 1e-12));
+            continue;
+        }
         double lb = nn__net_step_grads(b, xs, x.ld, n, t, scale);
         assert_true(ts_close(la, lb, 1e-13, 1e-12));
         nn__optim_begin_step(&o[1]);
@@ -83,6 +93,12 @@ static void run_pair(nn_optimizer kind, double wd, nn_gemm_path path, nn_task ta
     nn_net_free(b);
 }
 
+static void run_pair(nn_optimizer kind, double wd, nn_gemm_path path, nn_task task,
+                     nn_activation act)
+{
+    run_pair_mode(kind, wd, path, task, act, 0);
+}
+
 static void test_update_in_backward_matches_general(void **state)
 {
     (void)state;
@@ -94,6 +110,45 @@ static void test_update_in_backward_matches_general(void **state)
                 run_pair(kinds[k], d ? 1e-2 : 0.0, paths[p], NN_TASK_CLASSIFY, NN_ACT_TANH);
     run_pair(NN_MOMENTUM, 1e-3, NN_GEMM_PATH_BLAS, NN_TASK_REGRESS, NN_ACT_GELU);
     run_pair(NN_SGD, 0.0, NN_GEMM_PATH_BLAS, NN_TASK_MULTILABEL, NN_ACT_SIGMOID);
+}
+
+/* Epilogues fused into the small gemm (SIMD builds) against the product
+ * followed by the kernel table's pass, for every activation (GELU is never
+ * fused: its backward needs the pre-activation) and optimizer, on the
+ * small path where they apply. Also: the fused forward of a hidden layer
+ * gives the same outputs as the unfused one. */
+static void test_fused_epilogues_match_passes(void **state)
+{
+    (void)state;
+    const nn_optimizer kinds[] = {NN_SGD, NN_MOMENTUM, NN_ADAM};
+    const nn_activation acts[] = {NN_ACT_RELU, NN_ACT_LEAKY_RELU, NN_ACT_TANH, NN_ACT_SIGMOID,
+                                  NN_ACT_GELU, NN_ACT_IDENTITY};
+    for (size_t k = 0; k < 3; k++)
+        for (size_t q = 0; q < 6; q++)
+            for (int d = 0; d < 2; d++)
+                run_pair_mode(kinds[k], d ? 1e-2 : 0.0, NN_GEMM_PATH_SMALL, NN_TASK_CLASSIFY,
+                              acts[q], 1);
+    run_pair_mode(NN_MOMENTUM, 1e-3, NN_GEMM_PATH_SMALL, NN_TASK_REGRESS, NN_ACT_RELU, 1);
+    run_pair_mode(NN_SGD, 0.0, NN_GEMM_PATH_SMALL, NN_TASK_MULTILABEL, NN_ACT_LEAKY_RELU, 1);
+    /* Inference: hidden layers through the fused forward, or not. */
+    nn_net *a = make(NN_TASK_CLASSIFY, 3, NN_ACT_LEAKY_RELU, NN_GEMM_PATH_SMALL);
+    nn_net *b = make(NN_TASK_CLASSIFY, 3, NN_ACT_LEAKY_RELU, NN_GEMM_PATH_SMALL);
+    b->gemm_fused = NULL;
+    nn__rng r;
+    nn__rng_seed(&r, 5);
+    nn_mat x, pa, pb;
+    assert_int_equal(nn_mat_alloc(&x, 37, 5), NN_OK);
+    assert_int_equal(nn_mat_alloc(&pa, 37, 3), NN_OK);
+    assert_int_equal(nn_mat_alloc(&pb, 37, 3), NN_OK);
+    ts_fill_uniform(&r, x, -3, 3, 0.0);
+    assert_int_equal(nn_net_forward(a, x, pa), NN_OK);
+    assert_int_equal(nn_net_forward(b, x, pb), NN_OK);
+    assert_true(ts_max_err(pa, pb, 1e-15, 1e-13) <= 1.0);
+    nn_mat_free(&x);
+    nn_mat_free(&pa);
+    nn_mat_free(&pb);
+    nn_net_free(a);
+    nn_net_free(b);
 }
 
 /* A non-finite loss updates nothing. */
@@ -145,6 +200,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_update_in_backward_matches_general),
+        cmocka_unit_test(test_fused_epilogues_match_passes),
         cmocka_unit_test(test_nonfinite_loss_updates_nothing),
         cmocka_unit_test(test_optim_rules),
     };

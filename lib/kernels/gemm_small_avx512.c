@@ -4,6 +4,7 @@
 
 #if defined(NN_HAVE_AVX512_BUILD)
 #define NN_GEMM_SMALL_NAME nn__gemm_small_avx512
+#define NN_GEMM_FUSED_NAME nn__gemm_fused_avx512
 #define NN_GEMM_SMALL_CORE gemm_small_core_avx512
 #define NN_GEMM_SMALL_LOOPS gemm_small_loops_avx512
 #include "gemm_small.inc"

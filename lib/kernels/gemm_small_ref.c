@@ -1,4 +1,5 @@
-/* The portable small gemm, and the choice of variant for a kernel path. */
+/* The portable small gemm, the choice of variant for a kernel path, and
+ * which epilogues the SIMD variants fuse. */
 #include <string.h>
 
 #include "internal.h"
@@ -7,16 +8,64 @@
 #define NN_GEMM_SMALL_CORE gemm_small_core_ref
 #include "gemm_small.inc"
 
-nn__gemm_small_fn nn__gemm_small_for(const char *path)
+/* The best variant built for a kernel path: 2 avx512, 1 avx2, 0 portable
+ * (the avx512 path falls back to the avx2 build when only that exists). */
+static int variant_for(const char *path)
 {
 #if defined(NN_HAVE_AVX512_BUILD)
     if (path && strcmp(path, "avx512") == 0)
-        return nn__gemm_small_avx512;
+        return 2;
 #endif
 #if defined(NN_HAVE_AVX2_BUILD)
     if (path && (strcmp(path, "avx2") == 0 || strcmp(path, "avx512") == 0))
-        return nn__gemm_small_avx2;
+        return 1;
 #endif
     (void)path;
-    return nn__gemm_small_ref;
+    return 0;
+}
+
+nn__gemm_small_fn nn__gemm_small_for(const char *path)
+{
+    switch (variant_for(path)) {
+#if defined(NN_HAVE_AVX512_BUILD)
+    case 2:
+        return nn__gemm_small_avx512;
+#endif
+#if defined(NN_HAVE_AVX2_BUILD)
+    case 1:
+        return nn__gemm_small_avx2;
+#endif
+    default:
+        return nn__gemm_small_ref;
+    }
+}
+
+nn__gemm_fused_fn nn__gemm_fused_for(const char *path)
+{
+    switch (variant_for(path)) {
+#if defined(NN_HAVE_AVX512_BUILD)
+    case 2:
+        return nn__gemm_fused_avx512;
+#endif
+#if defined(NN_HAVE_AVX2_BUILD)
+    case 1:
+        return nn__gemm_fused_avx2;
+#endif
+    default:
+        return NULL;
+    }
+}
+
+int nn__gemm_epi_supports(nn__epi_kind kind, int act)
+{
+    switch (kind) {
+    case NN__EPI_BIAS_ACT:
+        return act == NN_ACT_RELU || act == NN_ACT_LEAKY_RELU || act == NN_ACT_IDENTITY;
+    case NN__EPI_ACT_GRAD:
+        return act != NN_ACT_GELU && act >= 0 && act <= NN_ACT_IDENTITY;
+    case NN__EPI_SGD:
+    case NN__EPI_MOMENTUM:
+        return 1;
+    }
+    return 0;
 }
