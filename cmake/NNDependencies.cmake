@@ -16,6 +16,9 @@ if(NOT LAPACKE_FOUND)
         "apt-get install liblapacke-dev")
 endif()
 find_library(NN_LIBM m)
+# POSIX threads: a fit's worker pool (lib/pool.c).
+set(THREADS_PREFER_PTHREAD_FLAG ON)
+find_package(Threads REQUIRED)
 
 # cmocka 1.1 ships a config file that defines no imported target, so wrap it.
 function(nn_find_cmocka)

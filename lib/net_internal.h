@@ -99,6 +99,8 @@ typedef struct nn__optim {
     double *m, *v;
     double beta1_t, beta2_t; /* Adam: b1^t and b2^t after step t (1 before the first) */
     double c1, c2;           /* Adam: 1/(1-b1^t), 1/(1-b2^t) for the current step */
+    nn__pool *pool;          /* splits the passes over runs of NN__POOL_MIN_LEN or
+                                more (the fit's pool); NULL = all on the caller */
 } nn__optim;
 
 /* Advance the step count (Adam's bias corrections); once per step. */

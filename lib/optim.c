@@ -15,6 +15,11 @@
  *             p -= lr (m c1) / (sqrt(v c2) + eps),  c1 = 1/(1-b1^t), c2 = 1/(1-b2^t)
  *
  * wd (weight decay, L2) applies to weight matrices only, never to biases.
+ *
+ * Every pass here is memory-bound, and a fit may give its optimizer a
+ * worker pool (pool.c; train.c sizes it from the BLAS thread count): runs
+ * of NN__POOL_MIN_LEN parameters or more are split over it, with the same
+ * results bit for bit, since the passes are elementwise.
  */
 #include <math.h>
 
@@ -30,10 +35,31 @@ void nn__optim_begin_step(nn__optim *o)
     o->c2 = 1.0 / (1.0 - o->beta2_t);
 }
 
-void nn__optim_apply(const nn__optim *o, double *restrict p, const double *restrict g,
-                     size_t off, size_t len, double decay)
+/* ---- the passes, over a range of a run ------------------------------------ */
+
+/* Each pass below is elementwise: element i of the result depends on
+ * element i of the inputs only. A run split over the fit's pool
+ * (nn__pool_run) therefore writes the same bits as the run on one thread,
+ * whatever the cuts. */
+
+/* The arguments of one pass, for nn__pool_run's workers. */
+typedef struct pass {
+    const nn__optim *o;
+    double *p;       /* parameters (W for the momentum passes) */
+    const double *g; /* gradient (nn__optim_apply) */
+    size_t off;      /* offset of p in the parameter block */
+    double decay;
+} pass;
+
+static void apply_range(void *ctx, size_t begin, size_t end)
 {
-    const double lr = o->lr;
+    const pass *a = ctx;
+    const nn__optim *o = a->o;
+    const size_t len = end - begin;
+    double *restrict p = a->p + begin;
+    const double *restrict g = a->g + begin;
+    const size_t off = a->off + begin;
+    const double lr = o->lr, decay = a->decay;
     switch (o->kind) {
     case NN_SGD:
         for (size_t i = 0; i < len; i++)
@@ -62,6 +88,47 @@ void nn__optim_apply(const nn__optim *o, double *restrict p, const double *restr
     }
 }
 
+/* Momentum with weight decay, before the GEMM: v = mu v - lr wd W. */
+static void decay_velocity_range(void *ctx, size_t begin, size_t end)
+{
+    const pass *a = ctx;
+    const nn__optim *o = a->o;
+    const size_t len = end - begin;
+    const double *restrict w = a->p + begin;
+    double *restrict v = o->m + a->off + begin;
+    const double k = o->lr * a->decay, mu = o->mu;
+    for (size_t i = 0; i < len; i++)
+        v[i] = mu * v[i] - k * w[i];
+}
+
+/* Momentum after the GEMM: W += v. */
+static void add_velocity_range(void *ctx, size_t begin, size_t end)
+{
+    const pass *a = ctx;
+    const size_t len = end - begin;
+    double *restrict w = a->p + begin;
+    const double *restrict v = a->o->m + a->off + begin;
+    for (size_t i = 0; i < len; i++)
+        w[i] += v[i];
+}
+
+/* Run a pass over len elements: on the fit's pool when the run is long
+ * enough to pay for waking it, else on the caller. */
+static void run_pass(const nn__optim *o, nn__pool_fn fn, pass *a, size_t len)
+{
+    nn__pool *pool = len >= NN__POOL_MIN_LEN ? o->pool : NULL;
+    nn__pool_run(pool, fn, a, len);
+}
+
+/* ---- the rules --------------------------------------------------------------- */
+
+void nn__optim_apply(const nn__optim *o, double *p, const double *g, size_t off, size_t len,
+                     double decay)
+{
+    pass a = {o, p, g, off, decay};
+    run_pass(o, apply_range, &a, len);
+}
+
 int nn__optim_folds_into_gemm(const nn__optim *o)
 {
     return o->kind == NN_SGD || o->kind == NN_MOMENTUM;
@@ -79,22 +146,19 @@ double *nn__optim_gemm_begin(const nn__optim *o, double *w, size_t off, size_t l
         *beta = 1.0 - o->lr * decay;
         return w;
     }
-    double *restrict v = o->m + off;
     *beta = o->mu;
     if (decay != 0.0) {
-        const double k = o->lr * decay, mu = o->mu;
-        for (size_t i = 0; i < len; i++)
-            v[i] = mu * v[i] - k * w[i];
+        pass a = {o, w, NULL, off, decay};
+        run_pass(o, decay_velocity_range, &a, len);
         *beta = 1.0;
     }
-    return v;
+    return o->m + off;
 }
 
-void nn__optim_gemm_end(const nn__optim *o, double *restrict w, size_t off, size_t len)
+void nn__optim_gemm_end(const nn__optim *o, double *w, size_t off, size_t len)
 {
     if (o->kind != NN_MOMENTUM)
         return;
-    const double *restrict v = o->m + off;
-    for (size_t i = 0; i < len; i++)
-        w[i] += v[i];
+    pass a = {o, w, NULL, off, 0.0};
+    run_pass(o, add_velocity_range, &a, len);
 }

@@ -12,12 +12,16 @@
  * update. It runs the forward and backward passes (net.c), sums the flat
  * gradient block, row count and loss over every participant in one call,
  * then makes one pass of the optimizer (optim.c) over the flat parameter
- * block. A step allocates nothing.
+ * block. A step allocates nothing. When NN_THREADS asks for it, fit_begin
+ * also starts a worker pool (pool.c) over which the optimizer splits its
+ * passes over long runs; fit_end joins it.
  */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <cblas.h>
 
 #include "net_internal.h"
 
@@ -89,6 +93,7 @@ typedef struct fit_state {
     double *epoch_start; /* parameters at the start of the epoch (NaN recovery) */
     double *best;     /* parameters of the best validation loss */
     nn__optim opt;    /* the optimizer, over m and v */
+    nn__pool *pool;   /* workers for the optimizer's passes, or NULL */
 } fit_state;
 
 static void fit_end(fit_state *st)
@@ -104,6 +109,7 @@ static void fit_end(fit_state *st)
     nn__free(st->v);
     nn__free(st->epoch_start);
     nn__free(st->best);
+    nn__pool_free(st->pool);
 }
 
 /* Hold out validation_fraction of train (stratified by class when it has
@@ -129,11 +135,61 @@ static nn_status carve_validation(fit_state *st, const nn_dataset *train,
     return NN_OK;
 }
 
+/* The threads a fit's elementwise passes may use, the caller included,
+ * from the environment variable NN_THREADS (read at each fit): a count, or
+ * "auto" for as many as OpenBLAS uses for the GEMMs around those passes.
+ * Unset, empty, 0 or 1: one, no pool. Off unless asked because on the
+ * 2-core machine it was measured on (deep cell 784-1024-1024-10, batch
+ * 128, OPENBLAS_NUM_THREADS=2) it did not pay: right after a GEMM,
+ * OpenBLAS's own workers still hold the other cores (they spin a while
+ * before sleeping), and a pass split over the pool took as long as on one
+ * thread. libnn reads the BLAS thread count and never sets it: that is the
+ * application's choice. */
+static nn_status pass_threads(size_t *out)
+{
+    const char *v = getenv("NN_THREADS");
+    *out = 1;
+    if (!v || !*v)
+        return NN_OK;
+    if (strcmp(v, "auto") == 0) {
+        int t = openblas_get_num_threads();
+        *out = t > 1 ? (size_t)t : 1;
+        return NN_OK;
+    }
+    char *end;
+    long t = strtol(v, &end, 10);
+    if (*end != '\0' || t < 0)
+        return nn__fail(NN_EINVAL, "libnn: the environment variable NN_THREADS is \"%.64s\"; "
+                        "expected a count of threads or auto", v);
+    *out = t > 1 ? (size_t)t : 1;
+    return NN_OK;
+}
+
+/* A worker pool for the fit's optimizer passes (pool.c) when it can help:
+ * more than one thread to use and a weight matrix of NN__POOL_MIN_LEN
+ * parameters or more (shorter runs are never split). Without one, or if
+ * it cannot be started, the passes run on the caller as before. */
+static nn__pool *fit_pool(const nn_net *net, size_t threads)
+{
+    size_t largest = 0;
+    for (size_t l = 0; l < net->n_layers; l++) {
+        size_t len = net->W[l].rows * net->W[l].cols;
+        largest = len > largest ? len : largest;
+    }
+    if (threads < 2 || largest < NN__POOL_MIN_LEN)
+        return NULL;
+    return nn__pool_create(threads - 1);
+}
+
 static nn_status fit_begin(fit_state *st, nn_net *net, const nn_dataset *train,
                            const nn_train_options *o)
 {
     memset(st, 0, sizeof *st);
-    nn_status s = carve_validation(st, train, o);
+    size_t threads = 1;
+    nn_status s = pass_threads(&threads);
+    if (s != NN_OK)
+        return s;
+    s = carve_validation(st, train, o);
     if (s != NN_OK)
         return s;
     train = st->train;
@@ -167,8 +223,9 @@ static nn_status fit_begin(fit_state *st, nn_net *net, const nn_dataset *train,
      * steps stay free of allocation and of timing. */
     size_t plan_rows[2] = {batch, batch ? n % batch : 0};
     nn__net_plan_gemms(net, plan_rows, 2);
+    st->pool = fit_pool(net, threads);
     st->opt = (nn__optim){o->optimizer, o->learning_rate, o->momentum, o->beta1, o->beta2,
-                          o->epsilon, st->m, st->v, 1.0, 1.0, 0.0, 0.0};
+                          o->epsilon, st->m, st->v, 1.0, 1.0, 0.0, 0.0, st->pool};
     return NN_OK;
 }
 

@@ -51,7 +51,8 @@ static void run_pair_mode(nn_optimizer kind, double wd, nn_gemm_path path, nn_ta
     assert_true(m[0] && m[1] && v[0] && v[1]);
     nn__optim o[2];
     for (int k = 0; k < 2; k++)
-        o[k] = (nn__optim){kind, 0.05, 0.9, 0.9, 0.999, 1e-8, m[k], v[k], 1.0, 1.0, 0.0, 0.0};
+        o[k] = (nn__optim){kind, 0.05, 0.9, 0.9,  0.999, 1e-8, m[k],
+                           v[k], 1.0,  1.0, 0.0,   0.0,  NULL};
     assert_int_equal(nn__net_reserve(a, n), NN_OK);
     assert_int_equal(nn__net_reserve(b, n), NN_OK);
     if (unfused)
@@ -161,7 +162,7 @@ static void test_nonfinite_loss_updates_nothing(void **state)
     assert_non_null(before);
     memcpy(before, net->params, P * sizeof *before);
     double x[2 * 5] = {0}, t[2 * 2] = {1.0, NAN, 0.0, 0.0};
-    nn__optim o = {NN_SGD, 0.1, 0, 0, 0, 0, NULL, NULL, 1, 1, 0, 0};
+    nn__optim o = {NN_SGD, 0.1, 0, 0, 0, 0, NULL, NULL, 1, 1, 0, 0, NULL};
     assert_int_equal(nn__net_reserve(net, 2), NN_OK);
     nn__targets tg = {NULL, t, 2};
     double loss = nn__net_step_update(net, x, 5, 2, tg, 0.25, &o, 0.0);
@@ -176,24 +177,148 @@ static void test_optim_rules(void **state)
 {
     (void)state;
     double p[2] = {1.0, -2.0}, g[2] = {0.5, 0.25}, m[2] = {0.1, 0.2}, v[2] = {0.0, 0.0};
-    nn__optim sgd = {NN_SGD, 0.1, 0, 0, 0, 0, NULL, NULL, 1, 1, 0, 0};
+    nn__optim sgd = {NN_SGD, 0.1, 0, 0, 0, 0, NULL, NULL, 1, 1, 0, 0, NULL};
     nn__optim_begin_step(&sgd);
     nn__optim_apply(&sgd, p, g, 0, 2, 0.5);
     assert_true(ts_close(p[0], 1.0 - 0.1 * (0.5 + 0.5), 0, 1e-15));
     assert_true(ts_close(p[1], -2.0 - 0.1 * (0.25 - 1.0), 0, 1e-15));
-    nn__optim mom = {NN_MOMENTUM, 0.1, 0.9, 0, 0, 0, m, NULL, 1, 1, 0, 0};
+    nn__optim mom = {NN_MOMENTUM, 0.1, 0.9, 0, 0, 0, m, NULL, 1, 1, 0, 0, NULL};
     p[0] = 1.0;
     nn__optim_apply(&mom, p, g, 0, 1, 0.0);
     assert_true(ts_close(m[0], 0.9 * 0.1 - 0.1 * 0.5, 0, 1e-15));
     assert_true(ts_close(p[0], 1.0 + m[0], 0, 1e-15));
     double am[1] = {0}, av[1] = {0};
-    nn__optim adam = {NN_ADAM, 0.1, 0, 0.9, 0.999, 1e-8, am, av, 1, 1, 0, 0};
+    nn__optim adam = {NN_ADAM, 0.1, 0, 0.9, 0.999, 1e-8, am, av, 1, 1, 0, 0, NULL};
     nn__optim_begin_step(&adam);
     p[0] = 1.0;
     nn__optim_apply(&adam, p, g, 0, 1, 0.0);
     /* The first Adam step moves by lr * sign(g), up to eps. */
     assert_true(ts_close(p[0], 0.9, 0, 1e-7));
     (void)v;
+}
+
+/* ---- the passes split over a worker pool ---------------------------------- */
+
+/* Each optimizer pass over a run above NN__POOL_MIN_LEN (odd, so the last
+ * chunk is short), split over pools of 1 to 3 workers, writes the same
+ * bits as on one thread: parameters and optimizer state, for every rule,
+ * with and without weight decay, and for momentum's passes around the
+ * GEMM. */
+static void test_pooled_passes_bit_identical(void **state)
+{
+    (void)state;
+    const size_t len = NN__POOL_MIN_LEN + 13, steps = 3;
+    const nn_optimizer kinds[] = {NN_SGD, NN_MOMENTUM, NN_ADAM};
+    nn__rng r;
+    nn__rng_seed(&r, 5);
+    double *init = nn__alloc_doubles(4 * len);
+    assert_non_null(init);
+    for (size_t i = 0; i < 4 * len; i++)
+        init[i] = i >= 3 * len ? fabs(nn__rng_normal(&r)) : nn__rng_normal(&r); /* p g m v */
+    /* [p, m, v] of the inline run (0) and of the pooled run (1). */
+    double *buf[2] = {nn__alloc_doubles(3 * len), nn__alloc_doubles(3 * len)};
+    assert_true(buf[0] && buf[1]);
+    for (size_t n = 1; n <= 3; n++) {
+        nn__pool *pool = nn__pool_create(n);
+        assert_non_null(pool);
+        for (size_t k = 0; k < 3; k++)
+            for (int d = 0; d < 2; d++)
+                for (int gemm = 0; gemm < 2; gemm++) {
+                    if (gemm && kinds[k] != NN_MOMENTUM)
+                        continue;
+                    double decay = d ? 1e-2 : 0.0;
+                    for (int q = 0; q < 2; q++) {
+                        double *p = buf[q], *m = p + len, *v = m + len;
+                        memcpy(p, init, len * sizeof *p);
+                        memcpy(m, init + 2 * len, 2 * len * sizeof *p);
+                        nn__optim o = {kinds[k], 0.05, 0.9, 0.9,  0.999, 1e-8, m,
+                                       v,        1.0,  1.0, 0.0,  0.0,   q ? pool : NULL};
+                        for (size_t s = 0; s < steps; s++) {
+                            nn__optim_begin_step(&o);
+                            if (!gemm) {
+                                nn__optim_apply(&o, p, init + len, 0, len, decay);
+                                continue;
+                            }
+                            double alpha, beta;
+                            double *c = nn__optim_gemm_begin(&o, p, 0, len, decay, &alpha, &beta);
+                            assert_ptr_equal(c, m);
+                            for (size_t i = 0; i < len; i++) /* the GEMM's part, by hand */
+                                c[i] = beta * c[i] + alpha * init[len + i];
+                            nn__optim_gemm_end(&o, p, 0, len);
+                        }
+                    }
+                    assert_memory_equal(buf[0], buf[1], 3 * len * sizeof(double));
+                    /* The passes did something: the parameters moved. */
+                    assert_true(memcmp(buf[1], init, len * sizeof(double)) != 0);
+                    assert_true(buf[1][len - 1] != init[len - 1]);
+                }
+        nn__pool_free(pool);
+    }
+    nn__free(buf[0]);
+    nn__free(buf[1]);
+    nn__free(init);
+}
+
+/* Whole steps (step.c) on a net whose hidden-to-hidden weights exceed
+ * NN__POOL_MIN_LEN, with the optimizer on a pool of 2 workers and without:
+ * the same parameters bit for bit, for every optimizer, with weight decay,
+ * on the GEMM path that folds the update (blas) and the one that does not
+ * (small). */
+static void test_pooled_steps_bit_identical(void **state)
+{
+    (void)state;
+    const size_t n = 16, steps = 3, in = 5, C = 3;
+    size_t hidden[2] = {300, 260}; /* 78000 weights between them */
+    nn_net_config c = {.n_inputs = in, .n_classes = C, .n_hidden_layers = 2,
+                       .hidden = hidden, .seed = 9};
+    nn__rng r;
+    nn__rng_seed(&r, 23);
+    nn_mat x;
+    assert_int_equal(nn_mat_alloc(&x, n * steps, in), NN_OK);
+    ts_fill_uniform(&r, x, -1, 1, 0.0);
+    int32_t y[16 * 3];
+    for (size_t i = 0; i < n * steps; i++)
+        y[i] = (int32_t)nn__rng_below(&r, C);
+    nn__pool *pool = nn__pool_create(2);
+    assert_non_null(pool);
+    const nn_optimizer kinds[] = {NN_SGD, NN_MOMENTUM, NN_ADAM};
+    const nn_gemm_path paths[] = {NN_GEMM_PATH_BLAS, NN_GEMM_PATH_SMALL};
+    for (size_t k = 0; k < 3; k++)
+        for (size_t g = 0; g < 2; g++) {
+            nn_net *net[2];
+            double *m[2], *v[2];
+            for (int q = 0; q < 2; q++) {
+                assert_int_equal(nn_net_create(&net[q], &c), NN_OK);
+                assert_int_equal(nn_net_set_gemm_path(net[q], paths[g]), NN_OK);
+                assert_int_equal(nn__net_reserve(net[q], n), NN_OK);
+                m[q] = nn__alloc_doubles(net[q]->n_params);
+                v[q] = nn__alloc_doubles(net[q]->n_params);
+                assert_true(m[q] && v[q]);
+                nn__optim o = {kinds[k], 0.01, 0.9, 0.9,  0.999, 1e-8, m[q],
+                               v[q],     1.0,  1.0, 0.0,  0.0,   q ? pool : NULL};
+                for (size_t s = 0; s < steps; s++) {
+                    nn__targets t = {y + s * n, NULL, C};
+                    double loss = nn__net_step_update(net[q], x.data + s * n * x.ld, x.ld, n, t,
+                                                      nn__net_mean_scale(net[q], n), &o, 1e-3);
+                    assert_true(isfinite(loss));
+                }
+            }
+            size_t P = net[0]->n_params;
+            assert_memory_equal(net[0]->params, net[1]->params, P * sizeof(double));
+            assert_memory_equal(m[0], m[1], P * sizeof(double));
+            assert_memory_equal(v[0], v[1], P * sizeof(double));
+            nn_net *fresh;
+            assert_int_equal(nn_net_create(&fresh, &c), NN_OK);
+            assert_true(memcmp(fresh->params, net[1]->params, P * sizeof(double)) != 0);
+            nn_net_free(fresh);
+            for (int q = 0; q < 2; q++) {
+                nn__free(m[q]);
+                nn__free(v[q]);
+                nn_net_free(net[q]);
+            }
+        }
+    nn__pool_free(pool);
+    nn_mat_free(&x);
 }
 
 int main(void)
@@ -203,6 +328,8 @@ int main(void)
         cmocka_unit_test(test_fused_epilogues_match_passes),
         cmocka_unit_test(test_nonfinite_loss_updates_nothing),
         cmocka_unit_test(test_optim_rules),
+        cmocka_unit_test(test_pooled_passes_bit_identical),
+        cmocka_unit_test(test_pooled_steps_bit_identical),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -47,6 +47,30 @@ static nn_status job_data(int id, nn_dataset *d)
     return NN_OK;
 }
 
+/* The net's parameters, layer by layer (W then b), into out. */
+static void copy_params(nn_net *net, double *out)
+{
+    for (size_t l = 0; l < nn_net_n_layers(net); l++) {
+        nn_mat w = nn_net_weights(net, l), b = nn_net_bias(net, l);
+        memcpy(out, w.data, w.rows * w.cols * sizeof(double));
+        out += w.rows * w.cols;
+        memcpy(out, b.data, b.cols * sizeof(double));
+        out += b.cols;
+    }
+}
+
+/* fn on each of n jobs (size bytes apart), each in a thread of its own, at
+ * once. */
+static void run_concurrently(void *(*fn)(void *), void *jobs, size_t size, int n)
+{
+    pthread_t th[N_JOBS];
+    assert_true(n <= N_JOBS);
+    for (int i = 0; i < n; i++)
+        assert_int_equal(pthread_create(&th[i], NULL, fn, (char *)jobs + (size_t)i * size), 0);
+    for (int i = 0; i < n; i++)
+        assert_int_equal(pthread_join(th[i], NULL), 0);
+}
+
 static void *run_job(void *arg)
 {
     job *j = arg;
@@ -99,14 +123,7 @@ static void *run_job(void *arg)
     snprintf(j->error, sizeof j->error, "%s", bad == NN_EIO ? nn_last_error() : "");
     if (s == NN_OK) {
         j->n_params = nn_net_n_params(net);
-        size_t off = 0;
-        for (size_t l = 0; l < nn_net_n_layers(net); l++) {
-            nn_mat w = nn_net_weights(net, l), b = nn_net_bias(net, l);
-            memcpy(j->params + off, w.data, w.rows * w.cols * sizeof(double));
-            off += w.rows * w.cols;
-            memcpy(j->params + off, b.data, b.cols * sizeof(double));
-            off += b.cols;
-        }
+        copy_params(net, j->params);
     }
     j->status = s;
     nn_net_free(net);
@@ -123,11 +140,7 @@ static void test_concurrent_nets_match_sequential(void **state)
         run_job(&alone[i]);
         ts_ok(alone[i].status);
     }
-    pthread_t th[N_JOBS];
-    for (int i = 0; i < N_JOBS; i++)
-        assert_int_equal(pthread_create(&th[i], NULL, run_job, &together[i]), 0);
-    for (int i = 0; i < N_JOBS; i++)
-        assert_int_equal(pthread_join(th[i], NULL), 0);
+    run_concurrently(run_job, together, sizeof together[0], N_JOBS);
     for (int i = 0; i < N_JOBS; i++) {
         ts_ok(together[i].status);
         assert_int_equal(together[i].n_params, alone[i].n_params);
@@ -145,10 +158,86 @@ static void test_concurrent_nets_match_sequential(void **state)
     assert_null(strstr(nn_last_error(), "thread.nnet"));
 }
 
+/* Fits that each own a worker pool (NN_THREADS=3), on nets with a layer
+ * long enough to be split, in distinct threads at once: each ends with the
+ * parameters of the same fit alone, bit for bit. */
+typedef struct pool_job {
+    int id;
+    double *params;
+    size_t n_params;
+    nn_status status;
+} pool_job;
+
+static void *run_pool_job(void *arg)
+{
+    pool_job *j = arg;
+    size_t hidden[2] = {280, 256};
+    nn_net_config cfg = {.n_inputs = 2, .n_classes = 2, .n_hidden_layers = 2, .hidden = hidden,
+                         .init = NN_INIT_HE, .seed = 30 + (uint64_t)j->id};
+    nn_dataset d;
+    memset(&d, 0, sizeof d);
+    nn_net *net = NULL;
+    nn_status s = nn_make_moons(&d, 300, 0.15, 20 + (uint64_t)j->id);
+    if (s == NN_OK)
+        s = nn_net_create(&net, &cfg);
+    if (s == NN_OK)
+        s = nn_net_set_gemm_path(net, NN_GEMM_PATH_BLAS);
+    nn_train_options o = nn_train_defaults();
+    o.optimizer = j->id % 2 ? NN_MOMENTUM : NN_ADAM;
+    o.weight_decay = 1e-3;
+    o.learning_rate = 0.01;
+    o.epochs = 3;
+    o.batch_size = 50;
+    if (s == NN_OK)
+        s = nn_net_fit(net, &d, &o);
+    if (s == NN_OK) {
+        j->n_params = nn_net_n_params(net);
+        j->params = malloc(j->n_params * sizeof(double));
+        if (j->params)
+            copy_params(net, j->params);
+        else
+            s = NN_ENOMEM;
+    }
+    j->status = s;
+    nn_net_free(net);
+    nn_dataset_free(&d);
+    return NULL;
+}
+
+static void test_concurrent_fits_with_pools(void **state)
+{
+    (void)state;
+    const char *saved = getenv("NN_THREADS");
+    assert_int_equal(setenv("NN_THREADS", "3", 1), 0);
+    enum { N = 3 };
+    pool_job alone[N], together[N];
+    memset(alone, 0, sizeof alone);
+    memset(together, 0, sizeof together);
+    for (int i = 0; i < N; i++) {
+        alone[i].id = together[i].id = i;
+        run_pool_job(&alone[i]);
+        ts_ok(alone[i].status);
+    }
+    run_concurrently(run_pool_job, together, sizeof together[0], N);
+    for (int i = 0; i < N; i++) {
+        ts_ok(together[i].status);
+        assert_int_equal(together[i].n_params, alone[i].n_params);
+        assert_memory_equal(together[i].params, alone[i].params,
+                            alone[i].n_params * sizeof(double));
+        free(alone[i].params);
+        free(together[i].params);
+    }
+    if (saved)
+        setenv("NN_THREADS", saved, 1);
+    else
+        unsetenv("NN_THREADS");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_concurrent_nets_match_sequential),
+        cmocka_unit_test(test_concurrent_fits_with_pools),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,9 +3,11 @@
  *
  * This binary is linked with -Wl,--wrap for the allocation functions, so
  * every allocation libnn's own code makes goes through the counters below
- * (OpenBLAS, a separate shared library, keeps its own buffer pool). */
+ * (OpenBLAS, a separate shared library, keeps its own buffer pool), and
+ * pthread_create, to count the threads of a fit's pool. */
 #define NN_EXPERIMENTAL /* nn_net_set_gemm_path */
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,6 +27,17 @@ void *__wrap_aligned_alloc(size_t a, size_t n);
 int __wrap_posix_memalign(void **p, size_t a, size_t n);
 
 static size_t n_allocs;
+static size_t n_threads_created;
+
+int __real_pthread_create(pthread_t *t, const pthread_attr_t *a, void *(*fn)(void *), void *arg);
+int __wrap_pthread_create(pthread_t *t, const pthread_attr_t *a, void *(*fn)(void *), void *arg);
+
+/* Threads libnn starts (the fit's pool; OpenBLAS's own are not seen). */
+int __wrap_pthread_create(pthread_t *t, const pthread_attr_t *a, void *(*fn)(void *), void *arg)
+{
+    n_threads_created++;
+    return __real_pthread_create(t, a, fn, arg);
+}
 
 void *__wrap_malloc(size_t n)
 {
@@ -165,6 +178,83 @@ static void assert_same_params(nn_net *a, nn_net *b)
         assert_memory_equal(nn_net_bias(a, l).data, nn_net_bias(b, l).data,
                             wa.cols * sizeof(double));
     }
+}
+
+/* Fits with a worker pool (NN_THREADS=3: two workers beside the caller)
+ * on a net whose hidden-to-hidden weights (300 x 256) are long enough to
+ * be split: two threads are started per fit (and none with NN_THREADS=1,
+ * when not asked, nor for a net too small to split), epochs allocate
+ * nothing, and the parameters equal bit for bit those of the same fit on
+ * one thread, for every optimizer with weight decay. A bad NN_THREADS
+ * fails the fit. */
+static void test_fit_with_pool(void **state)
+{
+    moons *m = *state;
+    const char *saved = getenv("NN_THREADS");
+    nn_dataset sub = m->train;
+    sub.x = nn_mat_rows(m->train.x, 0, 600);
+    size_t hidden[2] = {300, 256};
+    nn_net_config cfg = {.n_inputs = 2, .n_classes = 2, .n_hidden_layers = 2,
+                         .hidden = hidden, .init = NN_INIT_HE, .seed = 4};
+    const nn_optimizer opts[] = {NN_SGD, NN_MOMENTUM, NN_ADAM};
+    for (size_t o = 0; o < 3; o++) {
+        nn_net *net[2];
+        for (int q = 0; q < 2; q++) {
+            ts_ok(nn_net_create(&net[q], &cfg));
+            ts_ok(nn_net_set_gemm_path(net[q], NN_GEMM_PATH_BLAS));
+            assert_int_equal(setenv("NN_THREADS", q ? "3" : "1", 1), 0);
+            alloc_probe probe;
+            memset(&probe, 0, sizeof probe);
+            nn_train_options opt = nn_train_defaults();
+            opt.optimizer = opts[o];
+            opt.learning_rate = 0.01;
+            opt.weight_decay = 1e-3;
+            opt.batch_size = 64;
+            opt.epochs = 4;
+            opt.on_epoch = record_allocs;
+            opt.user = &probe;
+            size_t threads = n_threads_created;
+            ts_ok(nn_net_fit(net[q], &sub, &opt));
+            assert_int_equal(n_threads_created - threads, q ? 2 : 0);
+            assert_int_equal(probe.at_epoch[4], probe.at_epoch[1]);
+        }
+        assert_same_params(net[0], net[1]);
+        nn_net_free(net[0]);
+        nn_net_free(net[1]);
+    }
+    /* No pool unless asked: NN_THREADS unset, or auto with the one BLAS
+     * thread ctest sets. */
+    nn_net *big;
+    ts_ok(nn_net_create(&big, &cfg));
+    nn_train_options one = nn_train_defaults();
+    one.epochs = 1;
+    const char *unasked[] = {NULL, "auto"};
+    for (int u = 0; u < 2; u++) {
+        if (unasked[u])
+            assert_int_equal(setenv("NN_THREADS", unasked[u], 1), 0);
+        else
+            assert_int_equal(unsetenv("NN_THREADS"), 0);
+        size_t before = n_threads_created;
+        ts_ok(nn_net_fit(big, &sub, &one));
+        assert_int_equal(n_threads_created, before);
+    }
+    nn_net_free(big);
+    assert_int_equal(setenv("NN_THREADS", "3", 1), 0);
+    /* A net whose layers are all short: no pool, whatever NN_THREADS says. */
+    nn_net *small = net_2h2(16, NN_INIT_HE, 1);
+    nn_train_options opt = nn_train_defaults();
+    opt.epochs = 1;
+    size_t threads = n_threads_created;
+    ts_ok(nn_net_fit(small, &sub, &opt));
+    assert_int_equal(n_threads_created, threads);
+    assert_int_equal(setenv("NN_THREADS", "two", 1), 0);
+    ts_assert_status(nn_net_fit(small, &sub, &opt), NN_EINVAL);
+    assert_non_null(strstr(nn_last_error(), "NN_THREADS"));
+    nn_net_free(small);
+    if (saved)
+        setenv("NN_THREADS", saved, 1);
+    else
+        unsetenv("NN_THREADS");
 }
 
 /* Same seeds, same weights, bit for bit (one BLAS thread, set by ctest), on
@@ -667,6 +757,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_no_allocation_per_step),
+        cmocka_unit_test(test_fit_with_pool),
         cmocka_unit_test(test_deterministic),
         cmocka_unit_test(test_auto_plan_reused),
         cmocka_unit_test(test_defaults_accuracy),
