@@ -217,23 +217,27 @@ void nn__strings_free(char **names, size_t n);
 /* C = op(A) · op(B) for small operands, row-major, beta 0 (see
  * kernels/gemm_small.inc). The net uses it below a size threshold, where
  * it beats cblas_dgemm's per-call overhead; tests keep it equal to the
- * cblas path. */
+ * cblas path. scratch: NN__GEMM_SCRATCH doubles the SIMD variants may use
+ * for a transposed copy of B (the caller's, so that the kernels keep a
+ * small stack frame: a large one slowed the smallest products by a third),
+ * or NULL. */
+#define NN__GEMM_SCRATCH 2048
 typedef void (*nn__gemm_small_fn)(int trans_a, int trans_b, size_t m, size_t n, size_t k,
                                   const double *restrict a, size_t lda,
                                   const double *restrict b, size_t ldb, double *restrict c,
-                                  size_t ldc);
+                                  size_t ldc, double *restrict scratch);
 void nn__gemm_small_ref(int trans_a, int trans_b, size_t m, size_t n, size_t k,
                         const double *restrict a, size_t lda, const double *restrict b,
-                        size_t ldb, double *restrict c, size_t ldc);
+                        size_t ldb, double *restrict c, size_t ldc, double *restrict scratch);
 #if defined(NN_HAVE_AVX2_BUILD)
 void nn__gemm_small_avx2(int trans_a, int trans_b, size_t m, size_t n, size_t k,
                          const double *restrict a, size_t lda, const double *restrict b,
-                         size_t ldb, double *restrict c, size_t ldc);
+                         size_t ldb, double *restrict c, size_t ldc, double *restrict scratch);
 #endif
 #if defined(NN_HAVE_AVX512_BUILD)
 void nn__gemm_small_avx512(int trans_a, int trans_b, size_t m, size_t n, size_t k,
                            const double *restrict a, size_t lda, const double *restrict b,
-                           size_t ldb, double *restrict c, size_t ldc);
+                           size_t ldb, double *restrict c, size_t ldc, double *restrict scratch);
 #endif
 /* The variant that matches a kernel path name ("scalar", "avx2", "avx512"). */
 nn__gemm_small_fn nn__gemm_small_for(const char *path);
@@ -275,21 +279,21 @@ typedef struct nn__gemm_epi {
 typedef int (*nn__gemm_fused_fn)(int trans_a, int trans_b, size_t m, size_t n, size_t k,
                                  const double *restrict a, size_t lda,
                                  const double *restrict b, size_t ldb, double *restrict c,
-                                 size_t ldc, const nn__gemm_epi *e);
+                                 size_t ldc, double *restrict scratch, const nn__gemm_epi *e);
 #if defined(NN_HAVE_AVX2_BUILD)
 int nn__gemm_fused_avx2(int trans_a, int trans_b, size_t m, size_t n, size_t k,
                         const double *restrict a, size_t lda, const double *restrict b,
-                        size_t ldb, double *restrict c, size_t ldc, const nn__gemm_epi *e);
+                        size_t ldb, double *restrict c, size_t ldc, double *restrict scratch,
+                        const nn__gemm_epi *e);
 #endif
 #if defined(NN_HAVE_AVX512_BUILD)
 int nn__gemm_fused_avx512(int trans_a, int trans_b, size_t m, size_t n, size_t k,
                           const double *restrict a, size_t lda, const double *restrict b,
-                          size_t ldb, double *restrict c, size_t ldc, const nn__gemm_epi *e);
+                          size_t ldb, double *restrict c, size_t ldc, double *restrict scratch,
+                        const nn__gemm_epi *e);
 #endif
 /* The fused variant of a kernel path, or NULL (the portable build). */
 nn__gemm_fused_fn nn__gemm_fused_for(const char *path);
-/* Whether an epilogue kind can fuse activation act at all. */
-int nn__gemm_epi_supports(nn__epi_kind kind, int act);
 
 /* ---- worker pool (pool.c) ---------------------------------------------- */
 

@@ -115,7 +115,8 @@ nn_status nn__net_alloc(nn_net **out, const nn__net_spec *spec)
     /* Two spare slots after the gradients: a distributed step reduces
      * [gradients, rows, loss] as one flat buffer (train.c). */
     net->grads = nn__alloc_doubles(n_params + 2);
-    if (!net->params || !net->grads) {
+    net->gemm_scratch = nn__alloc_doubles(NN__GEMM_SCRATCH);
+    if (!net->params || !net->grads || !net->gemm_scratch) {
         nn_net_free(net);
         return nn__fail(NN_ENOMEM, "nn_net_create: cannot allocate %zu parameters", n_params);
     }
@@ -280,6 +281,7 @@ void nn_net_free(nn_net *net)
     free_workspace(net);
     nn__free(net->params);
     nn__free(net->grads);
+    nn__free(net->gemm_scratch);
     nn_scaler_free(&net->scaler);
     nn_scaler_free(&net->target_scaler);
     nn__strings_free(net->class_names, net->units[net->n_layers]);
@@ -641,7 +643,7 @@ void nn__net_gemm(const nn_net *net, size_t l, int q, size_t rows, const double 
 {
     gemm_shape s = shape_of(net, l, q, rows);
     if (nn__net_gemm_is_small(net, l, q, rows)) {
-        net->gemm_small(s.ta, s.tb, s.m, s.n, s.k, a, lda, b, ldb, c, ldc);
+        net->gemm_small(s.ta, s.tb, s.m, s.n, s.k, a, lda, b, ldb, c, ldc, net->gemm_scratch);
         return;
     }
     cblas_dgemm(CblasRowMajor, s.ta ? CblasTrans : CblasNoTrans, s.tb ? CblasTrans : CblasNoTrans,
@@ -655,7 +657,8 @@ int nn__net_gemm_fused(const nn_net *net, size_t l, int q, size_t rows, const do
     if (!net->gemm_fused || !nn__net_gemm_is_small(net, l, q, rows))
         return 0;
     gemm_shape s = shape_of(net, l, q, rows);
-    return net->gemm_fused(s.ta, s.tb, s.m, s.n, s.k, a, lda, b, ldb, c, ldc, e);
+    return net->gemm_fused(s.ta, s.tb, s.m, s.n, s.k, a, lda, b, ldb, c, ldc, net->gemm_scratch,
+                           e);
 }
 
 /* ---- calibration ------------------------------------------------------------ */
@@ -721,7 +724,8 @@ static double time_call(const nn_net *net, plan_item *x, int small)
     gemm_shape s = x->s;
     double t0 = now_ns();
     if (small)
-        net->gemm_small(s.ta, s.tb, s.m, s.n, s.k, x->a, x->lda, x->b, x->ldb, x->c, x->ldc);
+        net->gemm_small(s.ta, s.tb, s.m, s.n, s.k, x->a, x->lda, x->b, x->ldb, x->c, x->ldc,
+                        net->gemm_scratch);
     else
         cblas_dgemm(CblasRowMajor, s.ta ? CblasTrans : CblasNoTrans,
                     s.tb ? CblasTrans : CblasNoTrans, (int)s.m, (int)s.n, (int)s.k, 1.0, x->a,

@@ -145,6 +145,7 @@ struct nn_net {
     const nn__kernels *k;                /* kernel path, fixed at creation */
     nn__gemm_small_fn gemm_small;        /* its small gemm */
     nn__gemm_fused_fn gemm_fused;        /* and that with epilogues, or NULL */
+    double *gemm_scratch;                /* NN__GEMM_SCRATCH doubles for both */
     int gemm_path;                       /* an nn_gemm_path: NN_GEMM, or nn_net_set_gemm_path */
     nn__gemm_plan gemm_plan;             /* per-shape choice for the fit's batches */
     /* What travels with the model. */

@@ -116,8 +116,10 @@ static void add_velocity_range(void *ctx, size_t begin, size_t end)
  * enough to pay for waking it, else on the caller. */
 static void run_pass(const nn__optim *o, nn__pool_fn fn, pass *a, size_t len)
 {
-    nn__pool *pool = len >= NN__POOL_MIN_LEN ? o->pool : NULL;
-    nn__pool_run(pool, fn, a, len);
+    if (len >= NN__POOL_MIN_LEN && o->pool)
+        nn__pool_run(o->pool, fn, a, len);
+    else if (len > 0)
+        fn(a, 0, len);
 }
 
 /* ---- the rules --------------------------------------------------------------- */

@@ -7,9 +7,13 @@
  * cache. For SGD and momentum the update is linear in the gradient, and
  * the weight-gradient GEMM does it: on the cblas path C = beta C + alpha Aᵀ
  * dZ accumulates -lr dW straight into W (or into the velocity), so dW is
- * never written and no pass over the weights remains for the optimizer.
- * Adam's update is not linear; it runs over the layer's fresh gradient.
- * Biases (one row per layer) are summed and updated in place.
+ * never written and no pass over the weights remains for the optimizer;
+ * on the small-gemm path (SIMD builds) each tile of dW updates its part of
+ * W as it is finished (an epilogue, kernels/gemm_blocked.inc), and so do a
+ * hidden layer's bias and activation in the forward product and the
+ * derivative of the layer below in dA. Adam's update is not linear; it
+ * runs over the layer's fresh gradient. Biases (one row per layer) are
+ * summed and updated in place.
  *
  * Data-parallel training (and nn_net_gradients) needs the whole gradient
  * before any update (it is reduced over the participants first): that is
@@ -29,16 +33,15 @@ static void update_weights(nn_net *net, size_t l, const double *a, size_t lda,
 {
     nn_mat w = net->W[l];
     size_t off = (size_t)(w.data - net->params), len = w.rows * w.cols;
-    if (nn__optim_folds_into_gemm(o) && !nn__net_gemm_is_small(net, l, NN__GEMM_DW, n)) {
-        double alpha, beta;
-        double *c = nn__optim_gemm_begin(o, w.data, off, len, decay, &alpha, &beta);
-        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)w.rows, (int)w.cols, (int)n,
-                    alpha, a, (int)lda, dz, (int)lddz, beta, c, (int)w.ld);
-        nn__optim_gemm_end(o, w.data, off, len);
-        return;
-    }
     if (nn__optim_folds_into_gemm(o)) {
-        /* The small gemm's tiles may apply the update as they finish. */
+        if (!nn__net_gemm_is_small(net, l, NN__GEMM_DW, n)) {
+            double alpha, beta;
+            double *c = nn__optim_gemm_begin(o, w.data, off, len, decay, &alpha, &beta);
+            cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)w.rows, (int)w.cols,
+                        (int)n, alpha, a, (int)lda, dz, (int)lddz, beta, c, (int)w.ld);
+            nn__optim_gemm_end(o, w.data, off, len);
+            return;
+        }
         nn__gemm_epi e = {o->kind == NN_SGD ? NN__EPI_SGD : NN__EPI_MOMENTUM, 0, 0.0, NULL, NULL,
                           0, o->lr, decay, o->mu, o->m ? o->m + off : NULL};
         if (nn__net_gemm_fused(net, l, NN__GEMM_DW, n, a, lda, dz, lddz, w.data, w.ld, &e))
@@ -47,6 +50,25 @@ static void update_weights(nn_net *net, size_t l, const double *a, size_t lda,
     nn_mat g = net->dW[l];
     nn__net_gemm(net, l, NN__GEMM_DW, n, a, lda, dz, lddz, g.data, g.ld);
     nn__optim_apply(o, w.data, g.data, off, len, decay);
+}
+
+/* dA_{l-1} = dZ_l W_lᵀ times f'_{l-1}, into the layer's delta buffer (which
+ * it returns): fused into the small gemm's tiles where the path allows,
+ * else f' right after the product, while dA is in cache. */
+static double *input_grad(nn_net *net, size_t l, const double *dz, size_t lddz, const double *a,
+                          size_t lda, size_t n)
+{
+    size_t in = net->units[l];
+    double *da = net->delta[l & 1];
+    nn_activation f = net->spec.act[l - 1];
+    nn__gemm_epi e = {NN__EPI_ACT_GRAD, f, net->spec.slope, NULL, a, lda, 0.0, 0.0, 0.0, NULL};
+    if (nn__net_gemm_fused(net, l, NN__GEMM_DA, n, dz, lddz, net->W[l].data, net->W[l].ld, da, in,
+                           &e))
+        return da;
+    nn__net_gemm(net, l, NN__GEMM_DA, n, dz, lddz, net->W[l].data, net->W[l].ld, da, in);
+    nn_mat pre = net->pre[l - 1];
+    net->k->act_backward[f](da, in, a, lda, pre.data, pre.ld, n, in, net->spec.slope);
+    return da;
 }
 
 /* Forward and backward over n rows. Backward, with dZ_{L-1} = scale *
@@ -74,35 +96,31 @@ static double step(nn_net *net, const double *x, size_t ldx, size_t n, nn__targe
     for (size_t l = L; l-- > 0;) {
         const double *a = l ? net->act[l - 1].data : x;
         size_t lda = l ? net->act[l - 1].ld : ldx;
-        size_t in = net->units[l], width = net->units[l + 1];
-        double *da = NULL;
-        int da_done = 0; /* dA already times f' of the layer below */
-        if (l > 0) {
-            da = net->delta[l & 1];
-            nn__gemm_epi e = {NN__EPI_ACT_GRAD, net->spec.act[l - 1], net->spec.slope, NULL, a,
-                              lda, 0.0, 0.0, 0.0, NULL};
-            da_done = nn__net_gemm_fused(net, l, NN__GEMM_DA, n, dz, lddz, net->W[l].data,
-                                         net->W[l].ld, da, in, &e);
-            if (!da_done)
-                nn__net_gemm(net, l, NN__GEMM_DA, n, dz, lddz, net->W[l].data, net->W[l].ld, da,
-                             in);
-        }
+        size_t width = net->units[l + 1];
         nn_mat b = net->b[l], db = net->db[l], dw = net->dW[l];
+        /* Which comes first, dW or dA? Updating inside the weight GEMM
+         * needs dA (which reads the old W) first, and then dA sits idle while
+         * that GEMM streams A through the cache, to be read back from memory
+         * by the next layer. That pays when W is the larger of the two,
+         * width >= n; with a narrower layer (or no update) the gradient
+         * goes first, as W's own update pass is then the smaller cost. */
+        const int grad_first = !o || (l > 0 && width < n);
         net->k->col_sums(dz, n, width, lddz, db.data);
+        if (grad_first)
+            nn__net_gemm(net, l, NN__GEMM_DW, n, a, lda, dz, lddz, dw.data, dw.ld);
+        double *da = l ? input_grad(net, l, dz, lddz, a, lda, n) : NULL;
         if (o) {
             nn__optim_apply(o, b.data, db.data, (size_t)(b.data - net->params), width, 0.0);
-            update_weights(net, l, a, lda, dz, lddz, n, o, weight_decay);
-        } else {
-            nn__net_gemm(net, l, NN__GEMM_DW, n, a, lda, dz, lddz, dw.data, dw.ld);
+            if (grad_first)
+                nn__optim_apply(o, net->W[l].data, dw.data, (size_t)(net->W[l].data - net->params),
+                                dw.rows * dw.cols, weight_decay);
+            else
+                update_weights(net, l, a, lda, dz, lddz, n, o, weight_decay);
         }
         if (l == 0)
             break;
-        nn_mat pre = net->pre[l - 1];
-        if (!da_done)
-            net->k->act_backward[net->spec.act[l - 1]](da, in, a, lda, pre.data, pre.ld, n, in,
-                                                       net->spec.slope);
         dz = da;
-        lddz = in;
+        lddz = net->units[l];
     }
     return loss;
 }

@@ -327,6 +327,7 @@ static void test_gemm_small_variants(void **state)
                                 {2, 1, 300}, {17, 64, 64}, {64, 15, 128}};
     nn__rng r;
     nn__rng_seed(&r, 21);
+    static double scratch[NN__GEMM_SCRATCH];
     for (size_t q = 0; q < 3; q++) {
         if (!nn__kernels_by_name(paths[q]))
             continue; /* this CPU cannot run that path */
@@ -347,9 +348,13 @@ static void test_gemm_small_variants(void **state)
                     ts_fill_uniform(&r, a, -1, 1, NAN);
                     ts_fill_uniform(&r, b, -1, 1, NAN);
                     ts_fill_uniform(&r, c, 5, 6, 77.0);
-                    f(ta, tb, m, n, k, a.data, a.ld, b.data, b.ld, c.data, c.ld);
-                    ts_naive_gemm(ta, tb, 1.0, a, b, 0.0, d);
-                    assert_true(ts_max_err(c, d, 1e-14, 1e-13) <= 1.0);
+                    /* With scratch (the transposed-copy paths) and without. */
+                    for (int with = 0; with < 2; with++) {
+                        f(ta, tb, m, n, k, a.data, a.ld, b.data, b.ld, c.data, c.ld,
+                          with ? scratch : NULL);
+                        ts_naive_gemm(ta, tb, 1.0, a, b, 0.0, d);
+                        assert_true(ts_max_err(c, d, 1e-14, 1e-13) <= 1.0);
+                    }
                     for (size_t i = 0; i + 1 < m; i++) /* the last row has no padding fill */
                         for (size_t j = n; j < n + 3; j++)
                             assert_true(c.data[i * c.ld + j] == 77.0);

@@ -238,11 +238,20 @@ NN_API nn_train_options nn_train_defaults(void);
  * updates every parameter with the optimizer. train carries labels y
  * (CLASSIFY) or targets t (MULTILABEL, REGRESS), as for nn_net_evaluate.
  * All buffers are allocated before the first step; a step allocates nothing.
+ * Each layer is updated inside the backward pass, once its gradient is
+ * complete (for SGD and momentum inside the weight-gradient product), so the
+ * gradient views are not a full gradient afterwards.
+ * The environment variable NN_THREADS (a count, the calling thread
+ * included, or "auto" for OpenBLAS's thread count; unset = 1) lets a fit
+ * start that many - 1 worker threads for its optimizer passes over weight
+ * matrices of 65536 or more parameters; results are the same bit for bit.
+ * Off by default: on a 2-core machine it did not pay (README, Performance).
  * @return NN_OK (also when on_epoch or early stopping ends training early);
- *         NN_EINVAL / NN_ESHAPE for bad data or options, before any weight
- *         changes; NN_ENUMERIC for NaN or +-inf in the data (naming the row
- *         of train), or if the loss becomes NaN or infinite, with the
- *         weights of the end of the last finite epoch restored; NN_ENOMEM. */
+ *         NN_EINVAL / NN_ESHAPE for bad data or options (or NN_THREADS),
+ *         before any weight changes; NN_ENUMERIC for NaN or +-inf in the
+ *         data (naming the row of train), or if the loss becomes NaN or
+ *         infinite, with the weights of the end of the last finite epoch
+ *         restored; NN_ENOMEM. */
 NN_API nn_status nn_net_fit(nn_net *net, const nn_dataset *train, const nn_train_options *opt);
 
 #if defined(NN_EXPERIMENTAL)

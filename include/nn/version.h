@@ -9,7 +9,7 @@
  * libnn.so.1. CMake parses the numbers below. */
 #define NN_VERSION_MAJOR 0
 #define NN_VERSION_MINOR 2
-#define NN_VERSION_PATCH 0
+#define NN_VERSION_PATCH 1
 #define NN_SOVERSION 1
 
 #define NN_VERSION_NUMBER \

@@ -1,5 +1,4 @@
-/* The portable small gemm, the choice of variant for a kernel path, and
- * which epilogues the SIMD variants fuse. */
+/* The portable small gemm, and the choice of variant for a kernel path. */
 #include <string.h>
 
 #include "internal.h"
@@ -54,18 +53,4 @@ nn__gemm_fused_fn nn__gemm_fused_for(const char *path)
     default:
         return NULL;
     }
-}
-
-int nn__gemm_epi_supports(nn__epi_kind kind, int act)
-{
-    switch (kind) {
-    case NN__EPI_BIAS_ACT:
-        return act == NN_ACT_RELU || act == NN_ACT_LEAKY_RELU || act == NN_ACT_IDENTITY;
-    case NN__EPI_ACT_GRAD:
-        return act != NN_ACT_GELU && act >= 0 && act <= NN_ACT_IDENTITY;
-    case NN__EPI_SGD:
-    case NN__EPI_MOMENTUM:
-        return 1;
-    }
-    return 0;
 }
