@@ -219,8 +219,7 @@ void nn__strings_free(char **names, size_t n);
  * it beats cblas_dgemm's per-call overhead; tests keep it equal to the
  * cblas path. scratch: NN__GEMM_SCRATCH doubles the SIMD variants may use
  * for a transposed copy of B (the caller's, so that the kernels keep a
- * small stack frame: a large one slowed the smallest products by a third),
- * or NULL. */
+ * small stack frame; the net owns one), or NULL: then they do without. */
 #define NN__GEMM_SCRATCH 2048
 typedef void (*nn__gemm_small_fn)(int trans_a, int trans_b, size_t m, size_t n, size_t k,
                                   const double *restrict a, size_t lda,
@@ -290,7 +289,7 @@ int nn__gemm_fused_avx2(int trans_a, int trans_b, size_t m, size_t n, size_t k,
 int nn__gemm_fused_avx512(int trans_a, int trans_b, size_t m, size_t n, size_t k,
                           const double *restrict a, size_t lda, const double *restrict b,
                           size_t ldb, double *restrict c, size_t ldc, double *restrict scratch,
-                        const nn__gemm_epi *e);
+                          const nn__gemm_epi *e);
 #endif
 /* The fused variant of a kernel path, or NULL (the portable build). */
 nn__gemm_fused_fn nn__gemm_fused_for(const char *path);
