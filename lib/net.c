@@ -959,23 +959,24 @@ void nn__net_forward_rows(nn_net *net, const double *x, size_t ldx, size_t n, nn
         nn_mat z = net->pre[l].data ? net->pre[l] : out;
         /* A hidden layer whose activation needs no pre-activation may get
          * its bias and activation inside the small gemm's tiles. */
-        nn__gemm_epi e = {NN__EPI_BIAS_ACT, net->spec.act[l < L - 1 ? l : 0], net->spec.slope,
-                          net->b[l].data, NULL, 0, 0.0, 0.0, 0.0, NULL};
-        if (l + 1 < L && !net->pre[l].data &&
-            nn__net_gemm_fused(net, l, NN__GEMM_FWD, n, a, lda, net->W[l].data, net->W[l].ld,
-                               out.data, out.ld, &e)) {
-            a = out.data;
-            lda = out.ld;
-            continue;
+        int done = 0;
+        if (l + 1 < L && !net->pre[l].data) {
+            nn__gemm_epi e = {NN__EPI_BIAS_ACT, net->spec.act[l], net->spec.slope,
+                              net->b[l].data, NULL, 0, 0.0, 0.0, 0.0, NULL};
+            done = nn__net_gemm_fused(net, l, NN__GEMM_FWD, n, a, lda, net->W[l].data,
+                                      net->W[l].ld, out.data, out.ld, &e);
         }
-        nn__net_gemm(net, l, NN__GEMM_FWD, n, a, lda, net->W[l].data, net->W[l].ld, z.data, z.ld);
-        if (l + 1 < L)
-            net->k->act_forward[net->spec.act[l]](z.data, z.ld, out.data, out.ld, n, out.cols,
-                                                  net->b[l].data, net->spec.slope);
-        else if (mode == NN__FWD_LOGITS)
-            net->k->bias_add(z.data, n, z.cols, z.ld, net->b[l].data);
-        else if (mode == NN__FWD_OUTPUT)
-            net->loss->output(net->k, z.data, n, z.cols, z.ld, net->b[l].data);
+        if (!done) {
+            nn__net_gemm(net, l, NN__GEMM_FWD, n, a, lda, net->W[l].data, net->W[l].ld, z.data,
+                         z.ld);
+            if (l + 1 < L)
+                net->k->act_forward[net->spec.act[l]](z.data, z.ld, out.data, out.ld, n,
+                                                      out.cols, net->b[l].data, net->spec.slope);
+            else if (mode == NN__FWD_LOGITS)
+                net->k->bias_add(z.data, n, z.cols, z.ld, net->b[l].data);
+            else if (mode == NN__FWD_OUTPUT)
+                net->loss->output(net->k, z.data, n, z.cols, z.ld, net->b[l].data);
+        }
         a = out.data;
         lda = out.ld;
     }

@@ -33,11 +33,13 @@ nn_status nn__fail(nn_status s, const char *fmt, ...)
     return s;
 }
 
+/* The public twin of nn__fail, for optional components (libnn_mpi). */
 nn_status nn_set_last_error(nn_status s, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(last_error, sizeof last_error, fmt, ap);
+    char text[sizeof last_error];
+    vsnprintf(text, sizeof text, fmt, ap);
     va_end(ap);
-    return s;
+    return nn__fail(s, "%s", text);
 }

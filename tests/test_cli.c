@@ -146,6 +146,41 @@ static void assert_scaler_applied(nn_net *net, nn_mat x, const int32_t *want)
     nn_mat_free(&xs);
 }
 
+/* What a train-then-predict round trip leaves for a test to check: the
+ * predictions file, the saved model and the new rows it predicted. */
+typedef struct round_trip {
+    table t;
+    nn_net *net;
+    nn_dataset d;
+} round_trip;
+
+/* Run `nn train_args` (which saves the model to the file model), write rows
+ * fresh unlabelled rows to new_csv, run `nn predict` on them with
+ * predict_opts into pred_csv, and load the three (file names in dir). */
+static void train_then_predict(const char *train_args, const char *model, const char *new_csv,
+                               size_t rows, const char *predict_opts, const char *pred_csv,
+                               nn__rng *r, round_trip *rt)
+{
+    char m[160], in[160], out[160], args[1024];
+    snprintf(m, sizeof m, "%s", path(model));
+    snprintf(in, sizeof in, "%s", path(new_csv));
+    snprintf(out, sizeof out, "%s", path(pred_csv));
+    assert_int_equal(nn(train_args), 0);
+    write_unlabelled(in, r, rows);
+    snprintf(args, sizeof args, "predict %s --data %s --header --id-col 1%s --out %s", m, in,
+             predict_opts, out);
+    assert_int_equal(nn(args), 0);
+    read_table(out, &rt->t);
+    ts_ok(nn_net_load(&rt->net, m));
+    load_unlabelled(in, &rt->d);
+}
+
+static void round_trip_free(round_trip *rt)
+{
+    nn_dataset_free(&rt->d);
+    nn_net_free(rt->net);
+}
+
 static void test_classify_string_labels(void **state)
 {
     (void)state;
@@ -164,38 +199,32 @@ static void test_classify_string_labels(void **state)
     char args[1024];
     snprintf(args, sizeof args, "train --data %s --header --out %s --quiet", path("train.csv"),
              path("m.nnet"));
-    assert_int_equal(nn(args), 0);
-    write_unlabelled(path("new.csv"), &r, 40);
-    snprintf(args, sizeof args, "predict %s --data %s --header --id-col 1 --proba --out %s",
-             path("m.nnet"), path("new.csv"), path("pred.csv"));
-    assert_int_equal(nn(args), 0);
-    table t;
-    read_table(path("pred.csv"), &t);
-    assert_string_equal(t.header, "id,label,p_Iris setosa,p_versicolor,p_virginica\n");
-    assert_int_equal(t.rows, 40);
-    assert_int_equal(t.cols, 5);
+    round_trip rt;
+    train_then_predict(args, "m.nnet", "new.csv", 40, " --proba", "pred.csv", &r, &rt);
+    const table *t = &rt.t;
+    nn_net *net = rt.net;
+    const nn_dataset *d = &rt.d;
+    assert_string_equal(t->header, "id,label,p_Iris setosa,p_versicolor,p_virginica\n");
+    assert_int_equal(t->rows, 40);
+    assert_int_equal(t->cols, 5);
 
-    nn_net *net;
-    ts_ok(nn_net_load(&net, path("m.nnet")));
-    nn_dataset d;
-    load_unlabelled(path("new.csv"), &d);
     int32_t want[64];
-    ts_ok(nn_net_predict(net, d.x, want));
+    ts_ok(nn_net_predict(net, d->x, want));
     nn_mat p;
     ts_ok(nn_mat_alloc(&p, 40, 3));
-    ts_ok(nn_net_forward(net, d.x, p));
+    ts_ok(nn_net_forward(net, d->x, p));
     size_t right = 0;
     for (size_t i = 0; i < 40; i++) {
         char id[16];
         snprintf(id, sizeof id, "r,%03zu", i);
-        assert_string_equal(t.cell[i][0], id);
-        assert_string_equal(t.cell[i][1], nn_net_class_name(net, (size_t)want[i]));
+        assert_string_equal(t->cell[i][0], id);
+        assert_string_equal(t->cell[i][1], nn_net_class_name(net, (size_t)want[i]));
         for (size_t k = 0; k < 3; k++)
-            assert_true(fabs(atof(t.cell[i][2 + k]) - p.data[i * 3 + k]) <= 1e-5);
+            assert_true(fabs(atof(t->cell[i][2 + k]) - p.data[i * 3 + k]) <= 1e-5);
         right += want[i] == (int32_t)(i % 3);
     }
     assert_true(right >= 36); /* and the model learned something */
-    assert_scaler_applied(net, d.x, want);
+    assert_scaler_applied(net, d->x, want);
 
     /* The labelled training file predicts too (its label column is seen);
      * a file of the wrong width is refused with both numbers. */
@@ -212,8 +241,7 @@ static void test_classify_string_labels(void **state)
              path("nn.log"));
     assert_int_equal(system(args), 0);
     nn_mat_free(&p);
-    nn_dataset_free(&d);
-    nn_net_free(net);
+    round_trip_free(&rt);
 }
 
 static void test_regression(void **state)
@@ -236,32 +264,23 @@ static void test_regression(void **state)
              "train --data %s --header --task regress --targets 2 --activation tanh --out %s "
              "--quiet",
              path("reg.csv"), path("r.nnet"));
-    assert_int_equal(nn(args), 0);
-    write_unlabelled(path("newr.csv"), &r, 30);
-    snprintf(args, sizeof args, "predict %s --data %s --header --id-col 1 --out %s",
-             path("r.nnet"), path("newr.csv"), path("predr.csv"));
-    assert_int_equal(nn(args), 0);
-    table t;
-    read_table(path("predr.csv"), &t);
-    assert_string_equal(t.header, "id,value_1,value_2\n");
-    nn_net *net;
-    ts_ok(nn_net_load(&net, path("r.nnet")));
+    round_trip rt;
+    train_then_predict(args, "r.nnet", "newr.csv", 30, "", "predr.csv", &r, &rt);
+    assert_string_equal(rt.t.header, "id,value_1,value_2\n");
+    nn_net *net = rt.net;
     assert_int_equal(nn_net_task(net), NN_TASK_REGRESS);
     assert_int_equal(nn_net_activation(net, 0), NN_ACT_TANH);
     assert_non_null(nn_net_target_scaler(net));
-    nn_dataset d;
-    load_unlabelled(path("newr.csv"), &d);
     nn_mat out;
     ts_ok(nn_mat_alloc(&out, 30, 2));
-    ts_ok(nn_net_forward(net, d.x, out));
+    ts_ok(nn_net_forward(net, rt.d.x, out));
     for (size_t i = 0; i < 30; i++)
         for (size_t k = 0; k < 2; k++)
-            assert_true(ts_close(atof(t.cell[i][1 + k]), out.data[i * 2 + k], 1e-12, 1e-9));
+            assert_true(ts_close(atof(rt.t.cell[i][1 + k]), out.data[i * 2 + k], 1e-12, 1e-9));
     /* In target units: y1 is around 1e4 (the target scaler mapped it back). */
     assert_true(fabs(out.data[0] - 1e4) < 3000);
     nn_mat_free(&out);
-    nn_dataset_free(&d);
-    nn_net_free(net);
+    round_trip_free(&rt);
 }
 
 static void test_multilabel(void **state)
@@ -282,32 +301,22 @@ static void test_multilabel(void **state)
     snprintf(args, sizeof args,
              "train --data %s --task multilabel --targets 3 --hidden 16,16 --out %s --quiet",
              path("ml.csv"), path("ml.nnet"));
-    assert_int_equal(nn(args), 0);
-    write_unlabelled(path("newm.csv"), &r, 30);
-    snprintf(args, sizeof args, "predict %s --data %s --header --id-col 1 --out %s",
-             path("ml.nnet"), path("newm.csv"), path("predm.csv"));
-    assert_int_equal(nn(args), 0);
-    table t;
-    read_table(path("predm.csv"), &t);
-    assert_string_equal(t.header, "id,label_1,label_2,label_3\n");
-    nn_net *net;
-    ts_ok(nn_net_load(&net, path("ml.nnet")));
-    nn_dataset d;
-    load_unlabelled(path("newm.csv"), &d);
+    round_trip rt;
+    train_then_predict(args, "ml.nnet", "newm.csv", 30, "", "predm.csv", &r, &rt);
+    assert_string_equal(rt.t.header, "id,label_1,label_2,label_3\n");
     nn_mat out01;
     ts_ok(nn_mat_alloc(&out01, 30, 3));
-    ts_ok(nn_net_predict_multilabel(net, d.x, out01));
+    ts_ok(nn_net_predict_multilabel(rt.net, rt.d.x, out01));
     for (size_t i = 0; i < 30; i++)
         for (size_t k = 0; k < 3; k++)
-            assert_int_equal(atoi(t.cell[i][1 + k]), (int)out01.data[i * 3 + k]);
+            assert_int_equal(atoi(rt.t.cell[i][1 + k]), (int)out01.data[i * 3 + k]);
     /* nn eval on the training file reports the subset accuracy. */
     snprintf(args, sizeof args, "eval %s --data %s --all", path("ml.nnet"), path("ml.csv"));
     assert_int_equal(nn(args), 0);
     snprintf(args, sizeof args, "grep -q '^subset accuracy 0\\.9' %s", path("nn.log"));
     assert_int_equal(system(args), 0);
     nn_mat_free(&out01);
-    nn_dataset_free(&d);
-    nn_net_free(net);
+    round_trip_free(&rt);
 }
 
 int main(void)
