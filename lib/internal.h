@@ -250,6 +250,10 @@ nn__gemm_small_fn nn__gemm_small_for(const char *path);
  *                                            read from its outputs
  *   SGD       C = C - lr (acc + decay C)     C is W, acc its gradient (dW = Aᵀ dZ)
  *   MOMENTUM  v = mu v - lr (acc + decay C); C = C + v   (v at vel, ld ldc)
+ * With bias_row (SGD, MOMENTUM), the row after C's last (row m, and its
+ * velocity's) is the layer's bias, updated the same way, without decay,
+ * from B's column sums (db = column sums of dZ): the net stores each b
+ * right after its W, with W's row stride.
  * f is one of RELU, LEAKY_RELU, IDENTITY for BIAS_ACT, and also TANH or
  * SIGMOID for ACT_GRAD; each computes what the kernel table's activation
  * pass computes. */
@@ -269,6 +273,7 @@ typedef struct nn__gemm_epi {
     size_t ldo;
     double lr, decay, mu; /* SGD, MOMENTUM */
     double *vel;          /* MOMENTUM */
+    int bias_row;         /* SGD, MOMENTUM: also update the bias row (above) */
 } nn__gemm_epi;
 
 /* A small product with its epilogue e fused: returns 1 when done; returns

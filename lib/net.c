@@ -961,8 +961,10 @@ void nn__net_forward_rows(nn_net *net, const double *x, size_t ldx, size_t n, nn
          * its bias and activation inside the small gemm's tiles. */
         int done = 0;
         if (l + 1 < L && !net->pre[l].data) {
-            nn__gemm_epi e = {NN__EPI_BIAS_ACT, net->spec.act[l], net->spec.slope,
-                              net->b[l].data, NULL, 0, 0.0, 0.0, 0.0, NULL};
+            nn__gemm_epi e = {.kind = NN__EPI_BIAS_ACT,
+                              .act = net->spec.act[l],
+                              .slope = net->spec.slope,
+                              .bias = net->b[l].data};
             done = nn__net_gemm_fused(net, l, NN__GEMM_FWD, n, a, lda, net->W[l].data,
                                       net->W[l].ld, out.data, out.ld, &e);
         }

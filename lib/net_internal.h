@@ -113,7 +113,10 @@ void nn__optim_apply(const nn__optim *o, double *p, const double *g, size_t off,
  * weight-gradient GEMM can apply it: C = beta C + alpha Aᵀ dZ on the C that
  * nn__optim_gemm_begin returns (W or its velocity; it may first update the
  * velocity for weight decay), followed by nn__optim_gemm_end. */
-int nn__optim_folds_into_gemm(const nn__optim *o);
+static inline int nn__optim_folds_into_gemm(const nn__optim *o)
+{
+    return o->kind == NN_SGD || o->kind == NN_MOMENTUM;
+}
 double *nn__optim_gemm_begin(const nn__optim *o, double *w, size_t off, size_t len, double decay,
                              double *alpha, double *beta);
 void nn__optim_gemm_end(const nn__optim *o, double *w, size_t off, size_t len);

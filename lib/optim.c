@@ -131,11 +131,6 @@ void nn__optim_apply(const nn__optim *o, double *p, const double *g, size_t off,
     run_pass(o, apply_range, &a, len);
 }
 
-int nn__optim_folds_into_gemm(const nn__optim *o)
-{
-    return o->kind == NN_SGD || o->kind == NN_MOMENTUM;
-}
-
 /* What the weight-gradient GEMM accumulates into, and with which alpha and
  * beta, so that C = beta C + alpha Aᵀ dZ is the update:
  *   SGD       C = W:  W = (1 - lr wd) W - lr dW

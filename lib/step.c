@@ -26,30 +26,38 @@
 
 #include "net_internal.h"
 
-/* W_l's update from dZ (rows x out) and the layer's input A (rows x in). */
-static void update_weights(nn_net *net, size_t l, const double *a, size_t lda,
-                           const double *dz, size_t lddz, size_t n, const nn__optim *o,
-                           double decay)
+/* W_l's update from dZ (rows x out) and the layer's input A (rows x in);
+ * returns 1 when it updated the layer's bias too (the small gemm's fused
+ * update takes b as one more row of W), else 0. */
+static int update_weights(nn_net *net, size_t l, const double *a, size_t lda, const double *dz,
+                          size_t lddz, size_t n, const nn__optim *o, double decay)
 {
     nn_mat w = net->W[l];
     size_t off = (size_t)(w.data - net->params), len = w.rows * w.cols;
     if (nn__optim_folds_into_gemm(o)) {
+        /* The small gemm's tiles update W as they are finished; on the
+         * cblas path beta and alpha do (see nn__optim_gemm_begin). */
+        nn__gemm_epi e = {.kind = o->kind == NN_SGD ? NN__EPI_SGD : NN__EPI_MOMENTUM,
+                          .lr = o->lr,
+                          .decay = decay,
+                          .mu = o->mu,
+                          .vel = o->m ? o->m + off : NULL,
+                          .bias_row = net->b[l].data == w.data + w.rows * w.ld};
+        if (nn__net_gemm_fused(net, l, NN__GEMM_DW, n, a, lda, dz, lddz, w.data, w.ld, &e))
+            return e.bias_row;
         if (!nn__net_gemm_is_small(net, l, NN__GEMM_DW, n)) {
             double alpha, beta;
             double *c = nn__optim_gemm_begin(o, w.data, off, len, decay, &alpha, &beta);
             cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)w.rows, (int)w.cols,
                         (int)n, alpha, a, (int)lda, dz, (int)lddz, beta, c, (int)w.ld);
             nn__optim_gemm_end(o, w.data, off, len);
-            return;
+            return 0;
         }
-        nn__gemm_epi e = {o->kind == NN_SGD ? NN__EPI_SGD : NN__EPI_MOMENTUM, 0, 0.0, NULL, NULL,
-                          0, o->lr, decay, o->mu, o->m ? o->m + off : NULL};
-        if (nn__net_gemm_fused(net, l, NN__GEMM_DW, n, a, lda, dz, lddz, w.data, w.ld, &e))
-            return;
     }
     nn_mat g = net->dW[l];
     nn__net_gemm(net, l, NN__GEMM_DW, n, a, lda, dz, lddz, g.data, g.ld);
     nn__optim_apply(o, w.data, g.data, off, len, decay);
+    return 0;
 }
 
 /* dA_{l-1} = dZ_l W_lᵀ times f'_{l-1}, into the layer's delta buffer (which
@@ -61,7 +69,8 @@ static double *input_grad(nn_net *net, size_t l, const double *dz, size_t lddz, 
     size_t in = net->units[l];
     double *da = net->delta[l & 1];
     nn_activation f = net->spec.act[l - 1];
-    nn__gemm_epi e = {NN__EPI_ACT_GRAD, f, net->spec.slope, NULL, a, lda, 0.0, 0.0, 0.0, NULL};
+    nn__gemm_epi e = {
+        .kind = NN__EPI_ACT_GRAD, .act = f, .slope = net->spec.slope, .out = a, .ldo = lda};
     if (nn__net_gemm_fused(net, l, NN__GEMM_DA, n, dz, lddz, net->W[l].data, net->W[l].ld, da, in,
                            &e))
         return da;
@@ -105,17 +114,24 @@ static double step(nn_net *net, const double *x, size_t ldx, size_t n, nn__targe
          * width >= n; with a narrower layer (or no update) the gradient
          * goes first, as W's own update pass is then the smaller cost. */
         const int grad_first = !o || (l > 0 && width < n);
-        net->k->col_sums(dz, n, width, lddz, db.data);
-        if (grad_first)
+        if (grad_first) {
+            net->k->col_sums(dz, n, width, lddz, db.data);
             nn__net_gemm(net, l, NN__GEMM_DW, n, a, lda, dz, lddz, dw.data, dw.ld);
+        }
         double *da = l ? input_grad(net, l, dz, lddz, a, lda, n) : NULL;
-        if (o) {
-            nn__optim_apply(o, b.data, db.data, (size_t)(b.data - net->params), width, 0.0);
-            if (grad_first)
-                nn__optim_apply(o, net->W[l].data, dw.data, (size_t)(net->W[l].data - net->params),
-                                dw.rows * dw.cols, weight_decay);
-            else
-                update_weights(net, l, a, lda, dz, lddz, n, o, weight_decay);
+        size_t boff = (size_t)(b.data - net->params);
+        if (o && grad_first) {
+            nn__optim_apply(o, b.data, db.data, boff, width, 0.0);
+            nn__optim_apply(o, net->W[l].data, dw.data, (size_t)(net->W[l].data - net->params),
+                            dw.rows * dw.cols, weight_decay);
+        } else if (o && !update_weights(net, l, a, lda, dz, lddz, n, o, weight_decay)) {
+            /* The bias gradient: dZ's column sums, or of one row, the row. */
+            const double *g = dz;
+            if (n > 1) {
+                net->k->col_sums(dz, n, width, lddz, db.data);
+                g = db.data;
+            }
+            nn__optim_apply(o, b.data, g, boff, width, 0.0);
         }
         if (l == 0)
             break;

@@ -22,7 +22,8 @@ static nn_net *make(nn_task task, size_t out, nn_activation act, nn_gemm_path pa
     return net;
 }
 
-/* Six steps of 13 rows: step.c's update inside the backward pass on one net,
+/* Six steps of n rows (13; 1 and 3, where the bias gradient of one row is
+ * the row and the input gradient has fewer rows than a tile): step.c's update inside the backward pass on one net,
  * nn__net_step_grads plus one optimizer pass on its twin. Both apply the
  * same formulas in a different order, so they agree to 1e-12, not bit for
  * bit; each path is bit-for-bit repeatable. */
@@ -30,9 +31,9 @@ static nn_net *make(nn_task task, size_t out, nn_activation act, nn_gemm_path pa
  * gemm's epilogues (bias and activation, f', the update) fused into its
  * tiles: the epilogues against the kernel table's passes. */
 static void run_pair_mode(nn_optimizer kind, double wd, nn_gemm_path path, nn_task task,
-                          nn_activation act, int unfused)
+                          nn_activation act, int unfused, size_t n)
 {
-    const size_t n = 13, steps = 6, C = task == NN_TASK_CLASSIFY ? 3 : 2;
+    const size_t steps = 6, C = task == NN_TASK_CLASSIFY ? 3 : 2;
     nn_net *a = make(task, C, act, path), *b = make(task, C, act, path);
     size_t P = a->n_params;
     nn__rng r;
@@ -97,7 +98,8 @@ static void run_pair_mode(nn_optimizer kind, double wd, nn_gemm_path path, nn_ta
 static void run_pair(nn_optimizer kind, double wd, nn_gemm_path path, nn_task task,
                      nn_activation act)
 {
-    run_pair_mode(kind, wd, path, task, act, 0);
+    for (size_t n = 1; n <= 13; n += n == 1 ? 2 : 10)
+        run_pair_mode(kind, wd, path, task, act, 0, n);
 }
 
 static void test_update_in_backward_matches_general(void **state)
@@ -127,10 +129,12 @@ static void test_fused_epilogues_match_passes(void **state)
     for (size_t k = 0; k < 3; k++)
         for (size_t q = 0; q < 6; q++)
             for (int d = 0; d < 2; d++)
-                run_pair_mode(kinds[k], d ? 1e-2 : 0.0, NN_GEMM_PATH_SMALL, NN_TASK_CLASSIFY,
-                              acts[q], 1);
-    run_pair_mode(NN_MOMENTUM, 1e-3, NN_GEMM_PATH_SMALL, NN_TASK_REGRESS, NN_ACT_RELU, 1);
-    run_pair_mode(NN_SGD, 0.0, NN_GEMM_PATH_SMALL, NN_TASK_MULTILABEL, NN_ACT_LEAKY_RELU, 1);
+                for (size_t n = 1; n <= 13; n += n == 1 ? 2 : 10)
+                    run_pair_mode(kinds[k], d ? 1e-2 : 0.0, NN_GEMM_PATH_SMALL,
+                                  NN_TASK_CLASSIFY, acts[q], 1, n);
+    run_pair_mode(NN_MOMENTUM, 1e-3, NN_GEMM_PATH_SMALL, NN_TASK_REGRESS, NN_ACT_RELU, 1, 13);
+    run_pair_mode(NN_MOMENTUM, 1e-3, NN_GEMM_PATH_SMALL, NN_TASK_REGRESS, NN_ACT_RELU, 1, 1);
+    run_pair_mode(NN_SGD, 0.0, NN_GEMM_PATH_SMALL, NN_TASK_MULTILABEL, NN_ACT_LEAKY_RELU, 1, 13);
     /* Inference: hidden layers through the fused forward, or not. */
     nn_net *a = make(NN_TASK_CLASSIFY, 3, NN_ACT_LEAKY_RELU, NN_GEMM_PATH_SMALL);
     nn_net *b = make(NN_TASK_CLASSIFY, 3, NN_ACT_LEAKY_RELU, NN_GEMM_PATH_SMALL);
