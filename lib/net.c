@@ -604,61 +604,26 @@ static int small_by_rule(const nn_net *net, size_t m, size_t n, size_t k)
     return strcmp(net->k->name, "scalar") != 0 && within(m, n, k, NN__SMALL_GEMM_MAX);
 }
 
-/* The shape of product kind q of layer l with n rows (row-major, beta 0):
- *   forward   Z  = A_prev · W        (n x in)(in x out)
- *   weights   dW = A_prevᵀ · dZ      (in x n)(n x out), A_prev stored n x in
- *   inputs    dA = dZ · Wᵀ           (n x out)(out x in), W stored in x out */
-typedef struct gemm_shape {
-    int ta, tb;
-    size_t m, n, k;
-} gemm_shape;
-
-static gemm_shape shape_of(const nn_net *net, size_t l, int q, size_t rows)
+int nn__net_gemm_by_rule(const nn_net *net, size_t l, int q, size_t n)
 {
-    size_t in = net->units[l], out = net->units[l + 1];
-    gemm_shape s = {0, 0, rows, out, in};
-    if (q == NN__GEMM_DW)
-        s = (gemm_shape){1, 0, in, out, rows};
-    else if (q == NN__GEMM_DA)
-        s = (gemm_shape){0, 1, rows, in, out};
-    return s;
-}
-
-int nn__net_gemm_is_small(const nn_net *net, size_t l, int q, size_t n)
-{
-    const nn__gemm_plan *p = &net->gemm_plan;
-    for (size_t s = 0; s < NN__GEMM_PLAN_ROWS; s++)
-        if (p->rows[s] == n)
-            return p->small[s][l][q];
-    gemm_shape sh = shape_of(net, l, q, n);
+    nn__gemm_shape sh = nn__net_gemm_shape(net, l, q, n);
     return small_by_rule(net, sh.m, sh.n, sh.k);
 }
 
 /* C = op(A)·op(B) (beta = 0) on validated, row-major operands: product
- * kind q of layer l with rows rows (see shape_of), through the path that
+ * kind q of layer l with rows rows (see nn__net_gemm_shape), through the path that
  * the plan or the rule gives. The plan is found by row count, a compare or
  * two, which costs nothing next to the smallest product. */
 void nn__net_gemm(const nn_net *net, size_t l, int q, size_t rows, const double *a, size_t lda,
                   const double *b, size_t ldb, double *c, size_t ldc)
 {
-    gemm_shape s = shape_of(net, l, q, rows);
+    nn__gemm_shape s = nn__net_gemm_shape(net, l, q, rows);
     if (nn__net_gemm_is_small(net, l, q, rows)) {
         net->gemm_small(s.ta, s.tb, s.m, s.n, s.k, a, lda, b, ldb, c, ldc, net->gemm_scratch);
         return;
     }
     cblas_dgemm(CblasRowMajor, s.ta ? CblasTrans : CblasNoTrans, s.tb ? CblasTrans : CblasNoTrans,
                 (int)s.m, (int)s.n, (int)s.k, 1.0, a, (int)lda, b, (int)ldb, 0.0, c, (int)ldc);
-}
-
-int nn__net_gemm_fused(const nn_net *net, size_t l, int q, size_t rows, const double *a,
-                       size_t lda, const double *b, size_t ldb, double *c, size_t ldc,
-                       const nn__gemm_epi *e)
-{
-    if (!net->gemm_fused || !nn__net_gemm_is_small(net, l, q, rows))
-        return 0;
-    gemm_shape s = shape_of(net, l, q, rows);
-    return net->gemm_fused(s.ta, s.tb, s.m, s.n, s.k, a, lda, b, ldb, c, ldc, net->gemm_scratch,
-                           e);
 }
 
 /* ---- calibration ------------------------------------------------------------ */
@@ -672,7 +637,7 @@ static double now_ns(void)
 
 /* One product of the plan being made. */
 typedef struct plan_item {
-    gemm_shape s;
+    nn__gemm_shape s;
     size_t slot, l;
     int q;
     int known;    /* decided by an earlier plan that had this row count */
@@ -687,7 +652,7 @@ typedef struct plan_item {
     double best[2];
 } plan_item;
 
-static int same_shape(gemm_shape a, gemm_shape b)
+static int same_shape(nn__gemm_shape a, nn__gemm_shape b)
 {
     return a.ta == b.ta && a.tb == b.tb && a.m == b.m && a.n == b.n && a.k == b.k;
 }
@@ -721,7 +686,7 @@ static void item_operands(const nn_net *net, plan_item *x)
 /* Time one call of x on one path (1 = small gemm); keep the fastest. */
 static double time_call(const nn_net *net, plan_item *x, int small)
 {
-    gemm_shape s = x->s;
+    nn__gemm_shape s = x->s;
     double t0 = now_ns();
     if (small)
         net->gemm_small(s.ta, s.tb, s.m, s.n, s.k, x->a, x->lda, x->b, x->ldb, x->c, x->ldc,
@@ -743,7 +708,7 @@ static void decide_timed(plan_item *x)
     x->timed = 1;
 }
 
-static size_t mnk(gemm_shape s)
+static size_t mnk(nn__gemm_shape s)
 {
     return s.m * s.n * s.k;
 }
@@ -848,7 +813,7 @@ static void decide_items(nn_net *net, plan_item *it, size_t n_items)
     if (net->gemm_path == NN_GEMM_PATH_AUTO)
         cand = malloc((n_items ? n_items : 1) * sizeof *cand);
     for (size_t i = 0; i < n_items; i++) {
-        gemm_shape s = it[i].s;
+        nn__gemm_shape s = it[i].s;
         if (it[i].first != i || it[i].known)
             continue;
         it[i].small = small_by_rule(net, s.m, s.n, s.k);
@@ -905,7 +870,7 @@ void nn__net_plan_gemms(nn_net *net, const size_t *rows, size_t n_rows)
             for (size_t j = 0; j < per_slot; j++) {
                 size_t l = j < L ? j : L - 1 - (j - L) / 2;
                 int q = j < L ? NN__GEMM_FWD : (j - L) % 2 == 0 ? NN__GEMM_DW : NN__GEMM_DA;
-                gemm_shape sh = shape_of(net, l, q, p->rows[s]);
+                nn__gemm_shape sh = nn__net_gemm_shape(net, l, q, p->rows[s]);
                 unsigned char small = known ? old.small[o][l][q]
                                             : (unsigned char)small_by_rule(net, sh.m, sh.n, sh.k);
                 if (!it) {

@@ -193,16 +193,62 @@ double nn__net_step_grads(nn_net *net, const double *x, size_t ldx, size_t n, nn
  * unspecified. Allocates nothing. */
 double nn__net_step_update(nn_net *net, const double *x, size_t ldx, size_t n, nn__targets t,
                            double scale, nn__optim *o, double weight_decay);
+/* The shape of product kind q of layer l with n rows (row-major, beta 0):
+ *   forward   Z  = A_prev · W        (n x in)(in x out)
+ *   weights   dW = A_prevᵀ · dZ      (in x n)(n x out), A_prev stored n x in
+ *   inputs    dA = dZ · Wᵀ           (n x out)(out x in), W stored in x out
+ * This and the two lookups below are inline: a small net's step makes a
+ * handful of products of a few hundred flops each, and a call's set-up
+ * would cost about as much as the lookup. */
+typedef struct nn__gemm_shape {
+    int ta, tb;
+    size_t m, n, k;
+} nn__gemm_shape;
+
+static inline nn__gemm_shape nn__net_gemm_shape(const nn_net *net, size_t l, int q, size_t rows)
+{
+    size_t in = net->units[l], out = net->units[l + 1];
+    nn__gemm_shape s = {0, 0, rows, out, in};
+    if (q == NN__GEMM_DW)
+        s = (nn__gemm_shape){1, 0, in, out, rows};
+    else if (q == NN__GEMM_DA)
+        s = (nn__gemm_shape){0, 1, rows, in, out};
+    return s;
+}
+
+/* The path's rule for a product that no plan covers (net.c). */
+int nn__net_gemm_by_rule(const nn_net *net, size_t l, int q, size_t n);
+
+/* Whether the plan (or, for a shape it does not cover, the path's rule)
+ * sends product kind q of layer l with n rows to the small gemm. The plan
+ * is found by row count, a compare or two. */
+static inline int nn__net_gemm_is_small(const nn_net *net, size_t l, int q, size_t n)
+{
+    const nn__gemm_plan *p = &net->gemm_plan;
+    for (size_t s = 0; s < NN__GEMM_PLAN_ROWS; s++)
+        if (p->rows[s] == n)
+            return p->small[s][l][q];
+    return nn__net_gemm_by_rule(net, l, q, n);
+}
+
+/* As nn__net_gemm with epilogue e fused into the small gemm's tiles, when
+ * the plan sends the product to the small gemm and the kernel path fuses
+ * e; returns 0, having done nothing, otherwise. */
+static inline int nn__net_gemm_fused(const nn_net *net, size_t l, int q, size_t rows,
+                                     const double *a, size_t lda, const double *b, size_t ldb,
+                                     double *c, size_t ldc, const nn__gemm_epi *e)
+{
+    if (!net->gemm_fused || !nn__net_gemm_is_small(net, l, q, rows))
+        return 0;
+    nn__gemm_shape s = nn__net_gemm_shape(net, l, q, rows);
+    return net->gemm_fused(s.ta, s.tb, s.m, s.n, s.k, a, lda, b, ldb, c, ldc, net->gemm_scratch,
+                           e);
+}
+
 /* C = op(A) op(B) (beta 0) for product kind q of layer l with rows rows,
  * on the path the GEMM plan gives (net.c). */
 void nn__net_gemm(const nn_net *net, size_t l, int q, size_t rows, const double *a, size_t lda,
                   const double *b, size_t ldb, double *c, size_t ldc);
-/* As nn__net_gemm with epilogue e fused into the small gemm's tiles, when
- * the plan sends the product to the small gemm and the kernel path fuses
- * e; returns 0, having done nothing, otherwise. */
-int nn__net_gemm_fused(const nn_net *net, size_t l, int q, size_t rows, const double *a,
-                       size_t lda, const double *b, size_t ldb, double *c, size_t ldc,
-                       const nn__gemm_epi *e);
 /* The scale that turns summed into mean gradients for a batch of n rows. */
 double nn__net_mean_scale(const nn_net *net, size_t n);
 /* Plan the GEMM path of every product of a training step with each of the
@@ -216,9 +262,6 @@ double nn__net_mean_scale(const nn_net *net, size_t n);
  * the rest follow the rule. Never fails: without memory for its
  * bookkeeping, every product follows the rule. */
 void nn__net_plan_gemms(nn_net *net, const size_t *rows, size_t n_rows);
-/* Whether the plan (or, for a shape it does not cover, the path's rule)
- * sends product kind q of layer l with n rows to the small gemm. */
-int nn__net_gemm_is_small(const nn_net *net, size_t l, int q, size_t n);
 /* Score and mean loss of the net on d (validated by nn__net_check_data; raw
  * features and targets), in chunks of the reserved workspace. Allocates
  * nothing. */

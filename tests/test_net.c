@@ -316,7 +316,8 @@ static void test_accessors_and_clone(void **state)
  * and tail of the blocked kernels: rows 1-3 past a multiple of 4, columns
  * past a multiple of 4, 8 and 16), all four transpose combinations,
  * padded ld. The SIMD variants give the portable loops' sums bit for bit
- * on the products they block (op(A) B), up to FMA contraction. */
+ * on the products they block (op(A) B), up to FMA contraction. The
+ * AVX-512 build's tiles run here on any machine, emulated. */
 static void test_gemm_small_variants(void **state)
 {
     (void)state;
@@ -324,14 +325,16 @@ static void test_gemm_small_variants(void **state)
     const size_t shapes[][3] = {{1, 1, 1},  {10, 64, 2}, {10, 2, 64}, {64, 2, 10}, {2, 64, 10},
                                 {7, 13, 5}, {3, 2, 9},   {5, 17, 2},  {33, 31, 3},
                                 {9, 37, 70}, {130, 23, 41}, {6, 8, 1}, {4, 16, 3},
-                                {2, 1, 300}, {17, 64, 64}, {64, 15, 128}};
+                                {2, 1, 300}, {17, 64, 64}, {64, 15, 128},
+                                {19, 2, 1}, {40, 3, 2}, {17, 1, 3}};
     nn__rng r;
     nn__rng_seed(&r, 21);
     static double scratch[NN__GEMM_SCRATCH];
-    for (size_t q = 0; q < 3; q++) {
-        if (!nn__kernels_by_name(paths[q]))
+    for (size_t q = 0; q < 4; q++) {
+        /* q = 3: the AVX-512 build's tiles, emulated (support/gemm_vw8.c) */
+        if (q < 3 && !nn__kernels_by_name(paths[q]))
             continue; /* this CPU cannot run that path */
-        nn__gemm_small_fn f = nn__gemm_small_for(paths[q]);
+        nn__gemm_small_fn f = q < 3 ? nn__gemm_small_for(paths[q]) : ts_gemm_small_vw8;
         for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++)
             for (int ta = 0; ta < 2; ta++)
                 for (int tb = 0; tb < 2; tb++) {

@@ -9,16 +9,25 @@
 #include "net_internal.h"
 #include "support.h"
 
+/* The widths of make's hidden layers, and whether its nets take the
+ * AVX-512 build's small gemm, emulated (test_vw8_epilogues_match_passes). */
+static size_t g_hidden[2] = {17, 9};
+static int g_vw8;
+
 /* A net with two hidden layers of odd widths: 5-17-9-out. */
 static nn_net *make(nn_task task, size_t out, nn_activation act, nn_gemm_path path)
 {
-    size_t hidden[2] = {17, 9};
+    size_t hidden[2] = {g_hidden[0], g_hidden[1]};
     nn_activation acts[2] = {act, NN_ACT_RELU};
     nn_net_config c = {.n_inputs = 5, .n_classes = out, .n_hidden_layers = 2, .hidden = hidden,
                        .seed = 3, .activations = acts, .task = task};
     nn_net *net;
     assert_int_equal(nn_net_create(&net, &c), NN_OK);
     assert_int_equal(nn_net_set_gemm_path(net, path), NN_OK);
+    if (g_vw8) {
+        net->gemm_small = ts_gemm_small_vw8;
+        net->gemm_fused = ts_gemm_fused_vw8;
+    }
     return net;
 }
 
@@ -154,6 +163,29 @@ static void test_fused_epilogues_match_passes(void **state)
     nn_mat_free(&pb);
     nn_net_free(a);
     nn_net_free(b);
+}
+
+/* The same, on the AVX-512 build's tiles (8-double vectors, emulated: see
+ * support/gemm_vw8.c), with hidden widths that reach each of their tails
+ * (15 = 8 + 4 + 2 + 1, 13 = 8 + 4 + 1). */
+static void test_vw8_epilogues_match_passes(void **state)
+{
+    (void)state;
+    const nn_optimizer kinds[] = {NN_SGD, NN_MOMENTUM, NN_ADAM};
+    const nn_activation acts[] = {NN_ACT_RELU, NN_ACT_LEAKY_RELU, NN_ACT_TANH, NN_ACT_SIGMOID,
+                                  NN_ACT_IDENTITY};
+    g_hidden[0] = 15;
+    g_hidden[1] = 13;
+    g_vw8 = 1;
+    for (size_t k = 0; k < 3; k++)
+        for (size_t q = 0; q < 5; q++)
+            for (size_t n = 1; n <= 13; n += n == 1 ? 2 : 10)
+                run_pair_mode(kinds[k], k == 1 ? 1e-2 : 0.0, NN_GEMM_PATH_SMALL,
+                              NN_TASK_CLASSIFY, acts[q], 1, n);
+    run_pair_mode(NN_MOMENTUM, 1e-3, NN_GEMM_PATH_SMALL, NN_TASK_REGRESS, NN_ACT_RELU, 1, 13);
+    g_vw8 = 0;
+    g_hidden[0] = 17;
+    g_hidden[1] = 9;
 }
 
 /* A non-finite loss updates nothing. */
@@ -329,6 +361,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_update_in_backward_matches_general),
         cmocka_unit_test(test_fused_epilogues_match_passes),
+        cmocka_unit_test(test_vw8_epilogues_match_passes),
         cmocka_unit_test(test_nonfinite_loss_updates_nothing),
         cmocka_unit_test(test_optim_rules),
         cmocka_unit_test(test_pooled_passes_bit_identical),

@@ -27,6 +27,16 @@ double ts_max_err(nn_mat a, nn_mat b, double atol, double rtol);
 void ts_naive_gemm(int trans_a, int trans_b, double alpha, nn_mat a, nn_mat b, double beta,
                    nn_mat c);
 
+/* The AVX-512 build's blocked small gemm and its fused epilogues (8-double
+ * vectors), compiled for whatever this machine runs (gemm_vw8.c). */
+void ts_gemm_small_vw8(int trans_a, int trans_b, size_t m, size_t n, size_t k,
+                       const double *restrict a, size_t lda, const double *restrict b,
+                       size_t ldb, double *restrict c, size_t ldc, double *restrict scratch);
+int ts_gemm_fused_vw8(int trans_a, int trans_b, size_t m, size_t n, size_t k,
+                      const double *restrict a, size_t lda, const double *restrict b, size_t ldb,
+                      double *restrict c, size_t ldc, double *restrict scratch,
+                      const nn__gemm_epi *e);
+
 /* n, or 1 when NN_TEST_QUICK is set (the valgrind preset sets it): for
  * loops that repeat the same code over more seeds or configurations, which a
  * memory checker gains nothing from running again at 50x the cost. */
