@@ -12,8 +12,10 @@
  * W as it is finished (an epilogue, kernels/gemm_blocked.inc), and so do a
  * hidden layer's bias and activation in the forward product and the
  * derivative of the layer below in dA. Adam's update is not linear; it
- * runs over the layer's fresh gradient. Biases (one row per layer) are
- * summed and updated in place.
+ * runs over the layer's fresh gradient. A bias (one row per layer) is
+ * summed and updated in place; the small gemm's fused update takes it as
+ * one more row of W (b follows W in the parameter block, with W's row
+ * stride), summed from dZ's columns in the same tiles.
  *
  * Data-parallel training (and nn_net_gradients) needs the whole gradient
  * before any update (it is reduced over the participants first): that is
