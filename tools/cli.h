@@ -82,6 +82,14 @@ int cli_fail(const char *what, nn_status s);
 /* The data of train/sweep/eval: --data (and --test) read and split as the
  * options say; checks that a classification makes sense. */
 int cli_load_split(const cli_opts *o, nn_dataset *train, nn_dataset *test);
+/* A separate test set (--test FILE) against the training data: string
+ * labels renumbered as the training data's (by name), the feature count and
+ * label range checked, test->n_classes set to train's. test's rows are rows
+ * rank::size of the file (nn train --mpi; 0 and 1 otherwise): messages give
+ * the file's row numbers, and what every rank would find alike only rank 0
+ * prints. */
+int cli_match_test(const cli_opts *o, const nn_dataset *train, nn_dataset *test, size_t rank,
+                   size_t size);
 /* The number of fields of the first data line of path, or 0 (message
  * printed) when it cannot be read. */
 size_t cli_count_fields(const cli_opts *o, const char *path);

@@ -209,14 +209,18 @@ static int check_classes(const cli_opts *o, const nn_dataset *d, const char *pat
 }
 
 /* Give test the class indices of train, matched by name (string labels are
- * numbered by sorting each file's own set). */
-static int match_class_names(nn_dataset *train, nn_dataset *test, const char *path)
+ * numbered by sorting each file's own set). test's rows are rows rank::size
+ * of its file (see cli_match_test). */
+static int match_class_names(const nn_dataset *train, nn_dataset *test, const char *path,
+                             size_t rank, size_t size)
 {
     if (!train->class_names && !test->class_names)
         return 0;
     if (!train->class_names || !test->class_names) {
-        fprintf(stderr, "nn: %s: labels are %s here but %s in the training data\n", path,
-                test->class_names ? "names" : "numbers", test->class_names ? "numbers" : "names");
+        if (rank == 0)
+            fprintf(stderr, "nn: %s: labels are %s here but %s in the training data\n", path,
+                    test->class_names ? "names" : "numbers",
+                    test->class_names ? "numbers" : "names");
         return CLI_EXIT_FAIL;
     }
     size_t *map = malloc(test->n_classes * sizeof *map);
@@ -233,7 +237,7 @@ static int match_class_names(nn_dataset *train, nn_dataset *test, const char *pa
             fprintf(stderr,
                     "nn: %s: row %zu has the class '%s', which the training data "
                     "does not have\n",
-                    path, i + 1, test->class_names[test->y[i]]);
+                    path, rank + i * size + 1, test->class_names[test->y[i]]);
             free(map);
             return CLI_EXIT_FAIL;
         }
@@ -251,6 +255,27 @@ static int match_class_names(nn_dataset *train, nn_dataset *test, const char *pa
         names[k] = strdup(train->class_names[k]);
     test->class_names = names;
     return 0;
+}
+
+int cli_match_test(const cli_opts *o, const nn_dataset *train, nn_dataset *test, size_t rank,
+                   size_t size)
+{
+    int rc = match_class_names(train, test, o->test_data, rank, size);
+    if (!rc && test->x.cols != train->x.cols) {
+        if (rank == 0)
+            fprintf(stderr, "nn: %s has %zu features but %s has %zu\n", o->test_data,
+                    test->x.cols, o->data, train->x.cols);
+        rc = CLI_EXIT_FAIL;
+    }
+    if (!rc && test->y && test->n_classes > train->n_classes) {
+        if (rank == 0)
+            fprintf(stderr, "nn: %s has label %zu, above the training data's largest (%zu)\n",
+                    o->test_data, test->n_classes - 1, train->n_classes - 1);
+        rc = CLI_EXIT_FAIL;
+    }
+    if (!rc)
+        test->n_classes = train->n_classes;
+    return rc;
 }
 
 int cli_load_split(const cli_opts *o, nn_dataset *train, nn_dataset *test)
@@ -279,23 +304,12 @@ int cli_load_split(const cli_opts *o, nn_dataset *train, nn_dataset *test)
             nn_dataset_free(&all);
             return CLI_EXIT_FAIL;
         }
-        int rc = match_class_names(&all, &t, o->test_data);
-        if (!rc && t.x.cols != all.x.cols) {
-            fprintf(stderr, "nn: %s has %zu features but %s has %zu\n", o->test_data, t.x.cols,
-                    o->data, all.x.cols);
-            rc = CLI_EXIT_FAIL;
-        }
-        if (!rc && t.y && t.n_classes > all.n_classes) {
-            fprintf(stderr, "nn: %s has label %zu, above the training data's largest (%zu)\n",
-                    o->test_data, t.n_classes - 1, all.n_classes - 1);
-            rc = CLI_EXIT_FAIL;
-        }
+        int rc = cli_match_test(o, &all, &t, 0, 1);
         if (rc) {
             nn_dataset_free(&all);
             nn_dataset_free(&t);
             return rc;
         }
-        t.n_classes = all.n_classes;
         *train = all;
         *test = t;
         return 0;

@@ -4,7 +4,9 @@
  * Data. Every rank reads only its rows: i % size == rank of the file
  * (nn_load_csv_shard), or of the generated moons.
  *
- * Test split: the same rows as nn train without MPI and nn eval (the
+ * Test rows: with --test FILE, rows rank::size of that file on each rank
+ * (its string labels numbered as --data's, by name). Otherwise a split of
+ * --data, the same rows as nn train without MPI and nn eval (the
  * stratified split of cli_load_split for a classification, the plain one
  * otherwise, with --test-fraction and --split-seed). Its permutation depends
  * only on the row count, the seed and, stratified, the labels; so every rank
@@ -28,7 +30,6 @@
  * Rank 0 prints, plots and writes --out. A failure on any rank is agreed on
  * (one reduction) before the next collective step, so no rank is left
  * waiting; each rank prints its own error, prefixed with its rank.
- * Not supported with --mpi: --test FILE.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -64,11 +65,11 @@ static void sum_doubles(double *buf, int n)
 
 /* ---- data ------------------------------------------------------------------ */
 
-/* This rank's rows of the data: rows rank::size. */
-static int load_shard(const cli_opts *o, nn_dataset *shard)
+/* This rank's rows of path (--data or --test): rows rank::size. */
+static int load_shard(const cli_opts *o, const char *path, nn_dataset *shard)
 {
     nn_status s;
-    if (strcmp(o->data, "moons") == 0) {
+    if (strcmp(path, "moons") == 0) {
         nn_dataset all;
         s = nn_make_moons(&all, 5000, o->noise, 42);
         if (s == NN_OK) {
@@ -77,9 +78,9 @@ static int load_shard(const cli_opts *o, nn_dataset *shard)
         }
     } else {
         nn_csv_options c = cli_csv(o);
-        s = nn_load_csv_shard(shard, o->data, &c, (size_t)g_rank, (size_t)g_size);
+        s = nn_load_csv_shard(shard, path, &c, (size_t)g_rank, (size_t)g_size);
     }
-    return s == NN_OK ? 0 : fail(o->data, s);
+    return s == NN_OK ? 0 : fail(path, s);
 }
 
 /* Every row's label in file order (row g is row g / size of rank g % size),
@@ -163,7 +164,8 @@ static void swap_rows(nn_dataset *d, size_t i, size_t j, double *tmp)
 }
 
 /* Move this rank's test rows to the front of shard (see the file comment);
- * *n_test gets their count. Collective. */
+ * *n_test gets their count (0 with --test FILE: only the checks of the
+ * labels are made). Collective. */
 static int split_shard(const cli_opts *o, nn_dataset *shard, size_t *n_test)
 {
     double total = (double)shard->x.rows;
@@ -179,6 +181,11 @@ static int split_shard(const cli_opts *o, nn_dataset *shard, size_t *n_test)
             free(idx.y);
             return CLI_EXIT_FAIL;
         }
+    }
+    if (o->test_data) {
+        free(idx.y);
+        *n_test = 0;
+        return 0;
     }
     /* The same stand-in on every rank: every rank fails or none. */
     nn_status s = nn_mat_alloc(&idx.x, n ? n : 1, 1);
@@ -387,12 +394,6 @@ static int train_one(const cli_opts *o, const nn_dataset *train, const nn_datase
 
 static int run(const cli_opts *o)
 {
-    if (o->test_data) {
-        if (g_rank == 0)
-            fputs("nn train: --test FILE is not supported with --mpi; the test rows are split "
-                  "from --data\n", stderr);
-        return CLI_EXIT_USAGE;
-    }
     if (strcmp(o->data, "moons") == 0 && o->csv.task != NN_TASK_CLASSIFY) {
         if (g_rank == 0)
             fprintf(stderr, "nn: --data moons is a classification; --task %s needs --data FILE\n",
@@ -401,14 +402,19 @@ static int run(const cli_opts *o)
     }
     if (any_failed(g_rank == 0 && o->out && cli_check_writable(o->out, "--out")))
         return CLI_EXIT_FAIL;
-    nn_dataset shard;
+    nn_dataset shard, test_file;
     memset(&shard, 0, sizeof shard);
+    memset(&test_file, 0, sizeof test_file);
     size_t n_test = 0;
-    if (any_failed(load_shard(o, &shard)) || split_shard(o, &shard, &n_test)) {
+    if (any_failed(load_shard(o, o->data, &shard)) || split_shard(o, &shard, &n_test) ||
+        (o->test_data && any_failed(load_shard(o, o->test_data, &test_file) ||
+                                    cli_match_test(o, &shard, &test_file, (size_t)g_rank,
+                                                   (size_t)g_size)))) {
         nn_dataset_free(&shard);
+        nn_dataset_free(&test_file);
         return CLI_EXIT_FAIL;
     }
-    nn_dataset test = view_rows(&shard, 0, n_test);
+    nn_dataset test = o->test_data ? test_file : view_rows(&shard, 0, n_test);
     nn_dataset train = view_rows(&shard, n_test, shard.x.rows - n_test);
     double rows[2] = {(double)train.x.rows, (double)test.x.rows};
     sum_doubles(rows, 2);
@@ -421,6 +427,7 @@ static int run(const cli_opts *o)
     prog.curve = g_rank == 0 ? malloc(4 * o->train.epochs * sizeof(double)) : NULL;
     if (any_failed(g_rank == 0 && !prog.curve)) {
         nn_dataset_free(&shard);
+        nn_dataset_free(&test_file);
         return fail("training", NN_ENOMEM);
     }
     double sum = 0, sum2 = 0, t0 = cli_now(), loss = 0;
@@ -446,6 +453,7 @@ static int run(const cli_opts *o)
     }
     free(prog.curve);
     nn_dataset_free(&shard);
+    nn_dataset_free(&test_file);
     return rc;
 }
 
