@@ -167,8 +167,9 @@ static int load(const cli_opts *o, const char *path, nn_dataset *d)
     return CLI_EXIT_FAIL;
 }
 
-/* A classification must have something to learn: two classes or more, and
- * labels that look like classes, not like measurements. */
+/* A classification must have something to learn: two classes or more
+ * (not for nn eval: a test file may hold one class), and labels that look
+ * like classes, not like measurements. */
 static int check_classes(const cli_opts *o, const nn_dataset *d, const char *path)
 {
     if (!d->y)
@@ -186,7 +187,7 @@ static int check_classes(const cli_opts *o, const nn_dataset *d, const char *pat
     while (only < C && !seen[only])
         only++;
     free(seen);
-    if (present < 2) {
+    if (present < 2 && o->cmd != CMD_EVAL) {
         if (d->class_names)
             fprintf(stderr, "nn: %s: every row has the class '%s': nothing to learn\n", path,
                     d->class_names[only]);

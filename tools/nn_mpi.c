@@ -65,11 +65,12 @@ static void sum_doubles(double *buf, int n)
 
 /* ---- data ------------------------------------------------------------------ */
 
-/* This rank's rows of path (--data or --test): rows rank::size. */
+/* This rank's rows of path (--data or --test): rows rank::size. "moons"
+ * is the generated set only as --data (a --test of that name is a file). */
 static int load_shard(const cli_opts *o, const char *path, nn_dataset *shard)
 {
     nn_status s;
-    if (strcmp(path, "moons") == 0) {
+    if (path == o->data && strcmp(path, "moons") == 0) {
         nn_dataset all;
         s = nn_make_moons(&all, 5000, o->noise, 42);
         if (s == NN_OK) {
@@ -187,7 +188,8 @@ static int split_shard(const cli_opts *o, nn_dataset *shard, size_t *n_test)
         *n_test = 0;
         return 0;
     }
-    /* The same stand-in on every rank: every rank fails or none. */
+    /* The same stand-in on every rank; a failure on one (out of memory)
+     * fails every rank, before the next collective. */
     nn_status s = nn_mat_alloc(&idx.x, n ? n : 1, 1);
     for (size_t i = 0; s == NN_OK && i < n; i++)
         idx.x.data[i] = (double)i;
@@ -198,8 +200,13 @@ static int split_shard(const cli_opts *o, nn_dataset *shard, size_t *n_test)
                   : nn_train_test_split(&idx, o->test_fraction, o->split_seed, &train, &test);
     nn_mat_free(&idx.x);
     free(idx.y);
-    if (s != NN_OK)
-        return fail("splitting the data", s);
+    if (any_failed(s != NN_OK)) {
+        if (s != NN_OK)
+            return fail("splitting the data", s);
+        nn_dataset_free(&train);
+        nn_dataset_free(&test);
+        return CLI_EXIT_FAIL;
+    }
     unsigned char *is_test = calloc(n ? n : 1, 1);
     size_t w = shard->x.cols > shard->t.cols ? shard->x.cols : shard->t.cols, k = 0;
     double *tmp = malloc((w ? w : 1) * sizeof *tmp);
@@ -216,7 +223,9 @@ static int split_shard(const cli_opts *o, nn_dataset *shard, size_t *n_test)
     nn_dataset_free(&train);
     nn_dataset_free(&test);
     *n_test = k;
-    return failed ? fail("splitting the data", NN_ENOMEM) : 0;
+    if (any_failed(failed))
+        return failed ? fail("splitting the data", NN_ENOMEM) : CLI_EXIT_FAIL;
+    return 0;
 }
 
 /* rows rows of d from row from, as a view (no copy). */
