@@ -84,3 +84,13 @@ execute_process(COMMAND ${MPIEXEC} 2 ${NN} train --mpi --data ${train_csv} --tes
 if(NOT rc EQUAL 1 OR NOT err MATCHES "cli_mpi_test.csv: row 4 has the class 'middle'")
     message(FATAL_ERROR "nn train --mpi with an unknown test class (${rc}):\n${out}\n${err}")
 endif()
+# A test file of another width: one error, from rank 0, on every rank's exit.
+file(WRITE ${test_csv} "90,80,1,right\n5,7,2,left\n")
+execute_process(COMMAND ${MPIEXEC} 2 ${NN} train --mpi --data ${train_csv} --test ${test_csv}
+        --epochs 2
+    RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+string(REGEX MATCHALL "has 3 features but [^ ]+ has 2" said "${err}")
+list(LENGTH said n_said)
+if(NOT rc EQUAL 1 OR NOT n_said EQUAL 1)
+    message(FATAL_ERROR "nn train --mpi with a wider test file (${rc}):\n${out}\n${err}")
+endif()
