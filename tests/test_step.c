@@ -171,22 +171,24 @@ static void test_fused_epilogues_match_passes(void **state)
  * support/gemm_vw8.c), with hidden widths that reach each of their tiles
  * and tails (31 = 16 + 8 + 4 + 2 + 1, 13 = 8 + 4 + 1): set up and torn
  * down around the test, so that a failure leaves the others as they were. */
+static int use_vw8(int on)
+{
+    g_hidden[0] = on ? 31 : 23;
+    g_hidden[1] = on ? 13 : 9;
+    g_vw8 = on;
+    return 0;
+}
+
 static int vw8_setup(void **state)
 {
     (void)state;
-    g_hidden[0] = 31;
-    g_hidden[1] = 13;
-    g_vw8 = 1;
-    return 0;
+    return use_vw8(1);
 }
 
 static int vw8_teardown(void **state)
 {
     (void)state;
-    g_hidden[0] = 23;
-    g_hidden[1] = 9;
-    g_vw8 = 0;
-    return 0;
+    return use_vw8(0);
 }
 
 static void test_vw8_epilogues_match_passes(void **state)

@@ -33,6 +33,23 @@ printf 'a,b,y\n1,2,0\n3,x,1\n' > "$dir/bad_field.csv"
 printf '1,2,0\n3,4\n' > "$dir/ragged.csv"
 awk 'BEGIN { srand(3); for (i = 0; i < 400; i++) { v = int(rand() * 300); printf "%d,%d,%d\n", i % 7, i % 11, v } }' > "$dir/many.csv"
 
+# A separate --test file against the training data (cli_match_test).
+awk 'BEGIN { for (i = 0; i < 40; i++) printf "%d,%d,%s\n", i, 40 - i, i < 20 ? "left" : "right" }' > "$dir/named.csv"
+printf '1,2,left\n3,4,middle\n' > "$dir/named_test.csv"
+printf '1,2,0\n3,4,1\n' > "$dir/numbered_test.csv"
+printf '1,2,3,left\n' > "$dir/wide_test.csv"
+awk 'BEGIN { for (i = 0; i < 40; i++) printf "%d,%d,%d\n", i, 40 - i, i < 20 }' > "$dir/two.csv"
+printf '1,2,5\n' > "$dir/label5_test.csv"
+
+expect 1 "named_test.csv: row 2 has the class 'middle', which the training data" -- \
+    train --data "$dir/named.csv" --test "$dir/named_test.csv" --epochs 1
+expect 1 'numbered_test.csv: labels are numbers here but names in the training data' -- \
+    train --data "$dir/named.csv" --test "$dir/numbered_test.csv" --epochs 1
+expect 1 'wide_test.csv has 3 features but .*named.csv has 2' -- \
+    train --data "$dir/named.csv" --test "$dir/wide_test.csv" --epochs 1
+expect 1 "label5_test.csv has label 5, above the training data's largest \\(1\\)" -- \
+    train --data "$dir/two.csv" --test "$dir/label5_test.csv" --epochs 1
+
 expect 0 'libnn' -- --version
 expect 0 '--activation' -- train --help
 expect 0 '--proba' -- predict -h
