@@ -22,15 +22,15 @@ int main(int argc, char **argv)
     const char *name = argv[1];
     if (strcmp(name, "help") == 0 || strcmp(name, "-h") == 0 || strcmp(name, "--help") == 0) {
         cli_usage(stdout);
-        return 0;
+        return cli_stdout_done(0);
     }
     if (strcmp(name, "--version") == 0 || strcmp(name, "version") == 0) {
         printf("nn (libnn) %s, kernels: %s\n", nn_version_string(), nn_simd_path());
-        return 0;
+        return cli_stdout_done(0);
     }
     if (strcmp(name, "--markdown-options") == 0) {
         cli_markdown(stdout);
-        return 0;
+        return cli_stdout_done(0);
     }
     int cmd = 0;
     while (cmd < CMD_COUNT && strcmp(name, cli_cmd_name((cli_cmd)cmd)) != 0)
@@ -46,7 +46,7 @@ int main(int argc, char **argv)
     if (cmd == CMD_EVAL || cmd == CMD_PREDICT || cmd == CMD_EXPORT) {
         if (argc > 2 && (strcmp(argv[2], "-h") == 0 || strcmp(argv[2], "--help") == 0)) {
             cli_help(stdout, (cli_cmd)cmd);
-            return 0;
+            return cli_stdout_done(0);
         }
         if (argc < 3 || argv[2][0] == '-') {
             fprintf(stderr, "nn %s: the first argument is the MODEL file (nn %s --help)\n", name,
@@ -58,19 +58,30 @@ int main(int argc, char **argv)
     }
     int rc = cli_parse(&o, argc, argv, first);
     if (rc)
-        return rc < 0 ? 0 : rc;
+        return cli_stdout_done(rc < 0 ? 0 : rc);
+    /* Outputs are checked before any work: none replaces an input, each
+     * can be written, a plot can be drawn. */
+    rc = cli_check_outputs(&o);
+    if (rc)
+        return rc;
     switch (o.cmd) {
     case CMD_TRAIN:
-        return cmd_train(&o);
+        rc = cmd_train(&o);
+        break;
     case CMD_EVAL:
-        return cmd_eval(&o);
+        rc = cmd_eval(&o);
+        break;
     case CMD_PREDICT:
-        return cmd_predict(&o);
+        rc = cmd_predict(&o);
+        break;
     case CMD_SWEEP:
-        return cmd_sweep(&o);
+        rc = cmd_sweep(&o);
+        break;
     case CMD_EXPORT:
-        return cmd_export(&o);
+        rc = cmd_export(&o);
+        break;
     default:
-        return CLI_EXIT_USAGE;
+        rc = CLI_EXIT_USAGE;
     }
+    return cli_stdout_done(rc);
 }

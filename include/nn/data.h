@@ -148,7 +148,8 @@ NN_API nn_status nn_load_csv_shard(nn_dataset *out, const char *path, const nn_c
  * become a copy of names, n_classes = n_names. Use it to give a test set
  * read from another file the class numbers of the training set (string
  * labels are numbered by sorting each file's own set), or of a model
- * (nn_net_class_name). A class of d that no row has is dropped.
+ * (nn_net_class_name). A class of d that no row has is dropped. An empty
+ * data set (no rows, as an empty nn_dataset_shard) only takes the names.
  * @return NN_OK; NN_EINVAL for NULL pointers, n_names 0 or above INT32_MAX,
  *         a NULL name, an invalid data set, a data set without named classes
  *         (numeric labels or none), or a row whose class is not among names:
