@@ -98,8 +98,11 @@ int cli_param_count(size_t n_in, size_t n_hidden, const size_t *hidden, size_t n
                     size_t *count);
 
 /* ---- cli_data.c ---- */
-/* Print "nn: WHAT: status: detail" and return CLI_EXIT_FAIL. */
+/* Print "nn: WHAT: status: detail" (nn_last_error, escaped as
+ * cli_put_escaped) and return CLI_EXIT_FAIL; cli_fail_flag: "nn: FLAG
+ * WHAT: ...". */
 int cli_fail(const char *what, nn_status s);
+int cli_fail_flag(const char *flag, const char *what, nn_status s);
 /* The data of train/sweep/eval: --data (and --test) read and split as the
  * options say; checks that a classification makes sense. */
 int cli_load_split(const cli_opts *o, nn_dataset *train, nn_dataset *test);

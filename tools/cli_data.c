@@ -7,12 +7,18 @@
 
 #include "cli.h"
 
-int cli_fail(const char *what, nn_status s)
+int cli_fail_flag(const char *flag, const char *what, nn_status s)
 {
-    fprintf(stderr, "nn: %s: %s: ", what, nn_status_str(s));
+    fprintf(stderr, "nn: %s%s%s: %s: ", flag ? flag : "", flag ? " " : "", what,
+            nn_status_str(s));
     cli_put_escaped(stderr, nn_last_error()); /* it may quote a file's text */
     fputc('\n', stderr);
     return CLI_EXIT_FAIL;
+}
+
+int cli_fail(const char *what, nn_status s)
+{
+    return cli_fail_flag(NULL, what, s);
 }
 
 nn_csv_options cli_csv(const cli_opts *o)

@@ -132,11 +132,7 @@ int cli_output_open(cli_output *out, const char *path, const char *flag)
         return 0;
     }
     nn_status s = nn_atomic_file_open(&out->af, path, &out->f);
-    if (s != NN_OK) {
-        fprintf(stderr, "nn: %s %s: %s: %s\n", flag, path, nn_status_str(s), nn_last_error());
-        return CLI_EXIT_FAIL;
-    }
-    return 0;
+    return s == NN_OK ? 0 : cli_fail_flag(flag, path, s);
 }
 
 int cli_output_close(cli_output *out, int ok)
@@ -150,12 +146,7 @@ int cli_output_close(cli_output *out, int ok)
         return CLI_EXIT_FAIL;
     }
     nn_status s = nn_atomic_file_commit(out->af);
-    if (s != NN_OK) {
-        fprintf(stderr, "nn: %s %s: %s: %s\n", out->flag, out->path, nn_status_str(s),
-                nn_last_error());
-        return CLI_EXIT_FAIL;
-    }
-    return 0;
+    return s == NN_OK ? 0 : cli_fail_flag(out->flag, out->path, s);
 }
 
 int cli_stdout_done(int rc)
