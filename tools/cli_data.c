@@ -1,7 +1,5 @@
 /* Data for the nn tool: reading, splitting, the checks that stop a
  * meaningless training before it starts, and warnings. */
-#include <errno.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
