@@ -132,12 +132,13 @@ static void curve_plot(FILE *g, const void *ctx)
     const cli_progress *p = ((const curve *)ctx)->p;
     size_t n = p->n_curve;
     int has_val = n > 0 && !isnan(p->curve[1]);
-    fprintf(g,
-            "set terminal png size 900,500\nset xlabel 'epoch'\n"
-            "set ylabel 'loss'\nset y2label '%s'\nset y2tics\nset ytics nomirror\n"
-            "set key top center\nset grid\n"
-            "plot '-' with lines lw 2 title 'training loss'%s\n",
-            cli_score_name(((const curve *)ctx)->task),
+    fputs("set terminal png size 900,500\nset xlabel 'epoch'\nset ylabel 'loss'\n"
+          "set key top center\nset grid\n",
+          g);
+    if (has_val) /* the score on a second axis (a constant name, not user text) */
+        fprintf(g, "set y2label '%s'\nset y2tics\nset ytics nomirror\n",
+                cli_score_name(((const curve *)ctx)->task));
+    fprintf(g, "plot '-' with lines lw 2 title 'training loss'%s\n",
             has_val ? ", '-' with lines lw 2 title 'validation loss', '-' axes x1y2 with lines"
                       " lw 2 title 'validation score'"
                     : "");

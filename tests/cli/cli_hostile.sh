@@ -59,6 +59,17 @@ expect 1 'gnuplot is not installed' -- train --plot x.png --out m0.nnet
 expect 1 'gnuplot is not installed' -- sweep --plot x.png
 nn=$nn_real
 check 'no model saved when --plot cannot be drawn' test ! -e m0.nnet
+# a gnuplot that fails: nothing at the path, no temporary file left
+mkdir -p fakebin
+printf '#!/bin/sh\ncat > /dev/null\necho partial\nexit 3\n' > fakebin/gnuplot
+chmod +x fakebin/gnuplot
+printf '#!/bin/sh\nPATH="%s/fakebin:$PATH" exec "%s" "$@"\n' "$(pwd)" "$nn_real" > nn_badgp
+chmod +x nn_badgp
+nn=./nn_badgp
+expect 1 '--plot bad.png: gnuplot failed .*nothing written' -- train --epochs 2 --plot bad.png
+nn=$nn_real
+check 'a failed plot leaves no file' test ! -e bad.png
+check 'a failed plot leaves no temporary file' sh -c '! ls | grep -q "bad.png.tmp"'
 expect 1 '--plot /missing/dir/p.png: cannot write there' -- \
     train --plot /missing/dir/p.png --out m1.nnet
 check 'no model saved when --plot cannot be written' test ! -e m1.nnet
