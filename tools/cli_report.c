@@ -162,16 +162,28 @@ static int report_classes(nn_net *net, const nn_dataset *d)
     return 0;
 }
 
+/* net's outputs for d's rows into *out (allocated): the forward values,
+ * or with labels01 the 0/1 of each label (multi-label). */
+static int net_outputs(nn_net *net, const nn_dataset *d, int labels01, nn_mat *out)
+{
+    nn_status s = nn_mat_alloc(out, d->x.rows, nn_net_n_outputs(net));
+    if (s == NN_OK)
+        s = labels01 ? nn_net_predict_multilabel(net, d->x, *out)
+                     : nn_net_forward(net, d->x, *out);
+    if (s != NN_OK) {
+        nn_mat_free(out);
+        return cli_fail(labels01 ? "predict" : "forward", s);
+    }
+    return 0;
+}
+
 /* MAE and RMSE per output, in the units of the targets. */
 static int report_regression(nn_net *net, const nn_dataset *d)
 {
     size_t C = nn_net_n_outputs(net), n = d->x.rows;
     nn_mat out;
-    nn_status s = nn_mat_alloc(&out, n, C);
-    if (s == NN_OK && (s = nn_net_forward(net, d->x, out)) != NN_OK)
-        nn_mat_free(&out);
-    if (s != NN_OK)
-        return cli_fail("forward", s);
+    if (net_outputs(net, d, 0, &out))
+        return CLI_EXIT_FAIL;
     printf("\n%8s %12s %12s\n", "output", "MAE", "RMSE");
     for (size_t j = 0; j < C; j++) {
         double mae = 0, mse = 0;
@@ -191,11 +203,8 @@ static int report_labels(nn_net *net, const nn_dataset *d)
 {
     size_t C = nn_net_n_outputs(net), n = d->x.rows;
     nn_mat out;
-    nn_status s = nn_mat_alloc(&out, n, C);
-    if (s == NN_OK && (s = nn_net_predict_multilabel(net, d->x, out)) != NN_OK)
-        nn_mat_free(&out);
-    if (s != NN_OK)
-        return cli_fail("predict", s);
+    if (net_outputs(net, d, 1, &out))
+        return CLI_EXIT_FAIL;
     char a[32];
     printf("\n%12s %9s %9s\n", "label", "accuracy", "positive");
     for (size_t j = 0; j < C; j++) {

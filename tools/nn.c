@@ -13,6 +13,10 @@
 
 #include "cli.h"
 
+/* The commands, in cli_cmd's order. */
+static int (*const COMMANDS[CMD_COUNT])(const cli_opts *) = {cmd_train, cmd_eval, cmd_predict,
+                                                             cmd_sweep, cmd_export};
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -64,24 +68,6 @@ int main(int argc, char **argv)
     rc = cli_check_outputs(&o);
     if (rc)
         return rc;
-    switch (o.cmd) {
-    case CMD_TRAIN:
-        rc = cmd_train(&o);
-        break;
-    case CMD_EVAL:
-        rc = cmd_eval(&o);
-        break;
-    case CMD_PREDICT:
-        rc = cmd_predict(&o);
-        break;
-    case CMD_SWEEP:
-        rc = cmd_sweep(&o);
-        break;
-    case CMD_EXPORT:
-        rc = cmd_export(&o);
-        break;
-    default:
-        rc = CLI_EXIT_USAGE;
-    }
+    rc = COMMANDS[o.cmd](&o);
     return cli_stdout_done(rc);
 }
