@@ -855,6 +855,21 @@ static void test_match_classes(void **state)
     assert_int_equal(d.y[2], 1);
     for (size_t k = 0; k < 3; k++)
         assert_string_equal(d.class_names[k], names[k]);
+    /* a shard without rows (rank >= rows) takes the names */
+    nn_dataset empty;
+    ts_ok(nn_dataset_shard(&d, 5, 6, &empty));
+    const char *two[] = {"a", "b"};
+    ts_ok(nn_dataset_match_classes(&empty, two, 2));
+    assert_int_equal(empty.n_classes, 2);
+    assert_string_equal(empty.class_names[1], "b");
+    nn_dataset_free(&empty);
+    /* a class no row has ("c" after a shard of rows 0 and 2) may be missing */
+    nn_dataset shard;
+    ts_ok(nn_dataset_shard(&d, 0, 2, &shard));
+    ts_ok(nn_dataset_match_classes(&shard, (const char *const[]){"b"}, 1));
+    assert_int_equal(shard.y[0], 0);
+    assert_int_equal(shard.y[1], 0);
+    nn_dataset_free(&shard);
     nn_dataset_free(&d);
 }
 
