@@ -720,3 +720,92 @@ nn_status nn_load_csv(nn_dataset *out, const char *path, const nn_csv_options *o
     free(text);
     return s;
 }
+
+/* ---- one column as text (nn_csv_read_column) ------------------------------ */
+
+/* Walk the data rows of c as parse does, copying field column (1-based; 0:
+ * none) of each into texts (rows_max entries). */
+static nn_status read_column(csv *c, int has_header, size_t column, char **texts,
+                             size_t *n_rows, size_t *n_fields)
+{
+    int header_pending = has_header;
+    size_t row = 0, width = 0;
+    char *line, *end;
+    while (next_line(c, &line, &end)) {
+        if (line_is_blank(line, end))
+            continue;
+        if (header_pending) {
+            header_pending = 0;
+            continue;
+        }
+        nn_status s = split_line(c, line, end);
+        if (s != NN_OK)
+            return s;
+        if (row == 0) {
+            width = c->n_f;
+            if (column > width)
+                return csv_fail(c, c->line_no, 1, "column %zu asked for, but a row has %zu fields",
+                                column, width);
+        } else if (c->n_f != width) {
+            size_t at = (c->n_f > width ? width : c->n_f) + 1;
+            return csv_fail(c, c->line_no, at, "expected %zu fields, found %zu", width, c->n_f);
+        }
+        if (column > 0) {
+            const csv_field *f = &c->f[column - 1];
+            if (!(texts[row] = malloc(f->len + 1)))
+                return nn__fail(NN_ENOMEM, "%s:%zu: out of memory", c->path, c->line_no);
+            memcpy(texts[row], f->s, f->len + 1);
+        }
+        row++;
+    }
+    if (row == 0)
+        return csv_fail(c, c->line_no ? c->line_no : 1, 1, "no data rows%s",
+                        has_header && !header_pending ? " after the header" : "");
+    *n_rows = row;
+    *n_fields = width;
+    return NN_OK;
+}
+
+nn_status nn_csv_read_column(const char *path, const nn_csv_options *opt, size_t column,
+                             char ***texts, size_t *n_rows, size_t *n_fields)
+{
+    if (!path || (column > 0 && !texts))
+        return nn__fail(NN_EINVAL, "nn_csv_read_column: %s is NULL", !path ? "path" : "texts");
+    nn_csv_options o = nn_csv_defaults();
+    if (opt) {
+        o.has_header = opt->has_header;
+        o.delimiter = opt->delimiter;
+    }
+    char delim = o.delimiter ? o.delimiter : ',';
+    nn_status s = check_options(&o, delim);
+    char *text = NULL;
+    size_t len = 0;
+    if (s != NN_OK || (s = read_file(path, &text, &len)) != NN_OK)
+        return s;
+    csv c = {path, delim, text, text + len, 0, NULL, 0, 0};
+    size_t rows_max = count_data_lines(c, o.has_header), rows = 0, width = 0;
+    char **t = column > 0 ? calloc(rows_max ? rows_max : 1, sizeof *t) : NULL;
+    const char *nul = memchr(text, '\0', len);
+    if (column > 0 && !t)
+        s = nn__fail(NN_ENOMEM, "%s: out of memory", path);
+    else
+        s = nul ? nul_fail(&c, nul) : read_column(&c, o.has_header, column, t, &rows, &width);
+    free(c.f);
+    free(text);
+    if (s != NN_OK) {
+        nn__strings_free(t, rows_max);
+        return s;
+    }
+    if (column > 0)
+        *texts = t;
+    if (n_rows)
+        *n_rows = rows;
+    if (n_fields)
+        *n_fields = width;
+    return NN_OK;
+}
+
+void nn_csv_column_free(char **texts, size_t n_rows)
+{
+    nn__strings_free(texts, n_rows);
+}

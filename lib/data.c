@@ -434,3 +434,53 @@ void nn_scaler_free(nn_scaler *s)
     s->mean = s->scale = NULL;
     s->n_features = 0;
 }
+
+/* ---- renumbering classes by name ----------------------------------------- */
+
+nn_status nn_dataset_match_classes(nn_dataset *d, const char *const *names, size_t n_names)
+{
+    static const char func[] = "nn_dataset_match_classes";
+    if (!d || !names)
+        return nn__fail(NN_EINVAL, "%s: %s is NULL", func, !d ? "d" : "names");
+    if (n_names == 0 || n_names > INT32_MAX)
+        return nn__fail(NN_EINVAL, "%s: n_names %zu is invalid", func, n_names);
+    for (size_t k = 0; k < n_names; k++)
+        if (!names[k])
+            return nn__fail(NN_EINVAL, "%s: names[%zu] is NULL", func, k);
+    /* An empty data set (an empty shard) has no labels to check. */
+    nn_status s = d->x.rows == 0 ? NN_OK : nn__dataset_check(d, func);
+    if (s != NN_OK)
+        return s;
+    if ((!d->y && d->x.rows > 0) || !d->class_names)
+        return nn__fail(NN_EINVAL, "%s: the data set has %s, not named classes", func,
+                        d->y || d->x.rows == 0 ? "numeric labels" : "no labels");
+    /* map[c]: the index in names of d's class c, n_names when absent. */
+    size_t *map = malloc((d->n_classes ? d->n_classes : 1) * sizeof *map);
+    char **copy = nn__strings_dup(names, n_names);
+    if (!map || !copy) {
+        free(map);
+        nn__strings_free(copy, copy ? n_names : 0);
+        return nn__fail(NN_ENOMEM, "%s: out of memory", func);
+    }
+    for (size_t c = 0; c < d->n_classes; c++) {
+        map[c] = n_names;
+        for (size_t k = 0; k < n_names && map[c] == n_names; k++)
+            if (strcmp(d->class_names[c], names[k]) == 0)
+                map[c] = k;
+    }
+    for (size_t i = 0; d->y && i < d->x.rows; i++)
+        if (map[d->y[i]] == n_names) {
+            s = nn__fail(NN_EINVAL, "%s: row %zu has the class '%s', which names lacks", func,
+                         i + 1, d->class_names[d->y[i]]);
+            free(map);
+            nn__strings_free(copy, n_names);
+            return s;
+        }
+    for (size_t i = 0; d->y && i < d->x.rows; i++)
+        d->y[i] = (int32_t)map[d->y[i]];
+    free(map);
+    nn__strings_free(d->class_names, d->n_classes);
+    d->class_names = copy;
+    d->n_classes = n_names;
+    return NN_OK;
+}

@@ -839,6 +839,111 @@ static void test_csv_large(void **state)
     nn_dataset_free(&d);
 }
 
+/* ---- nn_dataset_match_classes -------------------------------------------- */
+
+static void test_match_classes(void **state)
+{
+    (void)state;
+    nn_dataset d;
+    ts_ok(nn_load_csv(&d, write_file("m.csv", "1,b\n2,a\n3,b\n"), NULL));
+    assert_int_equal(d.n_classes, 2); /* a = 0, b = 1: each file's own order */
+    const char *names[] = {"c", "b", "a"};
+    ts_ok(nn_dataset_match_classes(&d, names, 3));
+    assert_int_equal(d.n_classes, 3);
+    assert_int_equal(d.y[0], 1);
+    assert_int_equal(d.y[1], 2);
+    assert_int_equal(d.y[2], 1);
+    for (size_t k = 0; k < 3; k++)
+        assert_string_equal(d.class_names[k], names[k]);
+    /* a shard without rows (rank >= rows) takes the names */
+    nn_dataset empty;
+    ts_ok(nn_dataset_shard(&d, 5, 6, &empty));
+    const char *two[] = {"a", "b"};
+    ts_ok(nn_dataset_match_classes(&empty, two, 2));
+    assert_int_equal(empty.n_classes, 2);
+    assert_string_equal(empty.class_names[1], "b");
+    nn_dataset_free(&empty);
+    /* a class no row has ("c" after a shard of rows 0 and 2) may be missing */
+    nn_dataset shard;
+    ts_ok(nn_dataset_shard(&d, 0, 2, &shard));
+    ts_ok(nn_dataset_match_classes(&shard, (const char *const[]){"b"}, 1));
+    assert_int_equal(shard.y[0], 0);
+    assert_int_equal(shard.y[1], 0);
+    nn_dataset_free(&shard);
+    nn_dataset_free(&d);
+}
+
+static void test_match_classes_unknown(void **state)
+{
+    (void)state;
+    nn_dataset d;
+    ts_ok(nn_load_csv(&d, write_file("m.csv", "1,b\n2,\"\x1b[31mred\"\n"), NULL));
+    const char *names[] = {"b"};
+    int32_t y0 = d.y[0], y1 = d.y[1];
+    assert_int_equal(nn_dataset_match_classes(&d, names, 1), NN_EINVAL);
+    assert_non_null(strstr(nn_last_error(), "row 2 has the class '\x1b[31mred'"));
+    /* unchanged */
+    assert_int_equal(d.n_classes, 2);
+    assert_int_equal(d.y[0], y0);
+    assert_int_equal(d.y[1], y1);
+    assert_string_equal(d.class_names[1], "b");
+    /* bad arguments, and labels that are numbers */
+    assert_int_equal(nn_dataset_match_classes(NULL, names, 1), NN_EINVAL);
+    assert_int_equal(nn_dataset_match_classes(&d, NULL, 1), NN_EINVAL);
+    assert_int_equal(nn_dataset_match_classes(&d, names, 0), NN_EINVAL);
+    const char *null_name[] = {NULL};
+    assert_int_equal(nn_dataset_match_classes(&d, null_name, 1), NN_EINVAL);
+    nn_dataset_free(&d);
+    ts_ok(nn_load_csv(&d, write_file("n.csv", "1,0\n2,1\n"), NULL));
+    assert_int_equal(nn_dataset_match_classes(&d, names, 1), NN_EINVAL);
+    assert_non_null(strstr(nn_last_error(), "numeric labels"));
+    nn_dataset_free(&d);
+}
+
+/* ---- nn_csv_read_column -------------------------------------------------- */
+
+static void test_csv_read_column(void **state)
+{
+    (void)state;
+    char big[400];
+    memset(big, 'x', 300);
+    big[300] = '\0';
+    char text[600];
+    snprintf(text, sizeof text,
+             "id,a,y\n\"q,\"\"1\"\" \",1,0\n\n  %s ,2,1\r\nplain,3,0\n", big);
+    const char *path = write_file("ids.csv", text);
+    nn_csv_options o = nn_csv_defaults();
+    o.has_header = true;
+    char **ids = NULL;
+    size_t n = 0, w = 0;
+    ts_ok(nn_csv_read_column(path, &o, 1, &ids, &n, &w));
+    assert_int_equal(n, 3);
+    assert_int_equal(w, 3);
+    assert_string_equal(ids[0], "q,\"1\" "); /* quotes as nn_load_csv reads them */
+    assert_string_equal(ids[1], big);        /* no length cut, blanks dropped */
+    assert_string_equal(ids[2], "plain");
+    nn_csv_column_free(ids, n);
+    /* column 0: the counts only */
+    ts_ok(nn_csv_read_column(path, &o, 0, NULL, &n, &w));
+    assert_int_equal(n, 3);
+    assert_int_equal(w, 3);
+    /* a column beyond the rows, a ragged row, a quote error, NUL, no file */
+    assert_int_equal(nn_csv_read_column(path, &o, 4, &ids, &n, &w), NN_EFORMAT);
+    assert_int_equal(nn_csv_read_column(write_file("r.csv", "a,b\nc\n"), NULL, 1, &ids, &n, &w),
+                     NN_EFORMAT);
+    assert_non_null(strstr(nn_last_error(), "r.csv:2:2: expected 2 fields, found 1"));
+    assert_int_equal(nn_csv_read_column(write_file("q.csv", "\"a,b\n"), NULL, 1, &ids, &n, &w),
+                     NN_EFORMAT);
+    assert_int_equal(nn_csv_read_column(write_bytes("z.csv", "a\0b\n", 4), NULL, 1, &ids, &n, &w),
+                     NN_EFORMAT);
+    assert_int_equal(nn_csv_read_column(write_file("e.csv", "\n"), NULL, 1, &ids, &n, &w),
+                     NN_EFORMAT);
+    assert_int_equal(nn_csv_read_column("/nonexistent/x.csv", NULL, 1, &ids, &n, &w), NN_EIO);
+    assert_int_equal(nn_csv_read_column(path, &o, 1, NULL, &n, &w), NN_EINVAL);
+    o.delimiter = '"';
+    assert_int_equal(nn_csv_read_column(path, &o, 1, &ids, &n, &w), NN_EINVAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -861,6 +966,9 @@ int main(void)
         cmocka_unit_test(test_csv_malformed),
         cmocka_unit_test(test_csv_bad_options),
         cmocka_unit_test(test_csv_large),
+        cmocka_unit_test(test_match_classes),
+        cmocka_unit_test(test_match_classes_unknown),
+        cmocka_unit_test(test_csv_read_column),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -497,6 +497,48 @@ static void test_atomic_api(void **state)
     assert_false(temp_left());
 }
 
+/* The public wrapper (nn/io.h) for a program's own outputs: open, write,
+ * commit replaces; abort keeps the old content; a write error fails the
+ * commit; bad arguments and a directory are refused. */
+static void test_atomic_public(void **state)
+{
+    (void)state;
+    char p[128], buf[16] = {0};
+    path_of(p, sizeof p, "public.txt");
+    nn_atomic_file *af = NULL;
+    FILE *f = NULL;
+    ts_ok(nn_atomic_file_open(&af, p, &f));
+    fputs("one", f);
+    ts_ok(nn_atomic_file_commit(af));
+    ts_ok(nn_atomic_file_open(&af, p, &f));
+    fputs("two", f);
+    nn_atomic_file_abort(af);
+    nn_atomic_file_abort(NULL);
+    FILE *r = fopen(p, "r");
+    assert_non_null(r);
+    assert_non_null(fgets(buf, sizeof buf, r));
+    fclose(r);
+    assert_string_equal(buf, "one");
+    assert_false(temp_left());
+    /* a write error seen on f: the commit fails, the old file stays */
+    ts_ok(nn_atomic_file_open(&af, p, &f));
+    close(fileno(f)); /* the next write fails (EBADF) */
+    fputs("three", f);
+    fflush(f);
+    assert_true(ferror(f));
+    ts_assert_status(nn_atomic_file_commit(af), NN_EIO);
+    r = fopen(p, "r");
+    assert_non_null(fgets(buf, sizeof buf, r));
+    fclose(r);
+    assert_string_equal(buf, "one");
+    assert_false(temp_left());
+    ts_assert_status(nn_atomic_file_open(NULL, p, &f), NN_EINVAL);
+    ts_assert_status(nn_atomic_file_open(&af, p, NULL), NN_EINVAL);
+    ts_assert_status(nn_atomic_file_open(&af, "", &f), NN_EINVAL);
+    ts_assert_status(nn_atomic_file_open(&af, dir, &f), NN_EIO);
+    ts_assert_status(nn_atomic_file_commit(NULL), NN_EINVAL);
+}
+
 /* A net with every version 2 feature: activations, a task, scalers and
  * class names. */
 static nn_net *rich_net(nn_task task)
@@ -610,6 +652,7 @@ int main(void)
         cmocka_unit_test(test_fault_partial_write),
         cmocka_unit_test(test_fault_sync_rename),
         cmocka_unit_test(test_atomic_api),
+        cmocka_unit_test(test_atomic_public),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -3,14 +3,24 @@
 
 /* The nn command-line tool: what its files share.
  *
- *   nn.c          main: subcommands, --version, help
- *   cli_args.c    the option table, parsing, per-command help
- *   cli_data.c    reading and splitting data, checks and warnings, row ids
- *   cli_report.c  progress lines, metrics tables, gnuplot plots
- *   cmd_train.c   nn train and nn sweep
- *   cmd_use.c     nn eval and nn predict
+ *   nn.c          main: subcommands, --version, help, stdout checked at exit
+ *   cli_args.c    the option table, parsing, limits, per-command help
+ *   cli_data.c    reading and splitting data, checks and warnings, row ids,
+ *                 models
+ *   cli_out.c     outputs: checked before any work, written atomically;
+ *                 text from files made safe for a terminal
+ *   cli_plot.c    plots through gnuplot (no user text in its script)
+ *   cli_report.c  progress lines, metrics tables
+ *   cmd_train.c   nn train (and the net it describes)
+ *   cmd_sweep.c   nn sweep
+ *   cmd_eval.c    nn eval
+ *   cmd_predict.c nn predict
  *   cmd_export.c  nn export
  *   nn_mpi.c      nn train --mpi (built with libnn_mpi; else nn_nompi.c)
+ *
+ * Everything a file holds is read through the library (nn_load_csv,
+ * nn_csv_read_column, nn_net_load), and every file written goes through its
+ * atomic writer (nn_net_save, nn_atomic_file_*, the exporters).
  *
  * Exit codes: 0 success, 1 a runtime failure (data, training, I/O), 2 a
  * usage error (unknown option, bad value, missing argument). */
@@ -21,6 +31,13 @@
 #include <nn.h>
 
 #define CLI_MAX_HIDDEN 16
+/* Limits of counts a user gives (docs/cli.md, "Limits"). */
+#define CLI_MAX_EPOCHS 1000000u     /* --epochs, --max-epochs, --patience */
+#define CLI_MAX_RUNS 10000u         /* --runs, --trials */
+#define CLI_MAX_WIDTH 1000000u      /* a hidden layer, --from, --to */
+#define CLI_MAX_SWEEP 10000u        /* hidden sizes in one sweep */
+#define CLI_MAX_BATCH 1000000u      /* --batch */
+#define CLI_MAX_PARAMS 100000000u   /* weights and biases of one net */
 #define CLI_EXIT_FAIL 1
 #define CLI_EXIT_USAGE 2
 
@@ -75,10 +92,17 @@ const char *cli_cmd_name(cli_cmd cmd);
 /* Every command's options as markdown tables (nn --markdown-options), from
  * which docs/cli.md's reference is made. */
 void cli_markdown(FILE *f);
+/* The weights and biases of a net of n_in inputs, these hidden layers and
+ * n_out outputs into *count; 0 when that exceeds CLI_MAX_PARAMS (or size_t). */
+int cli_param_count(size_t n_in, size_t n_hidden, const size_t *hidden, size_t n_out,
+                    size_t *count);
 
 /* ---- cli_data.c ---- */
-/* Print "nn: WHAT: status: detail" and return CLI_EXIT_FAIL. */
+/* Print "nn: WHAT: status: detail" (nn_last_error, escaped as
+ * cli_put_escaped) and return CLI_EXIT_FAIL; cli_fail_flag: "nn: FLAG
+ * WHAT: ...". */
 int cli_fail(const char *what, nn_status s);
+int cli_fail_flag(const char *flag, const char *what, nn_status s);
 /* The data of train/sweep/eval: --data (and --test) read and split as the
  * options say; checks that a classification makes sense. */
 int cli_load_split(const cli_opts *o, nn_dataset *train, nn_dataset *test);
@@ -90,13 +114,23 @@ int cli_load_split(const cli_opts *o, nn_dataset *train, nn_dataset *test);
  * prints. */
 int cli_match_test(const cli_opts *o, const nn_dataset *train, nn_dataset *test, size_t rank,
                    size_t size);
-/* The number of fields of the first data line of path, or 0 (message
- * printed) when it cannot be read. */
+/* The number of fields of the data rows of path, or 0 (message printed)
+ * when it cannot be read. */
 size_t cli_count_fields(const cli_opts *o, const char *path);
 /* The text of 1-based column col of each data row of path (n rows
- * expected), for nn predict --id-col. Free with cli_free_ids. */
+ * expected), for nn predict --id-col; NULL (message printed) on failure.
+ * Free with cli_free_ids. */
 char **cli_read_ids(const cli_opts *o, const char *path, size_t col, size_t n);
 void cli_free_ids(char **ids, size_t n);
+/* Renumber d's named classes as names (nn_dataset_match_classes); a row
+ * of a class that names lacks fails with a message giving its row in path
+ * (d holds rows rank::size of the file) and whose names they are. */
+int cli_match_names(nn_dataset *d, const char *const *names, size_t n_names, const char *path,
+                    const char *whose, size_t rank, size_t size);
+/* nn eval, predict, export: load MODEL (message printed on failure). */
+int cli_load_model(const cli_opts *o, nn_net **net);
+/* The options, with data files read as the model's task and outputs. */
+cli_opts cli_as_model(const cli_opts *o, const nn_net *net);
 /* Warnings about a training set (stderr), e.g. constant features. */
 void cli_warn_data(const cli_opts *o, const nn_dataset *train);
 /* The nn_csv_options the options describe, for a file read with labels. */
@@ -104,13 +138,38 @@ nn_csv_options cli_csv(const cli_opts *o);
 /* Fail early when path cannot be written (before a long training). */
 int cli_check_writable(const char *path, const char *flag);
 
+/* ---- cli_out.c ---- */
+/* Before any work: no output names an input or another output (the same
+ * file by device and inode, or the same resolved path), every output can
+ * be written, and --plot can be drawn. A message names both flags. */
+int cli_check_outputs(const cli_opts *o);
+/* s as a terminal may show it: each control character (below 0x20, and
+ * 0x7f) as \xHH. cli_escaped returns s itself when it has none, else its
+ * escaped form in buf (n bytes), cut with "..." when it does not fit. */
+const char *cli_escaped(const char *s, char *buf, size_t n);
+void cli_put_escaped(FILE *f, const char *s);
+/* An output stream: path through the library's atomic writer, or stdout
+ * (path NULL). cli_output_close commits (or, with ok 0, abandons) it and
+ * reports a write failure naming flag and path. */
+typedef struct cli_output {
+    FILE *f;
+    nn_atomic_file *af;
+    const char *path, *flag;
+} cli_output;
+int cli_output_open(cli_output *out, const char *path, const char *flag);
+int cli_output_close(cli_output *out, int ok);
+/* At exit: stdout flushed and checked; a failure is printed, exit 1. */
+int cli_stdout_done(int rc);
+
 /* ---- cli_report.c ---- */
 typedef struct cli_progress {
     const cli_opts *o;
     size_t epochs; /* the cap */
     int tty;       /* draw one updating line */
     double started;
-    double *curve; /* epochs x 4: train loss, val loss, val score, seconds */
+    double *curve; /* 4 a recorded epoch: train loss, val loss, val score,
+                      seconds; room for `epochs` of them (or, as
+                      cli_train_one grows it, for epoch n_curve) */
     size_t n_curve;
 } cli_progress;
 double cli_now(void);
@@ -118,9 +177,6 @@ int cli_on_epoch(const nn_epoch_stats *s, void *user);
 void cli_progress_end(cli_progress *p);
 /* Score name of a task: "accuracy", "subset accuracy", "R^2". */
 const char *cli_score_name(nn_task t);
-/* Plots with gnuplot (a clear message when it is not installed). */
-int cli_plot_curve(const cli_progress *p, const char *path, nn_task task);
-int cli_plot_sweep(const double *rows, size_t n, const char *path);
 /* After run r of nn train: its line (with --runs), the learning curve plot
  * (the first run, --plot) and the model saved to --out (net, which may be
  * NULL, is freed here). show: this process prints (rank 0 under MPI). */
@@ -132,9 +188,23 @@ void cli_print_score(const cli_opts *o, double sum, double sum2, double loss);
 /* nn eval's report of net on d. */
 int cli_report_eval(nn_net *net, const nn_dataset *d, const char *what);
 
+/* ---- cli_plot.c ---- */
+/* Before training: gnuplot can be run and path's directory written. */
+int cli_check_plot(const char *path);
+/* Plots with gnuplot, written to path atomically (a clear message when it
+ * is not installed). */
+int cli_plot_curve(const cli_progress *p, const char *path, nn_task task);
+int cli_plot_sweep(const double *rows, size_t n, const char *path);
+
 /* ---- cmd_train.c ---- */
+/* Train one net (the progress in prog) and score it on test; *out, when
+ * out is not NULL, gets the net. */
+int cli_train_one(const cli_opts *o, const nn_dataset *train, const nn_dataset *test,
+                  size_t n_hidden, const size_t *hidden, uint64_t seed, cli_progress *prog,
+                  nn_net **out, double *score, double *loss);
 /* The net the options describe for this data, with its scalers (fit on
- * train unless --no-scale) and class names. */
+ * train unless --no-scale) and class names; a net above CLI_MAX_PARAMS is
+ * refused before it is created. */
 int cli_make_net(const cli_opts *o, const nn_dataset *train, const nn_dataset *test,
                  size_t n_hidden, const size_t *hidden, uint64_t seed, nn_net **out);
 

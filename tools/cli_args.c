@@ -25,9 +25,31 @@ typedef struct option {
     unsigned cmds;
     parse_fn parse;
     const char *help;
+    size_t max; /* the largest number the value (each of a list) may hold; 0: none */
 } option;
 
 /* ---- value parsers: 1 on success ------------------------------------------- */
+
+/* Whether a number of v (a comma-separated list of them) is above max:
+ * a run of digits too long for 64 bits counts, whatever the parser says. */
+static int over_limit(const char *v, size_t max)
+{
+    for (const char *p = v; max && *p;) {
+        if (*p < '0' || *p > '9') {
+            p++;
+            continue;
+        }
+        uint64_t u = 0;
+        int wide = 0;
+        for (; *p >= '0' && *p <= '9'; p++) {
+            wide |= u > (UINT64_MAX - 9) / 10;
+            u = u * 10 + (uint64_t)(*p - '0');
+        }
+        if (wide || u > max)
+            return 1;
+    }
+    return 0;
+}
 
 static int to_u64(const char *s, uint64_t *out)
 {
@@ -104,7 +126,7 @@ static int p_hidden(cli_opts *o, const char *v)
         if (*p < '0' || *p > '9' || o->n_hidden == CLI_MAX_HIDDEN)
             return 0;
         unsigned long long u = strtoull(p, &end, 10);
-        if (errno || u == 0 || u > INT_MAX || (*end && *end != ','))
+        if (errno || u == 0 || u > CLI_MAX_WIDTH || (*end && *end != ','))
             return 0;
         o->hidden[o->n_hidden++] = (size_t)u;
         if (!*end)
@@ -263,7 +285,7 @@ static int p_decay(cli_opts *o, const char *v)
 }
 static int p_batch(cli_opts *o, const char *v)
 {
-    return to_positive(v, &o->train.batch_size) && o->train.batch_size <= INT32_MAX;
+    return to_positive(v, &o->train.batch_size);
 }
 static int p_epochs(cli_opts *o, const char *v)
 {
@@ -327,66 +349,66 @@ static int p_trials(cli_opts *o, const char *v)
 static const option OPTIONS[] = {
     /* data */
     {"--data", "moons|FILE", DATA, p_data,
-     "data: the tutorial's moons (default for train, sweep) or a CSV file"},
-    {"--test", "FILE", T | E, p_test, "a separate test set instead of splitting --data"},
-    {"--header", NULL, DATA, p_header, "the CSV's first line is a header"},
-    {"--delimiter", "C", DATA, p_delim, "field separator, one character or 'tab' (',')"},
+     "data: the tutorial's moons (default for train, sweep) or a CSV file", 0},
+    {"--test", "FILE", T | E, p_test, "a separate test set instead of splitting --data", 0},
+    {"--header", NULL, DATA, p_header, "the CSV's first line is a header", 0},
+    {"--delimiter", "C", DATA, p_delim, "field separator, one character or 'tab' (',')", 0},
     {"--label-col", "N|last", DATA, p_label_col,
-     "1-based column of the label, or of the first target (last)"},
-    {"--task", "T", T | S, p_task, "classify, multilabel or regress (classify)"},
+     "1-based column of the label, or of the first target (last)", 0},
+    {"--task", "T", T | S, p_task, "classify, multilabel or regress (classify)", 0},
     {"--targets", "N", T | S, p_targets,
-     "multilabel/regress: number of target columns from --label-col (1)"},
-    {"--no-labels", NULL, P, p_no_labels, "every column is a feature"},
-    {"--id-col", "N", P, p_id_col, "1-based column of row ids, echoed in the output"},
-    {"--all", NULL, E, p_all, "evaluate every row of --data (no split)"},
+     "multilabel/regress: number of target columns from --label-col (1)", 0},
+    {"--no-labels", NULL, P, p_no_labels, "every column is a feature", 0},
+    {"--id-col", "N", P, p_id_col, "1-based column of row ids, echoed in the output", 0},
+    {"--all", NULL, E, p_all, "evaluate every row of --data (no split)", 0},
     {"--test-fraction", "F", T | E | S, p_test_fraction,
-     "share of --data held out for testing (0.25)"},
-    {"--split-seed", "N", T | E | S, p_split_seed, "seed of the train/test split (42)"},
-    {"--noise", "X", T | E | S, p_noise, "moons noise (0.1)"},
+     "share of --data held out for testing (0.25)", 0},
+    {"--split-seed", "N", T | E | S, p_split_seed, "seed of the train/test split (42)", 0},
+    {"--noise", "X", T | E | S, p_noise, "moons noise (0.1)", 0},
     {"--allow-many-classes", NULL, T | S, p_many,
-     "train a classifier even when the label column looks real-valued"},
+     "train a classifier even when the label column looks real-valued", 0},
     /* net */
-    {"--hidden", "N[,N...]|none", T, p_hidden, "hidden layer sizes (64)"},
+    {"--hidden", "N[,N...]|none", T, p_hidden, "hidden layer sizes (64)", CLI_MAX_WIDTH},
     {"--activation", "A[,A...]", T | S, p_activation,
-     "relu, leaky_relu, tanh, sigmoid, gelu, identity: one, or one per layer (relu)"},
-    {"--leaky-slope", "X", T | S, p_slope, "slope of leaky_relu, in (0, 1] (0.01)"},
-    {"--init", "I", T | S, p_init, "he, xavier, normal or orthogonal (xavier)"},
-    {"--seed", "N", T | S, p_seed, "initialisation seed (1)"},
+     "relu, leaky_relu, tanh, sigmoid, gelu, identity: one, or one per layer (relu)", 0},
+    {"--leaky-slope", "X", T | S, p_slope, "slope of leaky_relu, in (0, 1] (0.01)", 0},
+    {"--init", "I", T | S, p_init, "he, xavier, normal or orthogonal (xavier)", 0},
+    {"--seed", "N", T | S, p_seed, "initialisation seed (1)", 0},
     {"--no-scale", NULL, T | S, p_no_scale,
-     "do not standardize features (and regression targets) inside the model"},
+     "do not standardize features (and regression targets) inside the model", 0},
     /* training */
-    {"--optimizer", "O", T | S, p_optimizer, "sgd, momentum or adam (adam)"},
-    {"--lr", "X", T | S, p_lr, "learning rate, on the mean gradient of a batch (0.001)"},
-    {"--batch", "N", T | S, p_batch, "minibatch size (32)"},
+    {"--optimizer", "O", T | S, p_optimizer, "sgd, momentum or adam (adam)", 0},
+    {"--lr", "X", T | S, p_lr, "learning rate, on the mean gradient of a batch (0.001)", 0},
+    {"--batch", "N", T | S, p_batch, "minibatch size (32)", CLI_MAX_BATCH},
     {"--epochs", "N|auto", T | S, p_epochs,
-     "epochs; auto: up to --max-epochs, stopping early on the validation split (auto)"},
-    {"--max-epochs", "N", T | S, p_max_epochs, "the cap of --epochs auto (500)"},
-    {"--momentum", "X", T | S, p_momentum, "momentum of --optimizer momentum (0.9)"},
-    {"--weight-decay", "X", T | S, p_decay, "L2 weight decay (0)"},
+     "epochs; auto: up to --max-epochs, stopping early on the validation split (auto)", CLI_MAX_EPOCHS},
+    {"--max-epochs", "N", T | S, p_max_epochs, "the cap of --epochs auto (500)", CLI_MAX_EPOCHS},
+    {"--momentum", "X", T | S, p_momentum, "momentum of --optimizer momentum (0.9)", 0},
+    {"--weight-decay", "X", T | S, p_decay, "L2 weight decay (0)", 0},
     {"--validation-fraction", "F", T | S, p_val_fraction,
-     "share of the training split held out for validation (0.2 with auto or --patience)"},
+     "share of the training split held out for validation (0.2 with auto or --patience)", 0},
     {"--patience", "N", T | S, p_patience,
-     "stop after N epochs without a better validation loss (20 with auto)"},
-    {"--shuffle-seed", "N", T | S, p_shuffle_seed, "seed of the row shuffling (0)"},
-    {"--runs", "N", T, p_runs, "train N nets (seeds seed..seed+N-1), report mean and std"},
-    {"--out", "FILE", T | P, p_out, "train: save the model; predict: write the CSV here"},
-    {"--plot", "FILE.png", T | S, p_plot, "plot the learning curve / the sweep (gnuplot)"},
-    {"--proba", NULL, P, p_proba, "also write each class's probability"},
+     "stop after N epochs without a better validation loss (20 with auto)", CLI_MAX_EPOCHS},
+    {"--shuffle-seed", "N", T | S, p_shuffle_seed, "seed of the row shuffling (0)", 0},
+    {"--runs", "N", T, p_runs, "train N nets (seeds seed..seed+N-1), report mean and std", CLI_MAX_RUNS},
+    {"--out", "FILE", T | P, p_out, "train: save the model; predict: write the CSV here", 0},
+    {"--plot", "FILE.png", T | S, p_plot, "plot the learning curve / the sweep (gnuplot)", 0},
+    {"--proba", NULL, P, p_proba, "also write each class's probability", 0},
     /* sweep */
-    {"--from", "N", S, p_from, "smallest hidden size (3)"},
-    {"--to", "N", S, p_to, "largest hidden size (39)"},
-    {"--step", "N", S, p_step, "hidden size step (3)"},
-    {"--trials", "N", S, p_trials, "nets per hidden size (3)"},
+    {"--from", "N", S, p_from, "smallest hidden size (3)", CLI_MAX_WIDTH},
+    {"--to", "N", S, p_to, "largest hidden size (39)", CLI_MAX_WIDTH},
+    {"--step", "N", S, p_step, "hidden size step (3)", CLI_MAX_WIDTH},
+    {"--trials", "N", S, p_trials, "nets per hidden size (3)", CLI_MAX_RUNS},
     /* export */
-    {"--c", "FILE.h", X, p_export_c, "write a self-contained C99 header with PREFIX_predict()"},
-    {"--prefix", "NAME", X, p_prefix, "--c: prefix of the header's names, a C identifier (model)"},
-    {"--float", NULL, X, p_float, "--c: float weights and arithmetic instead of double"},
-    {"--onnx", "FILE.onnx", X, p_export_onnx, "write an ONNX model (opset 13, float32)"},
+    {"--c", "FILE.h", X, p_export_c, "write a self-contained C99 header with PREFIX_predict()", 0},
+    {"--prefix", "NAME", X, p_prefix, "--c: prefix of the header's names, a C identifier (model)", 0},
+    {"--float", NULL, X, p_float, "--c: float weights and arithmetic instead of double", 0},
+    {"--onnx", "FILE.onnx", X, p_export_onnx, "write an ONNX model (opset 13, float32)", 0},
     /* output */
-    {"--verbose", NULL, T | S, p_verbose, "one line per epoch"},
-    {"--quiet", NULL, T | E | P | S | X, p_quiet, "only results and errors"},
+    {"--verbose", NULL, T | S, p_verbose, "one line per epoch", 0},
+    {"--quiet", NULL, T | E | P | S | X, p_quiet, "only results and errors", 0},
     {"--mpi", NULL, T, p_mpi,
-     "train over the ranks of mpirun, each reading rows rank::size (docs/mpi.md)"},
+     "train over the ranks of mpirun, each reading rows rank::size (docs/mpi.md)", 0},
 };
 #define N_OPTIONS (sizeof OPTIONS / sizeof OPTIONS[0])
 
@@ -461,7 +483,10 @@ void cli_help(FILE *f, cli_cmd cmd)
         char lhs[64];
         snprintf(lhs, sizeof lhs, "%s%s%s", op->flag, op->value ? " " : "",
                  op->value ? op->value : "");
-        fprintf(f, "  %-26s %s\n", lhs, op->help);
+        fprintf(f, "  %-26s %s", lhs, op->help);
+        if (op->max)
+            fprintf(f, "; at most %zu", op->max);
+        fputc('\n', f);
     }
     fputs("  -h, --help                 this help\n"
           "\nexit status: 0 success, 1 a data, training or file failure, 2 a usage error\n",
@@ -501,6 +526,11 @@ int cli_parse(cli_opts *o, int argc, char **argv, int first)
             }
             v = argv[++i];
         }
+        if (over_limit(v, op->max)) {
+            fprintf(stderr, "nn %s: %s: at most %zu (got %s)\n", CMD_NAMES[o->cmd], k, op->max,
+                    v);
+            return CLI_EXIT_USAGE;
+        }
         if (!op->parse(o, v)) {
             fprintf(stderr, "nn %s: bad value '%s' for %s: expected %s, %s\n", CMD_NAMES[o->cmd], v,
                     k, op->value, op->help);
@@ -515,6 +545,18 @@ int cli_parse(cli_opts *o, int argc, char **argv, int first)
     }
     if (o->from > o->to) {
         fprintf(stderr, "nn sweep: --from %zu is above --to %zu\n", o->from, o->to);
+        return CLI_EXIT_USAGE;
+    }
+    if (o->cmd == CMD_SWEEP && (o->to - o->from) / o->step >= CLI_MAX_SWEEP) {
+        fprintf(stderr, "nn sweep: --from %zu --to %zu --step %zu: at most %u hidden sizes\n",
+                o->from, o->to, o->step, CLI_MAX_SWEEP);
+        return CLI_EXIT_USAGE;
+    }
+    size_t params;
+    if (!cli_param_count(1, o->n_hidden, o->hidden, 1, &params)) {
+        fprintf(stderr, "nn %s: --hidden: more than %u parameters (weights and biases) between "
+                        "the hidden layers alone\n",
+                CMD_NAMES[o->cmd], CLI_MAX_PARAMS);
         return CLI_EXIT_USAGE;
     }
     if (o->csv.task == NN_TASK_CLASSIFY && o->csv.n_targets > 1) {
@@ -549,6 +591,24 @@ int cli_parse(cli_opts *o, int argc, char **argv, int first)
     return 0;
 }
 
+int cli_param_count(size_t n_in, size_t n_hidden, const size_t *hidden, size_t n_out,
+                    size_t *count)
+{
+    size_t total = 0, prev = n_in;
+    for (size_t l = 0; l <= n_hidden; l++) {
+        size_t w = l < n_hidden ? hidden[l] : n_out;
+        /* (prev + 1) * w weights and biases, each step bounded first */
+        if (prev >= CLI_MAX_PARAMS || w > CLI_MAX_PARAMS / (prev + 1))
+            return 0;
+        total += (prev + 1) * w;
+        if (total > CLI_MAX_PARAMS)
+            return 0;
+        prev = w;
+    }
+    *count = total;
+    return 1;
+}
+
 /* s with every '|' written as '\|', which a markdown table cell needs. */
 static void md_cell(FILE *f, const char *s)
 {
@@ -572,6 +632,8 @@ void cli_markdown(FILE *f)
             md_cell(f, op->value);
             fputs("` | ", f);
             md_cell(f, op->help);
+            if (op->max)
+                fprintf(f, "; at most %zu", op->max);
             fputs(" |\n", f);
         }
     }

@@ -1,18 +1,22 @@
 /* Data for the nn tool: reading, splitting, the checks that stop a
  * meaningless training before it starts, and warnings. */
-#include <errno.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "cli.h"
 
+int cli_fail_flag(const char *flag, const char *what, nn_status s)
+{
+    fprintf(stderr, "nn: %s%s%s: %s: ", flag ? flag : "", flag ? " " : "", what,
+            nn_status_str(s));
+    cli_put_escaped(stderr, nn_last_error()); /* it may quote a file's text */
+    fputc('\n', stderr);
+    return CLI_EXIT_FAIL;
+}
+
 int cli_fail(const char *what, nn_status s)
 {
-    fprintf(stderr, "nn: %s: %s: %s\n", what, nn_status_str(s), nn_last_error());
-    return CLI_EXIT_FAIL;
+    return cli_fail_flag(NULL, what, s);
 }
 
 nn_csv_options cli_csv(const cli_opts *o)
@@ -22,134 +26,75 @@ nn_csv_options cli_csv(const cli_opts *o)
     return c;
 }
 
-/* ---- CSV lines, as the tool needs them beside nn_load_csv ------------------ */
-
-/* The next data line of text (blank lines skipped, the header too when
- * asked), as [*start, *end) without its line break; NULL at the end. */
-static const char *next_line(const char *p, const char **end, int *skip_header)
-{
-    while (*p) {
-        const char *e = strchr(p, '\n'), *next = e ? e + 1 : p + strlen(p);
-        e = e ? e : next;
-        const char *stop = e > p && e[-1] == '\r' ? e - 1 : e;
-        const char *q = p;
-        while (q < stop && (*q == ' ' || *q == '\t'))
-            q++;
-        if (q == stop) {
-            p = next;
-            continue;
-        }
-        if (*skip_header) {
-            *skip_header = 0;
-            p = next;
-            continue;
-        }
-        *end = stop;
-        return p;
-    }
-    return NULL;
-}
-
-/* Field k (0-based) of the line [p, end): copies its text, without blanks
- * around it and without double quotes ("" is a quote), into buf; returns the
- * number of fields of the line. */
-static size_t split_field(const char *p, const char *end, char delim, size_t k, char *buf, size_t n)
-{
-    size_t field = 0, len = 0;
-    int quoted = 0;
-    if (n)
-        buf[0] = '\0';
-    for (const char *c = p; c <= end; c++) {
-        if (c == end || (*c == delim && !quoted)) {
-            if (field == k && n) {
-                while (len > 0 && (buf[len - 1] == ' ' || buf[len - 1] == '\t'))
-                    len--;
-                buf[len] = '\0';
-            }
-            field++;
-            continue;
-        }
-        if (*c == '"') {
-            if (quoted && c + 1 < end && c[1] == '"')
-                c++;
-            else {
-                quoted = !quoted;
-                continue;
-            }
-        }
-        if (field == k && len + 1 < n && !(len == 0 && (*c == ' ' || *c == '\t')))
-            buf[len++] = *c;
-    }
-    return field;
-}
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "nn: %s: cannot open: %s\n", path, strerror(errno));
-        return NULL;
-    }
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        n += fread(buf + n, 1, cap - n - 1, f);
-        if (n < cap - 1)
-            break;
-        char *bigger = realloc(buf, cap * 2);
-        if (!bigger)
-            free(buf);
-        buf = bigger;
-        cap *= 2;
-    }
-    fclose(f);
-    if (!buf)
-        fprintf(stderr, "nn: %s: out of memory\n", path);
-    else
-        buf[n] = '\0';
-    return buf;
-}
+/* ---- what nn_load_csv does not give: widths, row ids --------------------------- */
 
 size_t cli_count_fields(const cli_opts *o, const char *path)
 {
-    char *text = slurp(path);
-    if (!text)
-        return 0;
-    int skip = o->csv.has_header;
-    const char *end, *line = next_line(text, &end, &skip);
-    size_t n =
-        line ? split_field(line, end, o->csv.delimiter ? o->csv.delimiter : ',', 0, NULL, 0) : 0;
-    if (!line)
-        fprintf(stderr, "nn: %s: no data rows\n", path);
-    free(text);
-    return n;
+    size_t fields = 0;
+    nn_status s = nn_csv_read_column(path, &o->csv, 0, NULL, NULL, &fields);
+    if (s != NN_OK)
+        cli_fail("reading data", s);
+    return s == NN_OK ? fields : 0;
 }
 
 char **cli_read_ids(const cli_opts *o, const char *path, size_t col, size_t n)
 {
-    char *text = slurp(path);
-    char **ids = text ? calloc(n ? n : 1, sizeof *ids) : NULL;
-    int skip = o->csv.has_header;
-    const char *p = text, *end;
-    size_t i = 0;
-    char buf[256];
-    while (ids && (p = next_line(p, &end, &skip)) != NULL && i < n) {
-        split_field(p, end, o->csv.delimiter ? o->csv.delimiter : ',', col - 1, buf, sizeof buf);
-        if (!(ids[i++] = strdup(buf))) {
-            cli_free_ids(ids, n);
-            ids = NULL;
-        }
-        p = *end ? end + 1 : end;
+    char **ids = NULL;
+    size_t rows = 0;
+    nn_status s = nn_csv_read_column(path, &o->csv, col, &ids, &rows, NULL);
+    if (s != NN_OK) {
+        cli_fail("reading row ids", s);
+        return NULL;
     }
-    free(text);
+    if (rows != n) { /* the file changed since it was read */
+        fprintf(stderr, "nn: %s: %zu rows of ids for %zu rows of data\n", path, rows, n);
+        nn_csv_column_free(ids, rows);
+        return NULL;
+    }
     return ids;
 }
 
 void cli_free_ids(char **ids, size_t n)
 {
-    for (size_t i = 0; ids && i < n; i++)
-        free(ids[i]);
-    free(ids);
+    nn_csv_column_free(ids, n);
+}
+
+/* ---- models -------------------------------------------------------------------- */
+
+int cli_load_model(const cli_opts *o, nn_net **net)
+{
+    nn_status s = nn_net_load(net, o->model);
+    return s == NN_OK ? 0 : cli_fail(o->model, s);
+}
+
+cli_opts cli_as_model(const cli_opts *o, const nn_net *net)
+{
+    cli_opts m = *o;
+    m.csv.task = nn_net_task(net);
+    m.csv.n_targets = m.csv.task == NN_TASK_CLASSIFY ? 1 : nn_net_n_outputs(net);
+    return m;
+}
+
+int cli_match_names(nn_dataset *d, const char *const *names, size_t n_names, const char *path,
+                    const char *whose, size_t rank, size_t size)
+{
+    nn_status s = nn_dataset_match_classes(d, names, n_names);
+    if (s != NN_EINVAL || !d->y || !d->class_names)
+        return s == NN_OK ? 0 : cli_fail(path, s);
+    /* Which row: its number in the file (rows rank::size of it). */
+    for (size_t i = 0; i < d->x.rows; i++) {
+        const char *name = d->class_names[d->y[i]];
+        size_t k = 0;
+        while (k < n_names && strcmp(names[k], name) != 0)
+            k++;
+        if (k == n_names) {
+            char buf[256];
+            fprintf(stderr, "nn: %s: row %zu has the class '%s', which %s does not have\n", path,
+                    rank + i * size + 1, cli_escaped(name, buf, sizeof buf), whose);
+            return CLI_EXIT_FAIL;
+        }
+    }
+    return cli_fail(path, s);
 }
 
 /* ---- reading and checking ---------------------------------------------------- */
@@ -188,9 +133,10 @@ static int check_classes(const cli_opts *o, const nn_dataset *d, const char *pat
         only++;
     free(seen);
     if (present < 2 && o->cmd != CMD_EVAL) {
+        char buf[256];
         if (d->class_names)
             fprintf(stderr, "nn: %s: every row has the class '%s': nothing to learn\n", path,
-                    d->class_names[only]);
+                    cli_escaped(d->class_names[only], buf, sizeof buf));
         else
             fprintf(stderr, "nn: %s: every row has the label %zu: nothing to learn\n", path, only);
         return CLI_EXIT_FAIL;
@@ -209,59 +155,20 @@ static int check_classes(const cli_opts *o, const nn_dataset *d, const char *pat
     return 0;
 }
 
-/* Give test the class indices of train, matched by name (string labels are
- * numbered by sorting each file's own set). test's rows are rows rank::size
- * of its file (see cli_match_test). */
-static int match_class_names(const nn_dataset *train, nn_dataset *test, const char *path,
-                             size_t rank, size_t size)
-{
-    if (!train->class_names && !test->class_names)
-        return 0;
-    if (!train->class_names || !test->class_names) {
-        if (rank == 0)
-            fprintf(stderr, "nn: %s: labels are %s here but %s in the training data\n", path,
-                    test->class_names ? "names" : "numbers",
-                    test->class_names ? "numbers" : "names");
-        return CLI_EXIT_FAIL;
-    }
-    size_t *map = malloc(test->n_classes * sizeof *map);
-    if (!map)
-        return cli_fail(path, NN_ENOMEM);
-    for (size_t k = 0; k < test->n_classes; k++) {
-        map[k] = train->n_classes;
-        for (size_t j = 0; j < train->n_classes; j++)
-            if (strcmp(test->class_names[k], train->class_names[j]) == 0)
-                map[k] = j;
-    }
-    for (size_t i = 0; i < test->x.rows; i++)
-        if (map[test->y[i]] == train->n_classes) {
-            fprintf(stderr,
-                    "nn: %s: row %zu has the class '%s', which the training data "
-                    "does not have\n",
-                    path, rank + i * size + 1, test->class_names[test->y[i]]);
-            free(map);
-            return CLI_EXIT_FAIL;
-        }
-    for (size_t i = 0; i < test->x.rows; i++)
-        test->y[i] = (int32_t)map[test->y[i]];
-    free(map);
-    for (size_t k = 0; k < test->n_classes; k++)
-        free(test->class_names[k]);
-    free(test->class_names);
-    test->class_names = NULL;
-    test->n_classes = train->n_classes;
-    /* The test set carries the training set's names (for reports). */
-    char **names = malloc(train->n_classes * sizeof *names);
-    for (size_t k = 0; names && k < train->n_classes; k++)
-        names[k] = strdup(train->class_names[k]);
-    test->class_names = names;
-    return 0;
-}
-
 int cli_match_test(const cli_opts *o, const nn_dataset *train, nn_dataset *test, size_t rank,
                    size_t size)
 {
-    int rc = match_class_names(train, test, o->test_data, rank, size);
+    int rc = 0;
+    if (!train->class_names != !test->class_names) {
+        if (rank == 0)
+            fprintf(stderr, "nn: %s: labels are %s here but %s in the training data\n",
+                    o->test_data, test->class_names ? "names" : "numbers",
+                    test->class_names ? "numbers" : "names");
+        rc = CLI_EXIT_FAIL;
+    } else if (train->class_names) {
+        rc = cli_match_names(test, (const char *const *)train->class_names, train->n_classes,
+                             o->test_data, "the training data", rank, size);
+    }
     if (!rc && test->x.cols != train->x.cols) {
         if (rank == 0)
             fprintf(stderr, "nn: %s has %zu features but %s has %zu\n", o->test_data,
@@ -362,29 +269,4 @@ void cli_warn_data(const cli_opts *o, const nn_dataset *train)
     if (train->y && x.rows < train->n_classes)
         fprintf(stderr, "nn: warning: %zu training rows for %zu classes\n", x.rows,
                 train->n_classes);
-}
-
-int cli_check_writable(const char *path, const char *flag)
-{
-    struct stat st;
-    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
-        fprintf(stderr, "nn: %s %s: not a regular file\n", flag, path);
-        return CLI_EXIT_USAGE;
-    }
-    size_t len = strlen(path);
-    char *tmp = malloc(len + 16);
-    if (!tmp)
-        return CLI_EXIT_FAIL;
-    memcpy(tmp, path, len);
-    memcpy(tmp + len, ".check.XXXXXX", 14);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        fprintf(stderr, "nn: %s %s: cannot write there: %s\n", flag, path, strerror(errno));
-        free(tmp);
-        return CLI_EXIT_FAIL;
-    }
-    close(fd);
-    unlink(tmp);
-    free(tmp);
-    return 0;
 }

@@ -1,5 +1,5 @@
-/* What the nn tool shows: progress while training, nn eval's metrics, and
- * plots through gnuplot. */
+/* What the nn tool shows: progress while training, nn train's result
+ * lines, nn eval's metrics. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,81 +67,6 @@ void cli_progress_end(cli_progress *p)
         fputs("\r\033[K", stderr);
 }
 
-/* ---- plots --------------------------------------------------------------------- */
-
-/* Run gnuplot with a script and inline data; 0 on success. */
-static int gnuplot(const char *script, const char *data, const char *path)
-{
-    if (system("command -v gnuplot >/dev/null 2>&1") != 0) {
-        fprintf(stderr,
-                "nn: --plot %s: gnuplot is not installed (Debian: apt-get install "
-                "gnuplot-nox)\n",
-                path);
-        return CLI_EXIT_FAIL;
-    }
-    FILE *g = popen("gnuplot", "w");
-    if (!g) {
-        fprintf(stderr, "nn: --plot %s: cannot run gnuplot\n", path);
-        return CLI_EXIT_FAIL;
-    }
-    fputs(script, g);
-    fputs(data, g);
-    int rc = pclose(g);
-    if (rc != 0) {
-        fprintf(stderr, "nn: --plot %s: gnuplot failed (status %d)\n", path, rc);
-        return CLI_EXIT_FAIL;
-    }
-    return 0;
-}
-
-int cli_plot_curve(const cli_progress *p, const char *path, nn_task task)
-{
-    size_t n = p->n_curve, cap = 64 * (n + 1);
-    char *data = malloc(3 * cap), script[1024];
-    if (!data)
-        return CLI_EXIT_FAIL;
-    size_t len = 0;
-    int has_val = n > 0 && !isnan(p->curve[1]);
-    for (int block = 0; block < (has_val ? 3 : 1); block++) {
-        for (size_t e = 0; e < n; e++)
-            len += (size_t)snprintf(data + len, 3 * cap - len, "%zu %.9g\n", e + 1,
-                                    p->curve[4 * e + (size_t)block]);
-        len += (size_t)snprintf(data + len, 3 * cap - len, "e\n");
-    }
-    snprintf(script, sizeof script,
-             "set terminal png size 900,500\nset output '%s'\nset xlabel 'epoch'\n"
-             "set ylabel 'loss'\nset y2label '%s'\nset y2tics\nset ytics nomirror\n"
-             "set key top center\nset grid\n"
-             "plot '-' with lines lw 2 title 'training loss'%s\n",
-             path, cli_score_name(task),
-             has_val ? ", '-' with lines lw 2 title 'validation loss', '-' axes x1y2 with lines"
-                       " lw 2 title 'validation score'"
-                     : "");
-    int rc = gnuplot(script, data, path);
-    free(data);
-    return rc;
-}
-
-int cli_plot_sweep(const double *rows, size_t n, const char *path)
-{
-    char *data = malloc(80 * (n + 1)), script[512];
-    if (!data)
-        return CLI_EXIT_FAIL;
-    size_t len = 0;
-    for (size_t i = 0; i < n; i++)
-        len += (size_t)snprintf(data + len, 80, "%g %.9g %.9g\n", rows[3 * i], rows[3 * i + 1],
-                                rows[3 * i + 2]);
-    snprintf(data + len, 80, "e\n");
-    snprintf(script, sizeof script,
-             "set terminal png size 900,500\nset output '%s'\nset xlabel 'hidden units'\n"
-             "set ylabel 'test accuracy'\nset grid\n"
-             "plot '-' using 1:2:3 with yerrorlines lw 2 title 'mean +- std'\n",
-             path);
-    int rc = gnuplot(script, data, path);
-    free(data);
-    return rc;
-}
-
 /* ---- nn train's runs ------------------------------------------------------------ */
 
 int cli_finish_run(const cli_opts *o, const cli_progress *p, size_t r, double score, nn_net *net,
@@ -177,11 +102,12 @@ void cli_print_score(const cli_opts *o, double sum, double sum2, double loss)
 
 /* ---- nn eval ------------------------------------------------------------------ */
 
+/* Class k's name as a terminal may show it, or its number. */
 static const char *class_label(nn_net *net, size_t k, char *buf, size_t n)
 {
     const char *name = nn_net_class_name(net, k);
     if (name)
-        return name;
+        return cli_escaped(name, buf, n);
     snprintf(buf, n, "%zu", k);
     return buf;
 }
@@ -236,16 +162,28 @@ static int report_classes(nn_net *net, const nn_dataset *d)
     return 0;
 }
 
+/* net's outputs for d's rows into *out (allocated): the forward values,
+ * or with labels01 the 0/1 of each label (multi-label). */
+static int net_outputs(nn_net *net, const nn_dataset *d, int labels01, nn_mat *out)
+{
+    nn_status s = nn_mat_alloc(out, d->x.rows, nn_net_n_outputs(net));
+    if (s == NN_OK)
+        s = labels01 ? nn_net_predict_multilabel(net, d->x, *out)
+                     : nn_net_forward(net, d->x, *out);
+    if (s != NN_OK) {
+        nn_mat_free(out);
+        return cli_fail(labels01 ? "predict" : "forward", s);
+    }
+    return 0;
+}
+
 /* MAE and RMSE per output, in the units of the targets. */
 static int report_regression(nn_net *net, const nn_dataset *d)
 {
     size_t C = nn_net_n_outputs(net), n = d->x.rows;
     nn_mat out;
-    nn_status s = nn_mat_alloc(&out, n, C);
-    if (s == NN_OK && (s = nn_net_forward(net, d->x, out)) != NN_OK)
-        nn_mat_free(&out);
-    if (s != NN_OK)
-        return cli_fail("forward", s);
+    if (net_outputs(net, d, 0, &out))
+        return CLI_EXIT_FAIL;
     printf("\n%8s %12s %12s\n", "output", "MAE", "RMSE");
     for (size_t j = 0; j < C; j++) {
         double mae = 0, mse = 0;
@@ -265,11 +203,8 @@ static int report_labels(nn_net *net, const nn_dataset *d)
 {
     size_t C = nn_net_n_outputs(net), n = d->x.rows;
     nn_mat out;
-    nn_status s = nn_mat_alloc(&out, n, C);
-    if (s == NN_OK && (s = nn_net_predict_multilabel(net, d->x, out)) != NN_OK)
-        nn_mat_free(&out);
-    if (s != NN_OK)
-        return cli_fail("predict", s);
+    if (net_outputs(net, d, 1, &out))
+        return CLI_EXIT_FAIL;
     char a[32];
     printf("\n%12s %9s %9s\n", "label", "accuracy", "positive");
     for (size_t j = 0; j < C; j++) {

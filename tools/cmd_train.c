@@ -1,4 +1,4 @@
-/* nn train and nn sweep. */
+/* nn train, and the net and the training that nn sweep shares. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +18,14 @@ int cli_make_net(const cli_opts *o, const nn_dataset *train, const nn_dataset *t
     size_t outputs = train->t.data ? train->t.cols : train->n_classes;
     if (train->y && test->n_classes > outputs)
         outputs = test->n_classes;
+    size_t params;
+    if (!cli_param_count(train->x.cols, n_hidden, hidden, outputs, &params)) {
+        fprintf(stderr,
+                "nn: --hidden: a net of %zu inputs, these hidden layers and %zu outputs has "
+                "more than %u parameters (weights and biases)\n",
+                train->x.cols, outputs, CLI_MAX_PARAMS);
+        return CLI_EXIT_USAGE;
+    }
     nn_net_config cfg = {.n_inputs = train->x.cols,
                          .n_classes = outputs,
                          .n_hidden_layers = n_hidden,
@@ -51,18 +59,43 @@ int cli_make_net(const cli_opts *o, const nn_dataset *train, const nn_dataset *t
     return 0;
 }
 
-/* Train one net on train and score it on test. */
-static int train_one(const cli_opts *o, const nn_dataset *train, const nn_dataset *test,
-                     size_t n_hidden, const size_t *hidden, uint64_t seed, cli_progress *prog,
-                     nn_net **out, double *score, double *loss)
+/* Before cli_on_epoch records epoch n_curve: room for it. The learning
+ * curve grows by doubling, never beyond the epochs asked for, so a large
+ * --epochs costs memory only for the epochs that run. Its capacity follows
+ * from n_curve alone: min(64, epochs) entries up to 64, then the next power
+ * of two (a later run starts again from 0 in the same buffer). */
+static int on_epoch(const nn_epoch_stats *s, void *user)
+{
+    cli_progress *p = user;
+    size_t n = p->n_curve;
+    if ((n == 0 && !p->curve) || (n >= 64 && (n & (n - 1)) == 0)) {
+        size_t cap = n == 0 ? 64 : 2 * n; /* epochs <= CLI_MAX_EPOCHS: no overflow */
+        cap = cap < p->epochs ? cap : p->epochs;
+        double *c = realloc(p->curve, 4 * cap * sizeof *c);
+        if (!c) {
+            free(p->curve);
+            p->curve = NULL; /* no curve: nothing more recorded */
+            p->n_curve = 0;
+            fprintf(stderr, "nn: warning: out of memory for the learning curve\n");
+        } else {
+            p->curve = c;
+        }
+    }
+    return cli_on_epoch(s, user);
+}
+
+int cli_train_one(const cli_opts *o, const nn_dataset *train, const nn_dataset *test,
+                  size_t n_hidden, const size_t *hidden, uint64_t seed, cli_progress *prog,
+                  nn_net **out, double *score, double *loss)
 {
     nn_net *net = NULL;
-    if (cli_make_net(o, train, test, n_hidden, hidden, seed, &net))
-        return CLI_EXIT_FAIL;
+    int rc = cli_make_net(o, train, test, n_hidden, hidden, seed, &net);
+    if (rc)
+        return rc;
     nn_train_options opt = o->train;
     prog->n_curve = 0;
     prog->started = cli_now();
-    opt.on_epoch = cli_on_epoch;
+    opt.on_epoch = on_epoch;
     opt.user = prog;
     nn_status s = nn_net_fit(net, train, &opt);
     cli_progress_end(prog);
@@ -93,26 +126,18 @@ int cmd_train(const cli_opts *o)
 {
     if (o->mpi)
         return cmd_train_mpi(o);
-    if (o->out && cli_check_writable(o->out, "--out"))
-        return CLI_EXIT_FAIL;
     nn_dataset train, test;
     int rc = cli_load_split(o, &train, &test);
     if (rc)
         return rc;
     cli_warn_data(o, &train);
     cli_progress prog = {o, o->train.epochs, isatty(2), 0, NULL, 0};
-    prog.curve = malloc(4 * o->train.epochs * sizeof(double));
-    if (!prog.curve) {
-        nn_dataset_free(&train);
-        nn_dataset_free(&test);
-        return cli_fail("training", NN_ENOMEM);
-    }
     double sum = 0, sum2 = 0, t0 = cli_now(), loss = 0;
     size_t epochs_run = 0;
     for (size_t r = 0; r < o->runs && !rc; r++) {
         nn_net *net = NULL;
         double score;
-        rc = train_one(o, &train, &test, o->n_hidden, o->hidden, o->seed + r, &prog,
+        rc = cli_train_one(o, &train, &test, o->n_hidden, o->hidden, o->seed + r, &prog,
                        o->out && r == 0 ? &net : NULL, &score, &loss);
         if (rc)
             break;
@@ -131,49 +156,6 @@ int cmd_train(const cli_opts *o)
         printf("%.2f s]\n", cli_now() - t0);
     }
     free(prog.curve);
-    nn_dataset_free(&train);
-    nn_dataset_free(&test);
-    return rc;
-}
-
-int cmd_sweep(const cli_opts *o)
-{
-    nn_dataset train, test;
-    int rc = cli_load_split(o, &train, &test);
-    if (rc)
-        return rc;
-    size_t n_rows = (o->to - o->from) / o->step + 1;
-    double *rows = malloc(3 * n_rows * sizeof *rows);
-    cli_progress prog = {o, o->train.epochs, 0, 0, NULL, 0};
-    if (!rows) {
-        nn_dataset_free(&train);
-        nn_dataset_free(&test);
-        return cli_fail("sweep", NN_ENOMEM);
-    }
-    printf("%8s %10s %10s %10s\n", "hidden", "mean acc", "std", "seconds");
-    size_t done = 0;
-    for (size_t h = o->from; h <= o->to && !rc; h += o->step) {
-        double sum = 0, sum2 = 0, t0 = cli_now();
-        for (size_t t = 0; t < o->trials && !rc; t++) {
-            double acc, loss;
-            rc = train_one(o, &train, &test, 1, &h, o->seed + t, &prog, NULL, &acc, &loss);
-            sum += acc;
-            sum2 += acc * acc;
-        }
-        if (!rc) {
-            double mean = sum / (double)o->trials;
-            double sd = sqrt(fmax(0, sum2 / (double)o->trials - mean * mean));
-            printf("%8zu %10.5f %10.5f %10.3f\n", h, mean, sd, cli_now() - t0);
-            fflush(stdout);
-            rows[3 * done] = (double)h;
-            rows[3 * done + 1] = mean;
-            rows[3 * done + 2] = sd;
-            done++;
-        }
-    }
-    if (!rc && o->plot)
-        rc = cli_plot_sweep(rows, done, o->plot);
-    free(rows);
     nn_dataset_free(&train);
     nn_dataset_free(&test);
     return rc;

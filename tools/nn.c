@@ -13,6 +13,10 @@
 
 #include "cli.h"
 
+/* The commands, in cli_cmd's order. */
+static int (*const COMMANDS[CMD_COUNT])(const cli_opts *) = {cmd_train, cmd_eval, cmd_predict,
+                                                             cmd_sweep, cmd_export};
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -22,15 +26,15 @@ int main(int argc, char **argv)
     const char *name = argv[1];
     if (strcmp(name, "help") == 0 || strcmp(name, "-h") == 0 || strcmp(name, "--help") == 0) {
         cli_usage(stdout);
-        return 0;
+        return cli_stdout_done(0);
     }
     if (strcmp(name, "--version") == 0 || strcmp(name, "version") == 0) {
         printf("nn (libnn) %s, kernels: %s\n", nn_version_string(), nn_simd_path());
-        return 0;
+        return cli_stdout_done(0);
     }
     if (strcmp(name, "--markdown-options") == 0) {
         cli_markdown(stdout);
-        return 0;
+        return cli_stdout_done(0);
     }
     int cmd = 0;
     while (cmd < CMD_COUNT && strcmp(name, cli_cmd_name((cli_cmd)cmd)) != 0)
@@ -46,7 +50,7 @@ int main(int argc, char **argv)
     if (cmd == CMD_EVAL || cmd == CMD_PREDICT || cmd == CMD_EXPORT) {
         if (argc > 2 && (strcmp(argv[2], "-h") == 0 || strcmp(argv[2], "--help") == 0)) {
             cli_help(stdout, (cli_cmd)cmd);
-            return 0;
+            return cli_stdout_done(0);
         }
         if (argc < 3 || argv[2][0] == '-') {
             fprintf(stderr, "nn %s: the first argument is the MODEL file (nn %s --help)\n", name,
@@ -58,19 +62,12 @@ int main(int argc, char **argv)
     }
     int rc = cli_parse(&o, argc, argv, first);
     if (rc)
-        return rc < 0 ? 0 : rc;
-    switch (o.cmd) {
-    case CMD_TRAIN:
-        return cmd_train(&o);
-    case CMD_EVAL:
-        return cmd_eval(&o);
-    case CMD_PREDICT:
-        return cmd_predict(&o);
-    case CMD_SWEEP:
-        return cmd_sweep(&o);
-    case CMD_EXPORT:
-        return cmd_export(&o);
-    default:
-        return CLI_EXIT_USAGE;
-    }
+        return cli_stdout_done(rc < 0 ? 0 : rc);
+    /* Outputs are checked before any work: none replaces an input, each
+     * can be written, a plot can be drawn. */
+    rc = cli_check_outputs(&o);
+    if (rc)
+        return rc;
+    rc = COMMANDS[o.cmd](&o);
+    return cli_stdout_done(rc);
 }

@@ -143,6 +143,38 @@ NN_API nn_status nn_dataset_shard(const nn_dataset *all, size_t rank, size_t siz
 NN_API nn_status nn_load_csv_shard(nn_dataset *out, const char *path, const nn_csv_options *opt,
                                    size_t rank, size_t size);
 
+/* Renumber d's labels so that label k means names[k]: each row's class is
+ * looked up by name (strcmp) among names[0 .. n_names), and d's class names
+ * become a copy of names, n_classes = n_names. Use it to give a test set
+ * read from another file the class numbers of the training set (string
+ * labels are numbered by sorting each file's own set), or of a model
+ * (nn_net_class_name). A class of d that no row has is dropped. An empty
+ * data set (no rows, as an empty nn_dataset_shard) only takes the names.
+ * @return NN_OK; NN_EINVAL for NULL pointers, n_names 0 or above INT32_MAX,
+ *         a NULL name, an invalid data set, a data set without named classes
+ *         (numeric labels or none), or a row whose class is not among names:
+ *         "nn_dataset_match_classes: row 2 has the class 'middle', which
+ *         names lacks" (rows 1-based); NN_ENOMEM. On failure d is unchanged. */
+NN_API nn_status nn_dataset_match_classes(nn_dataset *d, const char *const *names,
+                                          size_t n_names);
+
+/* The text of one column of every data row of a CSV file, split as
+ * nn_load_csv splits fields (opt's has_header and delimiter; the same
+ * quoting, blank, blank-line and line-end rules; a field of any length), for
+ * row ids or names beside nn_load_csv's numbers. column is 1-based; 0 reads
+ * no text, only the counts. *texts (when column > 0) = *n_rows owned
+ * strings, free with nn_csv_column_free; *n_fields = the fields of a row.
+ * texts may be NULL when column is 0; n_rows and n_fields may be NULL.
+ * @return NN_OK; NN_EINVAL for NULL path, a bad delimiter (as nn_load_csv),
+ *         or a NULL texts with column > 0; NN_EIO if the file cannot be
+ *         read; NN_EFORMAT as nn_load_csv for an empty file, a ragged row, a
+ *         quote error or a NUL byte, and for a column beyond the rows'
+ *         fields; NN_ENOMEM. The outputs are written only on success. */
+NN_API nn_status nn_csv_read_column(const char *path, const nn_csv_options *opt, size_t column,
+                                    char ***texts, size_t *n_rows, size_t *n_fields);
+/* Free what nn_csv_read_column returned. Accepts NULL. */
+NN_API void nn_csv_column_free(char **texts, size_t n_rows);
+
 /* Release a data set's storage and zero it. Accepts NULL, and a zeroed or
  * already freed data set. */
 NN_API void nn_dataset_free(nn_dataset *d);

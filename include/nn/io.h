@@ -2,6 +2,7 @@
 #define NN_IO_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "nn/export.h"
 #include "nn/net.h"
@@ -37,6 +38,34 @@ extern "C" {
  *         when only the final sync of the directory fails (the message
  *         says so). */
 NN_API nn_status nn_net_save(const nn_net *net, const char *path);
+
+/* ---- any file, written as nn_net_save writes ---------------------------- *
+ * For a program's own outputs (predictions, reports, plots): the content
+ * goes to a temporary file beside path, and only a successful commit puts
+ * it in place, so path holds either its old content or the complete new
+ * one. What path may be is as for nn_net_save (absent, a regular file, a
+ * link to one; anything else is refused with NN_EIO).
+ *     nn_atomic_file *af; FILE *f;
+ *     if (nn_atomic_file_open(&af, path, &f) != NN_OK) ...
+ *     fprintf(f, ...);  (or write to fileno(f): the file is not read back)
+ *     s = nn_atomic_file_commit(af);   or nn_atomic_file_abort(af)
+ * Do not fclose f: the commit or the abort closes it. */
+typedef struct nn_atomic_file nn_atomic_file;
+
+/* Create the temporary file beside path; *f is open for writing.
+ * @return NN_OK; NN_EINVAL for NULL arguments or an empty path; NN_EIO when
+ *         path is not a regular file (or a link to one) or the temporary
+ *         file cannot be created; NN_ENOMEM. Nothing to release on failure. */
+NN_API nn_status nn_atomic_file_open(nn_atomic_file **af, const char *path, FILE **f);
+/* Flush and sync the file and rename it over path; af is released either
+ * way. A write error seen on f (ferror) fails the commit: commit right after
+ * writing, so that errno still holds the reason.
+ * @return NN_OK; NN_EINVAL for NULL af; NN_EIO on any failure, the old path
+ *         intact (except when only the final directory sync failed: the new
+ *         content is in place and the message says so). */
+NN_API nn_status nn_atomic_file_commit(nn_atomic_file *af);
+/* Remove the temporary file and release af; path is untouched. Accepts NULL. */
+NN_API void nn_atomic_file_abort(nn_atomic_file *af);
 
 /* Read a net written by nn_net_save.
  * @return NN_OK; NN_EINVAL for NULL arguments; NN_EIO if the file cannot be

@@ -7,13 +7,9 @@
 # Usage: cli_export.sh NN CC DOC WORKDIR [ONNX(0|1)]
 set -u
 nn=$1 cc=$2 doc=$3 dir=$4 onnx=${5:-1}
-rm -rf "$dir" && mkdir -p "$dir" && cd "$dir" || exit 1
-fails=0
-
-fail() {
-    echo "FAIL: $*"
-    fails=$((fails + 1))
-}
+rm -rf "$dir" && mkdir -p "$dir" || exit 1
+. "$(dirname "$0")/lib.sh"
+cd "$dir" || exit 1
 
 # The fenced block that follows the marker "<!-- test: NAME -->" in the page.
 extract() {
@@ -57,29 +53,18 @@ if [ "$onnx" = 1 ] && /usr/bin/python3 -c 'import onnx' 2> /dev/null; then
         fail "check.py printed: $(cat check.log)"
 fi
 
-# expect STATUS REGEX ARGS...: nn ARGS exits with STATUS, its output matches.
-expect() {
-    want=$1 re=$2
-    shift 2
-    out=$("$nn" "$@" 2>&1)
-    got=$?
-    if [ "$got" -ne "$want" ] || ! printf '%s' "$out" | grep -Eq -- "$re"; then
-        fail "nn $* -> status $got (want $want): $out (wanted /$re/)"
-    fi
-}
-expect 2 'first argument is the MODEL' export --c x.h
-expect 2 'say what to write' export moons.nnet
-expect 2 '--prefix applies to the C header' export moons.nnet --onnx x.onnx --prefix p
-expect 2 '--float applies to the C header' export moons.nnet --onnx x.onnx --float
-expect 2 "bad value 'my-model' for --prefix: .*character 3 \('-'\)" \
+expect 2 'first argument is the MODEL' -- export --c x.h
+expect 2 'say what to write' -- export moons.nnet
+expect 2 '--prefix applies to the C header' -- export moons.nnet --onnx x.onnx --prefix p
+expect 2 '--float applies to the C header' -- export moons.nnet --onnx x.onnx --float
+expect 2 "bad value 'my-model' for --prefix: .*character 3 \('-'\)" -- \
     export moons.nnet --c x.h --prefix my-model
-expect 2 'starts with a digit' export moons.nnet --c x.h --prefix 2nd
-expect 1 '/nonexistent-dir/x.h: input/output error: .*No such file' \
+expect 2 'starts with a digit' -- export moons.nnet --c x.h --prefix 2nd
+expect 1 '--c /nonexistent-dir/x.h: cannot write there: No such file' -- \
     export moons.nnet --c /nonexistent-dir/x.h
-expect 1 'input/output error' export /nonexistent.nnet --c x.h
-expect 2 'is not an option of this command' export moons.nnet --c x.h --hidden 3
+expect 1 'input/output error' -- export /nonexistent.nnet --c x.h
+expect 2 'is not an option of this command' -- export moons.nnet --c x.h --hidden 3
 [ -e x.h ] && fail "a failed export left x.h"
 ls ./*.tmp.* > /dev/null 2>&1 && fail "a temporary file was left"
 
-echo "cli_export: $fails failed"
-[ "$fails" -eq 0 ]
+finish

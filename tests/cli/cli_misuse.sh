@@ -6,25 +6,7 @@ set -u
 nn=$1
 dir=$2
 rm -rf "$dir" && mkdir -p "$dir" || exit 1
-fails=0
-passes=0
-
-# expect STATUS REGEX -- ARGS...: run nn ARGS, check the status and that
-# stderr (or stdout) matches REGEX.
-expect() {
-    want=$1 re=$2
-    shift 3
-    out=$("$nn" "$@" 2>&1)
-    got=$?
-    if [ "$got" -ne "$want" ] || ! printf '%s' "$out" | grep -Eq -- "$re"; then
-        echo "FAIL: nn $* -> status $got (want $want), output:"
-        printf '%s\n' "$out" | sed 's/^/    /' | head -5
-        echo "    (wanted /$re/)"
-        fails=$((fails + 1))
-    else
-        passes=$((passes + 1))
-    fi
-}
+. "$(dirname "$0")/lib.sh"
 
 printf '1,2,0\n3,4,0\n5,6,0\n' > "$dir/one_class.csv"
 printf '1,2,3.5\n3,4,7.25\n5,6,1.5\n' > "$dir/real.csv"
@@ -82,5 +64,4 @@ expect 1 'cannot open' -- train --data "$dir/missing.csv"
 expect 1 'input/output error' -- eval /nonexistent.nnet
 expect 1 'not a libnn net file' -- eval "$dir/one_class.csv"
 
-echo "$passes passed, $fails failed"
-[ "$fails" -eq 0 ]
+finish

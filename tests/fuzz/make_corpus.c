@@ -3,8 +3,8 @@
  * library itself, so re-running it after a format change (model format v2,
  * CSV v2 options) refreshes the seeds. Run through make_corpus.sh.
  * Usage: fuzz_make_corpus <corpus dir> [model file ...]
- * (writes <dir>/csv, /load, /predict; the model files given are added to the
- * model seeds as they are, e.g. the version 1 file in tests/data) */
+ * (writes <dir>/csv, /load, /predict, /cli; the model files given are added
+ * to the model seeds as they are, e.g. the version 1 file in tests/data) */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -259,6 +259,61 @@ static void model_corpus(int n_files, char **files)
     }
 }
 
+/* ---- nn's option parser (fuzz_cli) ----------------------------------------- */
+
+/* A fuzz_cli seed: the command byte, then the arguments, each NUL-ended
+ * except the last (fuzz_cli splits the rest at NUL bytes). */
+static void cli_seed(const char *name, uint8_t cmd, const char *const *args, size_t n)
+{
+    size_t len = 0;
+    text[len++] = (char)cmd;
+    for (size_t i = 0; i < n; i++) {
+        size_t k = strlen(args[i]) + (i + 1 < n);
+        if (len + k > sizeof text)
+            die(name);
+        memcpy(text + len, args[i], k); /* with its NUL, but for the last */
+        len += k;
+    }
+    write_file("cli", name, text, len, NULL, 0);
+}
+
+#define CLI_SEED(name, cmd, ...)                                                              \
+    do {                                                                                      \
+        const char *const a_[] = {__VA_ARGS__};                                               \
+        cli_seed(name, cmd, a_, sizeof a_ / sizeof a_[0]);                                    \
+    } while (0)
+
+static void cli_corpus(void)
+{
+    make_dir("cli");
+    enum { TRAIN, EVAL, PREDICT, SWEEP, EXPORT }; /* cli_cmd's order */
+    CLI_SEED("eval_all", EVAL, "m.nnet", "--data", "x.csv", "--header", "--all");
+    CLI_SEED("predict_ids", PREDICT, "m.nnet", "--data", "new.csv", "--id-col", "1", "--proba",
+             "--out", "p.csv");
+    CLI_SEED("sweep_plot", SWEEP, "--from", "3", "--to", "39", "--plot", "s.png");
+    CLI_SEED("train_bad", TRAIN, "--batch", "0", "--hidden", "");
+    CLI_SEED("train_net", TRAIN, "--hidden", "64,32", "--activation", "tanh,gelu", "--epochs",
+             "auto", "--out", "m.nnet");
+    CLI_SEED("train_regress", TRAIN, "--task", "regress", "--targets", "2", "--label-col", "last",
+             "--lr", "0.01", "--patience", "5");
+    /* hostile: counts that once wrapped an allocation, an injecting plot
+     * path, outputs that name an input */
+    CLI_SEED("train_epochs_2p59", TRAIN, "--epochs", "576460752303423488");
+    CLI_SEED("train_epochs_huge", TRAIN, "--max-epochs", "99999999999999999999999999");
+    CLI_SEED("sweep_to_2p61", SWEEP, "--from", "1", "--to", "2305843009213693952");
+    CLI_SEED("sweep_many", SWEEP, "--from", "1", "--to", "1000000", "--step", "1", "--trials",
+             "10000");
+    CLI_SEED("train_runs_huge", TRAIN, "--runs", "18446744073709551615");
+    CLI_SEED("train_hidden_budget", TRAIN, "--hidden", "20000,20000");
+    CLI_SEED("train_hidden_wide", TRAIN, "--hidden", "64,4294967296,3");
+    CLI_SEED("train_plot_inject", TRAIN, "--plot",
+             "p.png'; system \"id > pwned.txt\"; set output 'q.png\n\"; system(\"id\") #");
+    CLI_SEED("train_out_is_data", TRAIN, "--data", "d.csv", "--out", "d.csv");
+    CLI_SEED("predict_out_is_model", PREDICT, "m.nnm", "--data", "d.csv", "--out", "m.nnm",
+             "--id-col", "1");
+    CLI_SEED("export_c_is_model", EXPORT, "m.nnm", "--c", "m.nnm", "--onnx", "m.nnm");
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -270,5 +325,6 @@ int main(int argc, char **argv)
         die(out_dir);
     csv_corpus();
     model_corpus(argc - 2, argv + 2);
+    cli_corpus();
     return 0;
 }

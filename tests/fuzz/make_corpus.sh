@@ -1,5 +1,5 @@
 #!/bin/sh
-# Regenerate the fuzz seed corpus (tests/fuzz/corpus/{csv,load,predict})
+# Regenerate the fuzz seed corpus (tests/fuzz/corpus/{csv,load,predict,cli})
 # from the library in this tree: model seeds are saved by nn_net_save, so
 # re-run this after the model file format changes (and after the CSV loader
 # gains options) and commit the result.

@@ -1,0 +1,167 @@
+/* nn predict: a saved model's predictions for every row of a file, as CSV
+ * on stdout or in --out (written atomically). */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+/* How text from the files (class names, ids) is written: as it is to a
+ * file or a pipe, escaped (cli_put_escaped) on a terminal. */
+typedef struct sink {
+    FILE *f;
+    int tty;
+} sink;
+
+static void put_field(const sink *k, const char *s)
+{
+    FILE *f = k->f;
+    int quote = strpbrk(s, ",\"\n\r") != NULL;
+    if (quote)
+        fputc('"', f);
+    for (const char *c = s; *c; c++) {
+        if (*c == '"')
+            fputc('"', f);
+        if (k->tty) {
+            char one[2] = {*c, '\0'};
+            cli_put_escaped(f, one);
+        } else {
+            fputc(*c, f);
+        }
+    }
+    if (quote)
+        fputc('"', f);
+}
+
+static void put_name(const sink *k, nn_net *net, const char *prefix, size_t c)
+{
+    const char *name = nn_net_class_name(net, c);
+    char buf[32];
+    if (!name) {
+        snprintf(buf, sizeof buf, "%zu", c);
+        name = buf;
+    }
+    fputs(prefix, k->f);
+    put_field(k, name);
+}
+
+/* One CSV line per row: the id, then the prediction (a class, 0/1 per
+ * label, or the values), then with --proba the probabilities. */
+static void write_predictions(const cli_opts *o, const sink *k, nn_net *net, char **ids, size_t n,
+                              const int32_t *labels, nn_mat out)
+{
+    FILE *f = k->f;
+    nn_task task = nn_net_task(net);
+    size_t C = nn_net_n_outputs(net);
+    fputs(ids ? "id" : "row", f);
+    if (task == NN_TASK_CLASSIFY) {
+        fputs(",label", f);
+        for (size_t c = 0; o->proba && c < C; c++)
+            put_name(k, net, ",p_", c);
+    } else {
+        for (size_t c = 0; c < C; c++) {
+            if (task == NN_TASK_REGRESS)
+                fprintf(f, C == 1 ? ",value" : ",value_%zu", c + 1);
+            else if (nn_net_class_name(net, c))
+                put_name(k, net, ",", c);
+            else
+                fprintf(f, ",label_%zu", c + 1);
+        }
+        for (size_t c = 0; task == NN_TASK_MULTILABEL && o->proba && c < C; c++)
+            fprintf(f, ",p_%zu", c + 1);
+    }
+    fputc('\n', f);
+    for (size_t i = 0; i < n; i++) {
+        if (ids)
+            put_field(k, ids[i]);
+        else
+            fprintf(f, "%zu", i + 1);
+        const double *r = out.data + i * out.ld;
+        if (task == NN_TASK_CLASSIFY) {
+            put_name(k, net, ",", (size_t)labels[i]);
+            for (size_t c = 0; o->proba && c < C; c++)
+                fprintf(f, ",%.6g", r[c]);
+        } else if (task == NN_TASK_REGRESS) {
+            for (size_t c = 0; c < C; c++)
+                fprintf(f, ",%.10g", r[c]);
+        } else {
+            for (size_t c = 0; c < C; c++)
+                fprintf(f, ",%d", r[c] >= 0.5);
+            for (size_t c = 0; o->proba && c < C; c++)
+                fprintf(f, ",%.6g", r[c]);
+        }
+        fputc('\n', f);
+    }
+}
+
+int cmd_predict(const cli_opts *o)
+{
+    nn_net *net;
+    if (cli_load_model(o, &net))
+        return CLI_EXIT_FAIL;
+    cli_opts m = cli_as_model(o, net);
+    size_t n_in = nn_net_n_inputs(net);
+    size_t n_lab = m.csv.task == NN_TASK_CLASSIFY ? 1 : nn_net_n_outputs(net);
+    size_t fields = cli_count_fields(&m, o->data);
+    size_t width = fields - (o->id_col > 0 && fields > 0);
+    int rc = fields == 0 ? CLI_EXIT_FAIL : 0;
+    if (!rc && o->id_col > 0 && (size_t)o->id_col > fields) {
+        fprintf(stderr, "nn predict: --id-col %ld but %s has %zu columns\n", o->id_col, o->data,
+                fields);
+        rc = CLI_EXIT_USAGE;
+    }
+    if (!rc && width == n_in)
+        m.csv.no_labels = true;
+    else if (!rc && (m.csv.no_labels || width != n_in + n_lab)) {
+        fprintf(stderr,
+                "nn predict: %s has %zu columns%s, but the model takes %zu features (plus %zu "
+                "label column%s when the file has labels)\n",
+                o->data, width, o->id_col > 0 ? " besides the id column" : "", n_in, n_lab,
+                n_lab == 1 ? "" : "s");
+        rc = CLI_EXIT_FAIL;
+    }
+    nn_dataset d;
+    memset(&d, 0, sizeof d);
+    if (!rc) {
+        nn_csv_options c = cli_csv(&m);
+        c.ignore_column = (size_t)(o->id_col > 0 ? o->id_col : 0);
+        nn_status s = nn_load_csv(&d, o->data, &c);
+        if (s != NN_OK) {
+            rc = cli_fail("reading data", s);
+            if (!c.no_labels && o->id_col == 0)
+                fprintf(stderr, "nn predict: hint: %s was read as %zu features and %zu label "
+                                "column%s; a column of row ids needs --id-col N\n",
+                        o->data, n_in, n_lab, n_lab == 1 ? "" : "s");
+        }
+    }
+    size_t n = d.x.rows, C = nn_net_n_outputs(net);
+    char **ids = NULL;
+    if (!rc && o->id_col > 0 && !(ids = cli_read_ids(&m, o->data, (size_t)o->id_col, n)))
+        rc = CLI_EXIT_FAIL;
+    nn_mat out = {NULL, 0, 0, 0};
+    int32_t *labels = NULL;
+    if (!rc) {
+        nn_status s = nn_mat_alloc(&out, n, C);
+        if (s == NN_OK && m.csv.task == NN_TASK_CLASSIFY)
+            s = (labels = malloc(n * sizeof *labels)) ? nn_net_predict(net, d.x, labels)
+                                                      : NN_ENOMEM;
+        if (s == NN_OK)
+            s = nn_net_forward(net, d.x, out);
+        if (s != NN_OK)
+            rc = cli_fail("predicting", s);
+    }
+    cli_output w;
+    if (!rc && !(rc = cli_output_open(&w, o->out, "--out"))) {
+        sink k = {w.f, !o->out && isatty(fileno(stdout))};
+        write_predictions(o, &k, net, ids, n, labels, out);
+        rc = cli_output_close(&w, 1);
+        if (!rc && o->out && !o->quiet)
+            fprintf(stderr, "nn predict: %zu rows written to %s\n", n, o->out);
+    }
+    free(labels);
+    nn_mat_free(&out);
+    cli_free_ids(ids, n);
+    nn_dataset_free(&d);
+    nn_net_free(net);
+    return rc;
+}
