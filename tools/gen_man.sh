@@ -29,14 +29,22 @@ from_table() {
         return out
     }
     function text(s) { s = esc(s); return (s ~ /^[.\047]/ ? "\\&" s : s) }
+    # A usage: its options in bold, placeholders (MODEL, FILE.h) in italics.
+    function usage_args(s,   n, w, i, out) {
+        n = split(s, w, " "); out = ""
+        for (i = 1; i <= n; i++)
+            out = out " " (w[i] ~ /^[A-Z][A-Z]+(\.[a-z]+)?$/ ? "\\fI" w[i] "\\fR" : \
+                           w[i] ~ /^-/ ? "\\fB" esc(w[i]) "\\fR" : esc(w[i]))
+        return out
+    }
     # "`nn train [options]        what it does`": usage and what, apart.
     /^`nn [a-z]+/ {
         line = $0; gsub(/^`|`$/, "", line)
         cut = match(line, /[^ ]  +[^ ]/)
         usage = substr(line, 1, cut); what = substr(line, cut + 1); sub(/^ +/, "", what)
         split(usage, w, " "); cmd = w[1] " " w[2]; rest = substr(usage, length(cmd) + 1)
-        if (mode == "s") print "\\fB" cmd "\\fR" esc(rest)
-        if (mode == "c") { print ".TP"; print "\\fB" cmd "\\fR" esc(rest); print text(what) }
+        if (mode == "s") print "\\fB" cmd "\\fR" usage_args(rest)
+        if (mode == "c") { print ".TP"; print "\\fB" cmd "\\fR" usage_args(rest); print text(what) }
         next
     }
     mode == "o" && /^### nn / { sub(/^### /, ""); print ".SS \"" $0 "\""; next }
