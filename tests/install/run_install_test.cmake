@@ -49,7 +49,37 @@ if(EXISTS ${prefix}/bin/nn)
     endif()
 endif()
 
-# 4. libnn_mpi through find_package(nn COMPONENTS mpi) and pkg-config nn-mpi
+# 4. The documentation, the sample data and, with the nn tool, its man page,
+#    where the build's GNUInstallDirs put them (-DMANDIR, -DDOCDIR: relative).
+foreach(d MANDIR DOCDIR)
+    if("${${d}}" STREQUAL "" OR IS_ABSOLUTE "${${d}}")
+        message(FATAL_ERROR "${d} must be the build's relative CMAKE_INSTALL_${d}, not '${${d}}'")
+    endif()
+endforeach()
+set(docdir ${prefix}/${DOCDIR})
+set(expected ${docdir}/README.md ${docdir}/CHANGELOG.md ${docdir}/docs/cli.md
+    ${docdir}/docs/api.md ${docdir}/examples/data/iris.csv ${docdir}/examples/data/README.md)
+if(EXISTS ${prefix}/bin/nn)
+    list(APPEND expected ${prefix}/${MANDIR}/man1/nn.1)
+endif()
+foreach(f IN LISTS expected)
+    if(NOT EXISTS ${f})
+        message(FATAL_ERROR "cmake --install did not install ${f}")
+    endif()
+endforeach()
+if(EXISTS ${prefix}/bin/nn)
+    file(READ ${prefix}/${MANDIR}/man1/nn.1 page)
+    foreach(part ".TH NN 1 " ".SH OPTIONS" ".SS \"nn train\"" "\\fB\\-\\-data\\fR"
+            ".SS \"nn export\"" "\\fB\\-\\-onnx\\fR" ".SH EXIT STATUS")
+        string(FIND "${page}" "${part}" at)
+        if(at LESS 0)
+            message(FATAL_ERROR "the installed nn.1 lacks '${part}'")
+        endif()
+    endforeach()
+endif()
+message(STATUS "installed the documentation, sample data and man page")
+
+# 5. libnn_mpi through find_package(nn COMPONENTS mpi) and pkg-config nn-mpi
 # (one rank: MPI_Init without a launcher).
 if(WITH_MPI)
     run(${WORK_DIR}/cmake-build/mpi_consumer)
