@@ -5,7 +5,7 @@
  * activation it has. */
 #include <string.h>
 
-#include "internal.h"
+#include "kernels/kernels.h"
 
 typedef struct act_info {
     const char *name;

@@ -16,7 +16,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "net_internal.h"
+#include "loss.h"
 
 static const char *const TASKS[] = {"classify", "multilabel", "regress"};
 

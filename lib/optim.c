@@ -23,7 +23,7 @@
  */
 #include <math.h>
 
-#include "net_internal.h"
+#include "optim.h"
 
 void nn__optim_begin_step(nn__optim *o)
 {

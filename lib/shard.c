@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "dataset.h"
 
 nn_status nn_dataset_shard(const nn_dataset *all, size_t rank, size_t size, nn_dataset *out)
 {

@@ -23,7 +23,9 @@
 
 #include <cblas.h>
 
-#include "net_internal.h"
+#include "env.h"
+#include "net/net_internal.h"
+#include "rng.h"
 
 nn_train_options nn_train_defaults(void)
 {
@@ -135,36 +137,6 @@ static nn_status carve_validation(fit_state *st, const nn_dataset *train,
     return NN_OK;
 }
 
-/* The threads a fit's elementwise passes may use, the caller included,
- * from the environment variable NN_THREADS (read at each fit): a count, or
- * "auto" for as many as OpenBLAS uses for the GEMMs around those passes.
- * Unset, empty, 0 or 1: one, no pool. Off unless asked because on the
- * 2-core machine it was measured on (deep cell 784-1024-1024-10, batch
- * 128, OPENBLAS_NUM_THREADS=2) it did not pay: right after a GEMM,
- * OpenBLAS's own workers still hold the other cores (they spin a while
- * before sleeping), and a pass split over the pool took as long as on one
- * thread. libnn reads the BLAS thread count and never sets it: that is the
- * application's choice. */
-static nn_status pass_threads(size_t *out)
-{
-    const char *v = getenv("NN_THREADS");
-    *out = 1;
-    if (!v || !*v)
-        return NN_OK;
-    if (strcmp(v, "auto") == 0) {
-        int t = openblas_get_num_threads();
-        *out = t > 1 ? (size_t)t : 1;
-        return NN_OK;
-    }
-    char *end;
-    long t = strtol(v, &end, 10);
-    if (*end != '\0' || t < 0)
-        return nn__fail(NN_EINVAL, "libnn: the environment variable NN_THREADS is \"%.64s\"; "
-                        "expected a count of threads or auto", v);
-    *out = t > 1 ? (size_t)t : 1;
-    return NN_OK;
-}
-
 /* A worker pool for the fit's optimizer passes (pool.c) when it can help:
  * more than one thread to use and a weight matrix of NN__POOL_MIN_LEN
  * parameters or more (shorter runs are never split). Without one, or if
@@ -185,8 +157,8 @@ static nn_status fit_begin(fit_state *st, nn_net *net, const nn_dataset *train,
                            const nn_train_options *o)
 {
     memset(st, 0, sizeof *st);
-    size_t threads = 1;
-    nn_status s = pass_threads(&threads);
+    nn__env env; /* NN_THREADS, read at each fit */
+    nn_status s = nn__env_read(&env, NN__ENV_THREADS);
     if (s != NN_OK)
         return s;
     s = carve_validation(st, train, o);
@@ -223,7 +195,7 @@ static nn_status fit_begin(fit_state *st, nn_net *net, const nn_dataset *train,
      * steps stay free of allocation and of timing. */
     size_t plan_rows[2] = {batch, batch ? n % batch : 0};
     nn__net_plan_gemms(net, plan_rows, 2);
-    st->pool = fit_pool(net, threads);
+    st->pool = fit_pool(net, env.threads);
     st->opt = (nn__optim){o->optimizer, o->learning_rate, o->momentum, o->beta1, o->beta2,
                           o->epsilon, st->m, st->v, 1.0, 1.0, 0.0, 0.0, st->pool};
     return NN_OK;

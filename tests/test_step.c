@@ -6,7 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "net_internal.h"
+#include "net/net_internal.h"
+#include "pool.h"
+#include "rng.h"
 #include "support.h"
 
 /* The widths of make's hidden layers (23 = 16 + 4 + 2 + 1 reaches every

@@ -1,7 +1,7 @@
 /* The public kernel functions: validate, then call the dispatched path. */
 #include <math.h>
 
-#include "internal.h"
+#include "kernels/kernels.h"
 
 static nn_status check_labels(nn_mat p, const int32_t *labels, const char *func)
 {

@@ -1,10 +1,10 @@
 /* Run-time choice of the kernel path: NN_SIMD=scalar|avx2|avx512 when that
  * path can run here, else the widest the CPU supports. Chosen once. */
 #include <pthread.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "env.h"
+#include "kernels/ref.h"
 
 /* __builtin_cpu_supports reads CPUID and also checks that the OS saves the
  * wider registers (XGETBV), so a path it approves can run. */
@@ -49,9 +49,9 @@ static pthread_once_t chosen_once = PTHREAD_ONCE_INIT;
 static void choose(void)
 {
     const nn__kernels *k = NULL;
-    const char *env = getenv("NN_SIMD");
-    if (env && *env)
-        k = nn__kernels_by_name(env);
+    nn__env env;
+    if (nn__env_read(&env, NN__ENV_SIMD) == NN_OK && env.simd)
+        k = nn__kernels_by_name(env.simd);
     if (!k)
         k = nn__kernels_by_name("avx512");
     if (!k)
