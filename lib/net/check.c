@@ -22,9 +22,7 @@ nn_status nn__net_check_input(const nn_net *net, nn_mat x, const char *func)
 {
     if (!net)
         return nn__fail(NN_EINVAL, "%s: net is NULL", func);
-    nn_status s = nn__check_view(x, func, "x");
-    if (s != NN_OK)
-        return s;
+    NN_TRY(nn__check_view(x, func, "x"));
     if (x.cols != net->units[0])
         return nn__fail(NN_ESHAPE, "%s: x has %zu columns but the net takes %zu inputs", func,
                         x.cols, net->units[0]);
@@ -62,14 +60,11 @@ nn_status nn__net_check_targets(const nn_net *net, size_t rows, const int32_t *y
         return nn__fail(NN_EINVAL, "%s: %s has no targets (t is empty)%s; a %s net needs %zu "
                         "target columns", func, what, y ? " but labels" : "",
                         nn_task_name(net->spec.task), C);
-    nn_status s = nn__check_view(t, func, "targets");
-    if (s != NN_OK)
-        return s;
+    NN_TRY(nn__check_view(t, func, "targets"));
     if (t.rows != rows || t.cols != C)
         return nn__fail(NN_ESHAPE, "%s: %s targets are %zux%zu but must be %zux%zu", func, what,
                         t.rows, t.cols, rows, C);
-    if ((s = check_finite(t, func, "targets")) != NN_OK)
-        return s;
+    NN_TRY(check_finite(t, func, "targets"));
     if (net->spec.task == NN_TASK_MULTILABEL)
         for (size_t i = 0; i < rows; i++)
             for (size_t j = 0; j < C; j++) {
@@ -84,13 +79,10 @@ nn_status nn__net_check_targets(const nn_net *net, size_t rows, const int32_t *y
 nn_status nn__net_check_data(const nn_net *net, const nn_dataset *d, const char *func,
                              const char *what)
 {
-    nn_status s = nn__check_view(d->x, func, what);
-    if (s != NN_OK)
-        return s;
+    NN_TRY(nn__check_view(d->x, func, what));
     if (d->x.cols != net->units[0])
         return nn__fail(NN_ESHAPE, "%s: %s has %zu features but the net takes %zu", func, what,
                         d->x.cols, net->units[0]);
-    if ((s = check_finite(d->x, func, what)) != NN_OK)
-        return s;
+    NN_TRY(check_finite(d->x, func, what));
     return nn__net_check_targets(net, d->x.rows, d->y, d->t, func, what);
 }

@@ -71,7 +71,7 @@ const double *nn__net_input_rows(nn_net *net, nn_mat x, size_t i, size_t n, size
 /* Targets as training sees them (standardized by the target scaler). */
 nn__targets nn__net_target_rows(nn_net *net, const int32_t *y, nn_mat t, size_t i, size_t n)
 {
-    nn__targets r = {y ? y + i : NULL, NULL, t.ld};
+    nn__targets r = {.y = y ? y + i : NULL, .t = NULL, .ldt = t.ld};
     if (!t.data)
         return r;
     r.t = t.data + i * t.ld;
@@ -89,9 +89,7 @@ typedef void (*emit_fn)(nn_net *net, size_t i, size_t n, nn_mat out, void *ctx);
 
 static nn_status run_chunks(nn_net *net, nn_mat x, nn__fwd_mode mode, emit_fn emit, void *ctx)
 {
-    nn_status s = nn__net_reserve(net, chunk_rows(net, x.rows));
-    if (s != NN_OK)
-        return s;
+    NN_TRY(nn__net_reserve(net, chunk_rows(net, x.rows)));
     for (size_t i = 0; i < x.rows; i += net->cap) {
         size_t n = x.rows - i < net->cap ? x.rows - i : net->cap, ld;
         const double *in = nn__net_input_rows(net, x, i, n, &ld);
@@ -116,11 +114,8 @@ static void emit_outputs(nn_net *net, size_t i, size_t n, nn_mat out, void *ctx)
 
 nn_status nn_net_forward(nn_net *net, nn_mat x, nn_mat probs)
 {
-    nn_status s = nn__net_check_input(net, x, "nn_net_forward");
-    if (s != NN_OK)
-        return s;
-    if ((s = nn__check_view(probs, "nn_net_forward", "probs")) != NN_OK)
-        return s;
+    NN_TRY(nn__net_check_input(net, x, "nn_net_forward"));
+    NN_TRY(nn__check_view(probs, "nn_net_forward", "probs"));
     size_t C = net->units[net->n_layers];
     if (probs.rows != x.rows || probs.cols != C)
         return nn__fail(NN_ESHAPE, "nn_net_forward: probs is %zux%zu but must be %zux%zu",
@@ -135,11 +130,8 @@ static void emit_labels(nn_net *net, size_t i, size_t n, nn_mat out, void *ctx)
 
 nn_status nn_net_predict(nn_net *net, nn_mat x, int32_t *labels)
 {
-    nn_status s = nn__net_check_input(net, x, "nn_net_predict");
-    if (s != NN_OK)
-        return s;
-    if ((s = nn__net_check_task(net, 1, "nn_net_predict")) != NN_OK)
-        return s;
+    NN_TRY(nn__net_check_input(net, x, "nn_net_predict"));
+    NN_TRY(nn__net_check_task(net, 1, "nn_net_predict"));
     if (!labels)
         return nn__fail(NN_EINVAL, "nn_net_predict: labels is NULL");
     /* The argmax of the logits is the argmax of the softmax. */
@@ -158,14 +150,11 @@ static void emit_01(nn_net *net, size_t i, size_t n, nn_mat out, void *ctx)
 nn_status nn_net_predict_multilabel(nn_net *net, nn_mat x, nn_mat out01)
 {
     const char *f = "nn_net_predict_multilabel";
-    nn_status s = nn__net_check_input(net, x, f);
-    if (s != NN_OK)
-        return s;
+    NN_TRY(nn__net_check_input(net, x, f));
     if (net->spec.task != NN_TASK_MULTILABEL)
         return nn__fail(NN_EINVAL, "%s: the net's task is %s, not multilabel", f,
                         nn_task_name(net->spec.task));
-    if ((s = nn__check_view(out01, f, "out01")) != NN_OK)
-        return s;
+    NN_TRY(nn__check_view(out01, f, "out01"));
     size_t C = net->units[net->n_layers];
     if (out01.rows != x.rows || out01.cols != C)
         return nn__fail(NN_ESHAPE, "%s: out01 is %zux%zu but must be %zux%zu", f, out01.rows,
@@ -179,7 +168,8 @@ nn_status nn_net_predict_multilabel(nn_net *net, nn_mat x, nn_mat out01)
 void nn__net_score(nn_net *net, const nn_dataset *d, double *score, double *mean_loss)
 {
     size_t rows = d->x.rows, C = net->units[net->n_layers];
-    nn__eval e = {0, 0.0, 0, net->ws_eval, net->ws_labels};
+    nn__eval e = {
+        .rows = 0, .loss = 0.0, .hits = 0, .ss = net->ws_eval, .labels = net->ws_labels};
     for (size_t i = 0; i < rows; i += net->cap) {
         size_t n = rows - i < net->cap ? rows - i : net->cap, ld;
         const double *in = nn__net_input_rows(net, d->x, i, n, &ld);
@@ -197,11 +187,8 @@ nn_status nn_net_evaluate(nn_net *net, const nn_dataset *d, double *accuracy, do
         return nn__fail(NN_EINVAL, "nn_net_evaluate: net is NULL");
     if (!d)
         return nn__fail(NN_EINVAL, "nn_net_evaluate: d is NULL");
-    nn_status s = nn__net_check_data(net, d, "nn_net_evaluate", "d");
-    if (s != NN_OK)
-        return s;
-    if ((s = nn__net_reserve(net, chunk_rows(net, d->x.rows))) != NN_OK)
-        return s;
+    NN_TRY(nn__net_check_data(net, d, "nn_net_evaluate", "d"));
+    NN_TRY(nn__net_reserve(net, chunk_rows(net, d->x.rows)));
     nn__net_score(net, d, accuracy, mean_loss);
     return NN_OK;
 }

@@ -179,24 +179,20 @@ static int cmp_by_size(const void *x, const void *y)
     return mnk(a->s) < mnk(b->s) ? -1 : mnk(a->s) > mnk(b->s);
 }
 
-/* Products of at most this many multiply-adds (calls of ~20 µs or less
- * here) are timed in context, larger ones on their own. */
+/* Products of at most this many multiply-adds are timed in context, larger
+ * ones on their own. */
 #define NN__GEMM_CTX_MNK ((size_t)1 << 15)
 
 /* Time the candidates (distinct shapes within the small gemm's limit, cand
  * sorted smallest first, operands set) and decide each one timed; the
  * others keep the rule. Before deadline (CLOCK_MONOTONIC ns):
  * 1. The small ones in context, in step order (the items' order): rounds
- *    that call each once,
- *    alternating the path from shape to shape and round to round, every
- *    call timed; two warm-up rounds, then up to 16 (at least 4) as the
- *    budget allows. Back-to-back calls of one shape flatter cblas_dgemm,
- *    whose set-up is cheap while its code and branch history stay hot;
- *    between other products, as in a training step, it costs more.
- *    Measured on a 2-64-2 net at batch 10: two products that a loop of
- *    their own timed ~5 % faster in cblas_dgemm were ~15 % and ~5 % faster
- *    on the small gemm in context, and the net trained ~3 % faster with
- *    them there.
+ *    that call each once, alternating the path from shape to shape and
+ *    round to round, every call timed; two warm-up rounds, then up to 16
+ *    (at least 4) as the budget allows. Back-to-back calls of one shape
+ *    flatter cblas_dgemm, whose set-up is cheap while its code and branch
+ *    history stay hot; between other products, as in a training step, it
+ *    costs more, so the small products are timed between each other.
  * 2. The larger ones on their own, smallest first: a warm-up call of each
  *    path, then 3 calls of each, alternating, while a generous estimate
  *    (~1 ns per multiply-add) and then the warm-up times fit.

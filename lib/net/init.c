@@ -129,9 +129,7 @@ static nn_status init_params(nn_net *net)
                 b.data[j] = nn__rng_normal(&r);
             break;
         case NN_INIT_ORTHOGONAL: {
-            nn_status s = init_orthogonal(w, &r, relu_like ? sqrt(2.0) : 1.0);
-            if (s != NN_OK)
-                return s;
+            NN_TRY(init_orthogonal(w, &r, relu_like ? sqrt(2.0) : 1.0));
             break;
         }
         }
@@ -143,9 +141,7 @@ nn_status nn_net_create(nn_net **out, const nn_net_config *cfg)
 {
     if (!out || !cfg)
         return nn__fail(NN_EINVAL, "nn_net_create: %s is NULL", out ? "cfg" : "out");
-    nn_status s = check_config(cfg);
-    if (s != NN_OK)
-        return s;
+    NN_TRY(check_config(cfg));
     nn__net_spec spec;
     memset(&spec, 0, sizeof spec);
     spec.n_layers = cfg->n_hidden_layers + 1;
@@ -160,9 +156,9 @@ nn_status nn_net_create(nn_net **out, const nn_net_config *cfg)
     spec.init = cfg->init;
     spec.seed = cfg->seed;
     nn_net *net;
-    if ((s = nn__net_alloc(&net, &spec)) != NN_OK)
-        return s;
-    if ((s = init_params(net)) != NN_OK) {
+    NN_TRY(nn__net_alloc(&net, &spec));
+    nn_status s = init_params(net);
+    if (s != NN_OK) {
         nn_net_free(net);
         return s;
     }

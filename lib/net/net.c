@@ -49,9 +49,9 @@ static nn_status count_params(const size_t *units, size_t n_layers, size_t *out)
 nn_status nn__net_alloc(nn_net **out, const nn__net_spec *spec)
 {
     size_t n_params = 0;
-    nn_status s = count_params(spec->units, spec->n_layers, &n_params);
-    if (s != NN_OK)
-        return s;
+    NN_TRY(count_params(spec->units, spec->n_layers, &n_params));
+    nn__env env; /* NN_GEMM, read once per net, when it is created or loaded */
+    NN_TRY(nn__env_read(&env, NN__ENV_GEMM));
     nn_net *net = calloc(1, sizeof *net);
     if (!net)
         return nn__fail(NN_ENOMEM, "nn_net_create: out of memory");
@@ -82,12 +82,6 @@ nn_status nn__net_alloc(nn_net **out, const nn__net_spec *spec)
     net->k = nn__kernels_get();
     net->gemm_small = net->k->gemm_small;
     net->gemm_fused = net->k->gemm_fused;
-    /* NN_GEMM, read once per net, when it is created or loaded. */
-    nn__env env;
-    if ((s = nn__env_read(&env, NN__ENV_GEMM)) != NN_OK) {
-        nn_net_free(net);
-        return s;
-    }
     net->gemm_path = env.gemm_path;
     *out = net;
     return NN_OK;
@@ -121,13 +115,12 @@ nn_status nn_net_clone(nn_net **out, const nn_net *src)
     if (!out || !src)
         return nn__fail(NN_EINVAL, "nn_net_clone: %s is NULL", out ? "src" : "out");
     nn_net *net;
-    nn_status s = nn__net_alloc(&net, &src->spec);
-    if (s != NN_OK)
-        return s;
+    NN_TRY(nn__net_alloc(&net, &src->spec));
     memcpy(net->params, src->params, src->n_params * sizeof(double));
     /* The clone computes as the original does, under auto too. */
     net->gemm_path = src->gemm_path;
     net->gemm_plan = src->gemm_plan;
+    nn_status s;
     if ((s = nn_net_set_scaler(net, nn_net_scaler(src))) != NN_OK ||
         (s = nn_net_set_target_scaler(net, nn_net_target_scaler(src))) != NN_OK ||
         (s = nn_net_set_class_names(net, (const char *const *)src->class_names)) != NN_OK) {
@@ -229,7 +222,9 @@ static nn_status set_scaler(nn_scaler *dst, const nn_scaler *src, size_t width,
                             "%s: feature %zu of the scaler has mean %g and scale %g (need a "
                             "finite mean and a positive finite scale)",
                             func, j, src->mean[j], src->scale[j]);
-    nn_scaler c = {width, malloc(width * sizeof(double)), malloc(width * sizeof(double))};
+    nn_scaler c = {.n_features = width,
+                   .mean = malloc(width * sizeof(double)),
+                   .scale = malloc(width * sizeof(double))};
     if (!c.mean || !c.scale) {
         nn_scaler_free(&c);
         return nn__fail(NN_ENOMEM, "%s: out of memory", func);

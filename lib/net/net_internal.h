@@ -139,11 +139,11 @@ double nn__net_step_update(nn_net *net, const double *x, size_t ldx, size_t n, n
 static inline nn__gemm_shape nn__net_gemm_shape(const nn_net *net, size_t l, int q, size_t rows)
 {
     size_t in = net->units[l], out = net->units[l + 1];
-    nn__gemm_shape s = {0, 0, rows, out, in};
+    nn__gemm_shape s = {.ta = 0, .tb = 0, .m = rows, .n = out, .k = in};
     if (q == NN__GEMM_DW)
-        s = (nn__gemm_shape){1, 0, in, out, rows};
+        s = (nn__gemm_shape){.ta = 1, .tb = 0, .m = in, .n = out, .k = rows};
     else if (q == NN__GEMM_DA)
-        s = (nn__gemm_shape){0, 1, rows, in, out};
+        s = (nn__gemm_shape){.ta = 0, .tb = 1, .m = rows, .n = in, .k = out};
     return s;
 }
 

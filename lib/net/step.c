@@ -161,14 +161,10 @@ double nn__net_step_update(nn_net *net, const double *x, size_t ldx, size_t n, n
 static nn_status gradients(nn_net *net, nn_mat x, const int32_t *labels, nn_mat targets,
                            double *mean_loss, const char *func)
 {
-    nn_status s = nn__net_check_input(net, x, func);
-    if (s != NN_OK)
-        return s;
-    if ((s = nn__net_check_task(net, labels != NULL || !targets.data, func)) != NN_OK ||
-        (s = nn__net_check_targets(net, x.rows, labels, targets, func, "x")) != NN_OK)
-        return s;
-    if ((s = nn__net_reserve(net, x.rows)) != NN_OK)
-        return s;
+    NN_TRY(nn__net_check_input(net, x, func));
+    NN_TRY(nn__net_check_task(net, labels != NULL || !targets.data, func));
+    NN_TRY(nn__net_check_targets(net, x.rows, labels, targets, func, "x"));
+    NN_TRY(nn__net_reserve(net, x.rows));
     size_t ld;
     const double *in = nn__net_input_rows(net, x, 0, x.rows, &ld);
     double scale = nn__net_mean_scale(net, x.rows);
