@@ -50,7 +50,7 @@ nn_status nn__net_alloc(nn_net **out, const nn__net_spec *spec)
 {
     size_t n_params = 0;
     NN_TRY(count_params(spec->units, spec->n_layers, &n_params));
-    nn__env env; /* NN_GEMM, read once per net, when it is created or loaded */
+    nn__env env; /* NN_GEMM, read once per net: created, loaded or cloned */
     NN_TRY(nn__env_read(&env, NN__ENV_GEMM));
     nn_net *net = calloc(1, sizeof *net);
     if (!net)
