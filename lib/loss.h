@@ -1,7 +1,8 @@
 #ifndef NN_LIB_LOSS_H
 #define NN_LIB_LOSS_H
 
-/* For the net (lib/net/) and loss.c: the output tasks as loss modules. */
+/* For the net (lib/net/, and io.c through it) and loss.c: the output tasks
+ * as loss modules. */
 
 #include <stddef.h>
 #include <stdint.h>

@@ -44,8 +44,8 @@ struct nn_net {
     nn_mat W[NN__MAX_LAYERS], b[NN__MAX_LAYERS];   /* views into params */
     nn_mat dW[NN__MAX_LAYERS], db[NN__MAX_LAYERS]; /* views into grads */
     const nn__kernels *k;                /* kernel path, fixed at creation */
-    nn__gemm_small_fn gemm_small;        /* its small gemm */
-    nn__gemm_fused_fn gemm_fused;        /* and that with epilogues, or NULL */
+    nn__gemm_small_fn gemm_small;        /* k's small gemm (tests may swap it) */
+    nn__gemm_fused_fn gemm_fused;        /* and k's with epilogues, or NULL */
     double *gemm_scratch;                /* NN__GEMM_SCRATCH doubles for both */
     int gemm_path;                       /* an nn_gemm_path: NN_GEMM, or nn_net_set_gemm_path */
     nn__gemm_plan gemm_plan;             /* per-shape choice for the fit's batches */
