@@ -61,12 +61,19 @@ double nn__bias_sigmoid_bce_ref(double *z, size_t rows, size_t cols, size_t ld, 
 double nn__bias_mse_ref(double *z, size_t rows, size_t cols, size_t ld, const double *b,
                         const double *t, size_t ldt, double scale);
 /* The reference activation table entries, for a kernel path to start from. */
-#define NN__ACT_REF_ENTRIES                                                          \
-    .act_forward = {nn__act_relu_ref, nn__act_leaky_ref, nn__act_tanh_ref,           \
-                    nn__act_sigmoid_ref, nn__act_gelu_ref, nn__act_identity_ref},    \
-    .act_backward = {nn__act_relu_backward_ref, nn__act_leaky_backward_ref,          \
-                     nn__act_tanh_backward_ref, nn__act_sigmoid_backward_ref,        \
-                     nn__act_gelu_backward_ref, nn__act_identity_backward_ref}
+#define NN__ACT_REF_ENTRIES                                                              \
+    .act_forward = {[NN_ACT_RELU] = nn__act_relu_ref,                                    \
+                    [NN_ACT_LEAKY_RELU] = nn__act_leaky_ref,                             \
+                    [NN_ACT_TANH] = nn__act_tanh_ref,                                    \
+                    [NN_ACT_SIGMOID] = nn__act_sigmoid_ref,                              \
+                    [NN_ACT_GELU] = nn__act_gelu_ref,                                    \
+                    [NN_ACT_IDENTITY] = nn__act_identity_ref},                           \
+    .act_backward = {[NN_ACT_RELU] = nn__act_relu_backward_ref,                          \
+                     [NN_ACT_LEAKY_RELU] = nn__act_leaky_backward_ref,                   \
+                     [NN_ACT_TANH] = nn__act_tanh_backward_ref,                          \
+                     [NN_ACT_SIGMOID] = nn__act_sigmoid_backward_ref,                    \
+                     [NN_ACT_GELU] = nn__act_gelu_backward_ref,                          \
+                     [NN_ACT_IDENTITY] = nn__act_identity_backward_ref}
 
 #if defined(NN_HAVE_AVX2_BUILD)
 extern const nn__kernels nn__kernels_avx2; /* kernels/avx2.c */
