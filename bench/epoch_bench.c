@@ -175,7 +175,7 @@ static void print_header(FILE *f, int threads_flag, const opts *o, const char *n
 /* Replay one epoch's cblas_dgemm calls: per minibatch and layer, the
  * forward product, the weight gradient, and (except for the first layer)
  * the input gradient, with the shapes, transposes and leading dimensions
- * the training step uses (net.c: nn__net_forward_rows, nn__net_step_grads).
+ * the training step uses (lib/net/: nn__net_forward_rows, nn__net_step_grads).
  * Each layer has its own weight and weight-gradient buffers, as in the net;
  * the input gradients ping-pong between two buffers. */
 typedef struct floor_bufs {

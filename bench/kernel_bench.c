@@ -16,7 +16,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "internal.h"
+#include "kernels/kernels.h"
+#include "rng.h"
 
 #ifndef NN_GIT_COMMIT
 #define NN_GIT_COMMIT "unknown"

@@ -1,11 +1,11 @@
 /* The hidden-layer activations as a table: name, and whether the backward
  * pass needs the pre-activation. The kernels themselves live in each path's
  * nn__kernels (act_forward / act_backward, indexed by nn_activation), so
- * the layer loop in net.c calls through the table without knowing which
+ * the layer loop (lib/net/forward.c) calls through the table without knowing which
  * activation it has. */
 #include <string.h>
 
-#include "internal.h"
+#include "kernels/kernels.h"
 
 typedef struct act_info {
     const char *name;
@@ -13,12 +13,12 @@ typedef struct act_info {
 } act_info;
 
 static const act_info ACTS[NN__N_ACT] = {
-    [NN_ACT_RELU] = {"relu", 0},
-    [NN_ACT_LEAKY_RELU] = {"leaky_relu", 0},
-    [NN_ACT_TANH] = {"tanh", 0},
-    [NN_ACT_SIGMOID] = {"sigmoid", 0},
-    [NN_ACT_GELU] = {"gelu", 1},
-    [NN_ACT_IDENTITY] = {"identity", 0},
+    [NN_ACT_RELU] = {.name = "relu", .needs_pre = 0},
+    [NN_ACT_LEAKY_RELU] = {.name = "leaky_relu", .needs_pre = 0},
+    [NN_ACT_TANH] = {.name = "tanh", .needs_pre = 0},
+    [NN_ACT_SIGMOID] = {.name = "sigmoid", .needs_pre = 0},
+    [NN_ACT_GELU] = {.name = "gelu", .needs_pre = 1},
+    [NN_ACT_IDENTITY] = {.name = "identity", .needs_pre = 0},
 };
 
 const char *nn_activation_name(nn_activation a)

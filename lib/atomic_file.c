@@ -31,7 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "atomic_file.h"
 
 #define NN__MAX_LINKS 40       /* Linux's limit on symlinks followed in a path */
 #define NN__TMP_ATTEMPTS 100   /* temporary names tried before giving up */

@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "dataset.h"
 
 #define NN_CSV_MAX_LABEL 65535
 #define NN_CSV_EXCERPT 20 /* bytes of a field quoted in an error message */

@@ -3,7 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "dataset.h"
+#include "rng.h"
 
 #define NN_PI 3.14159265358979323846
 

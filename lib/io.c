@@ -34,7 +34,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "net_internal.h"
+#include "atomic_file.h"
+#include "net/net_internal.h"
 
 static const unsigned char MAGIC[8] = {'L', 'I', 'B', 'N', 'N', 0, 'N', 'T'};
 #define FORMAT_VERSION 2u

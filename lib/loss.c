@@ -2,7 +2,7 @@
  *
  * Each task is one table entry: the output function used at inference, the
  * fused loss-and-gradient of a training step, and the evaluation of a chunk
- * of rows (summed loss and what the score needs). net.c calls through the
+ * of rows (summed loss and what the score needs). lib/net/ calls through the
  * entry of its task and never switches on the task itself.
  *
  *   task        output        loss (mean over)              dL/dz (of the sum)
@@ -16,7 +16,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "net_internal.h"
+#include "loss.h"
 
 static const char *const TASKS[] = {"classify", "multilabel", "regress"};
 
@@ -161,12 +161,27 @@ static double hit_rate(const nn__eval *e, size_t cols)
 }
 
 static const nn__loss LOSSES[] = {
-    [NN_TASK_CLASSIFY] = {NN_TASK_CLASSIFY, 2, 0, classify_output, classify_grad, classify_eval,
-                          hit_rate},
-    [NN_TASK_MULTILABEL] = {NN_TASK_MULTILABEL, 1, 1, multilabel_output, multilabel_grad,
-                            multilabel_eval, hit_rate},
-    [NN_TASK_REGRESS] = {NN_TASK_REGRESS, 1, 1, regress_output, regress_grad, regress_eval,
-                         regress_score},
+    [NN_TASK_CLASSIFY] = {.task = NN_TASK_CLASSIFY,
+                          .min_outputs = 2,
+                          .per_element = 0,
+                          .output = classify_output,
+                          .grad = classify_grad,
+                          .eval = classify_eval,
+                          .score = hit_rate},
+    [NN_TASK_MULTILABEL] = {.task = NN_TASK_MULTILABEL,
+                            .min_outputs = 1,
+                            .per_element = 1,
+                            .output = multilabel_output,
+                            .grad = multilabel_grad,
+                            .eval = multilabel_eval,
+                            .score = hit_rate},
+    [NN_TASK_REGRESS] = {.task = NN_TASK_REGRESS,
+                         .min_outputs = 1,
+                         .per_element = 1,
+                         .output = regress_output,
+                         .grad = regress_grad,
+                         .eval = regress_eval,
+                         .score = regress_score},
 };
 
 const nn__loss *nn__loss_for(nn_task task)

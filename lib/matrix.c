@@ -115,11 +115,9 @@ static int views_overlap(nn_mat a, nn_mat b)
 nn_status nn_gemm(bool trans_a, bool trans_b, double alpha, nn_mat a, nn_mat b, double beta,
                   nn_mat c)
 {
-    nn_status s;
-    if ((s = nn__check_view(a, "nn_gemm", "a")) != NN_OK ||
-        (s = nn__check_view(b, "nn_gemm", "b")) != NN_OK ||
-        (s = nn__check_view(c, "nn_gemm", "c")) != NN_OK)
-        return s;
+    NN_TRY(nn__check_view(a, "nn_gemm", "a"));
+    NN_TRY(nn__check_view(b, "nn_gemm", "b"));
+    NN_TRY(nn__check_view(c, "nn_gemm", "c"));
     if (!isfinite(alpha) || !isfinite(beta))
         return nn__fail(NN_EINVAL, "nn_gemm: alpha and beta must be finite");
     size_t m = trans_a ? a.cols : a.rows;

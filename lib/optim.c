@@ -2,7 +2,7 @@
  * parameters and their gradient.
  *
  * Two callers apply them. A fit on one process updates each layer as soon
- * as its gradient is complete (step.c), and for SGD and momentum folds the
+ * as its gradient is complete (lib/net/step.c), and for SGD and momentum folds the
  * weight update into the weight-gradient GEMM (nn__optim_gemm_*), so that
  * no pass over the weights is left for a GEMM to have done. Data-parallel
  * training (nn_net_fit_distributed) reduces the whole gradient block first
@@ -17,13 +17,13 @@
  * wd (weight decay, L2) applies to weight matrices only, never to biases.
  *
  * Every pass here is memory-bound, and a fit may give its optimizer a
- * worker pool (pool.c; train.c sizes it from the BLAS thread count): runs
+ * worker pool (pool.c; train.c sizes it from NN_THREADS, env.c): runs
  * of NN__POOL_MIN_LEN parameters or more are split over it, with the same
  * results bit for bit, since the passes are elementwise.
  */
 #include <math.h>
 
-#include "net_internal.h"
+#include "optim.h"
 
 void nn__optim_begin_step(nn__optim *o)
 {
@@ -127,7 +127,7 @@ static void run_pass(const nn__optim *o, nn__pool_fn fn, pass *a, size_t len)
 void nn__optim_apply(const nn__optim *o, double *p, const double *g, size_t off, size_t len,
                      double decay)
 {
-    pass a = {o, p, g, off, decay};
+    pass a = {.o = o, .p = p, .g = g, .off = off, .decay = decay};
     run_pass(o, apply_range, &a, len);
 }
 
@@ -145,7 +145,7 @@ double *nn__optim_gemm_begin(const nn__optim *o, double *w, size_t off, size_t l
     }
     *beta = o->mu;
     if (decay != 0.0) {
-        pass a = {o, w, NULL, off, decay};
+        pass a = {.o = o, .p = w, .g = NULL, .off = off, .decay = decay};
         run_pass(o, decay_velocity_range, &a, len);
         *beta = 1.0;
     }
@@ -156,6 +156,6 @@ void nn__optim_gemm_end(const nn__optim *o, double *w, size_t off, size_t len)
 {
     if (o->kind != NN_MOMENTUM)
         return;
-    pass a = {o, w, NULL, off, 0.0};
+    pass a = {.o = o, .p = w, .g = NULL, .off = off, .decay = 0.0};
     run_pass(o, add_velocity_range, &a, len);
 }

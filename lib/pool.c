@@ -18,7 +18,7 @@
 #include <signal.h>
 #include <stdlib.h>
 
-#include "internal.h"
+#include "pool.h"
 
 struct nn__pool {
     pthread_mutex_t lock;

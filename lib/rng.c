@@ -1,6 +1,6 @@
 #include <math.h>
 
-#include "internal.h"
+#include "rng.h"
 
 /* xoshiro256** (Blackman and Vigna), seeded by running splitmix64 over the
  * user's 64-bit seed, so that nearby seeds give unrelated streams. */

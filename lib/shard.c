@@ -10,16 +10,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "dataset.h"
 
 nn_status nn_dataset_shard(const nn_dataset *all, size_t rank, size_t size, nn_dataset *out)
 {
     const char *f = "nn_dataset_shard";
     if (!out)
         return nn__fail(NN_EINVAL, "%s: out is NULL", f);
-    nn_status s = nn__dataset_check(all, f);
-    if (s != NN_OK)
-        return s;
+    NN_TRY(nn__dataset_check(all, f));
     if (size == 0 || rank >= size)
         return nn__fail(NN_EINVAL, "%s: rank %zu is not in [0, size %zu)", f, rank, size);
     size_t n = all->x.rows, rows = rank < n ? (n - rank + size - 1) / size : 0;
@@ -66,10 +64,8 @@ nn_status nn_load_csv_shard(nn_dataset *out, const char *path, const nn_csv_opti
         return nn__fail(NN_EINVAL, "nn_load_csv_shard: rank %zu is not in [0, size %zu)", rank,
                         size);
     nn_dataset all;
-    nn_status s = nn_load_csv(&all, path, opt);
-    if (s != NN_OK)
-        return s;
-    s = nn_dataset_shard(&all, rank, size, out);
+    NN_TRY(nn_load_csv(&all, path, opt));
+    nn_status s = nn_dataset_shard(&all, rank, size, out);
     nn_dataset_free(&all);
     return s;
 }

@@ -1,50 +1,55 @@
-/* Minibatch training: nn_net_fit, nn_net_fit_distributed and the optimizers.
+/* Minibatch training: nn_net_fit and nn_net_fit_distributed, two thin
+ * drivers around one loop (fit_run).
  *
  * Everything a step needs is allocated in fit_begin, before the first step:
  * the net's workspace for a full batch, a shuffled copy of the training
  * rows (so every minibatch is a view of consecutive rows) standardized by
  * the net's scalers, optimizer state and two parameter snapshots; there
- * too the net plans which GEMM path each product of a step takes. On one
- * process a step is step.c's: forward, loss gradient, and a backward pass
- * that updates each layer as soon as its gradient is complete (for SGD and
- * momentum inside the weight-gradient GEMM). With reduce hooks
- * (data-parallel training) a step has one seam: gradient -> reduce ->
- * update. It runs the forward and backward passes (net.c), sums the flat
- * gradient block, row count and loss over every participant in one call,
- * then makes one pass of the optimizer (optim.c) over the flat parameter
- * block. A step allocates nothing. When NN_THREADS asks for it, fit_begin
- * also starts a worker pool (pool.c) over which the optimizer splits its
- * passes over long runs; fit_end joins it.
+ * too the net plans which GEMM path each product of a step takes, and,
+ * when NN_THREADS asks for it, starts a worker pool (pool.c) over which the
+ * optimizer splits its passes over long runs. A step allocates nothing.
+ * fit_end releases it all, on the loop's one exit.
+ *
+ * The loop talks to the other participants through a fit_comm: the
+ * reductions of nn_fit_hooks, and whether the data is one shard of
+ * several. nn_net_fit is a communicator of one, whose reductions leave
+ * their buffer as it is. The step is the one seam where the two differ:
+ *   local    (one process) lib/net/step.c's forward, loss gradient and a
+ *            backward pass that updates each layer as soon as its gradient
+ *            is complete (for SGD and momentum inside the weight GEMM);
+ *   reduced  (shards) gradient -> reduce -> update: the forward and backward
+ *            passes fill the flat gradient block, one allreduce sums it with
+ *            the row count and loss over every participant, then one pass
+ *            of the optimizer (optim.c) updates the flat parameter block.
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include <cblas.h>
-
-#include "net_internal.h"
+#include "env.h"
+#include "net/net_internal.h"
+#include "rng.h"
 
 nn_train_options nn_train_defaults(void)
 {
-    nn_train_options o;
-    memset(&o, 0, sizeof o);
-    o.epochs = 40;
-    o.batch_size = 32;
-    o.optimizer = NN_ADAM;
-    o.learning_rate = 0.003;
-    o.momentum = 0.9;
-    o.beta1 = 0.9;
-    o.beta2 = 0.999;
-    o.epsilon = 1e-8;
-    o.weight_decay = 0.0;
-    o.seed = 0;
-    return o;
+    return (nn_train_options){
+        .epochs = 40,
+        .batch_size = 32,
+        .optimizer = NN_ADAM,
+        .learning_rate = 0.003,
+        .momentum = 0.9,
+        .beta1 = 0.9,
+        .beta2 = 0.999,
+        .epsilon = 1e-8,
+        .weight_decay = 0.0,
+        .seed = 0,
+    };
 }
 
-static nn_status check_options(const nn_train_options *o)
+static nn_status check_options(const nn_train_options *o, const char *f)
 {
-    const char *f = "nn_net_fit";
     if (o->epochs == 0)
         return nn__fail(NN_EINVAL, "%s: epochs is 0", f);
     if (o->batch_size == 0 || o->batch_size > INT32_MAX)
@@ -78,10 +83,54 @@ static nn_status check_options(const nn_train_options *o)
     return NN_OK;
 }
 
-/* ---- optimizers ---------------------------------------------------------- */
+/* ---- the participants ------------------------------------------------------ */
 
-/* Buffers owned by one fit call. */
-typedef struct fit_state {
+typedef struct fit_state fit_state;
+typedef struct fit_comm fit_comm;
+
+/* One step over rows rows starting at row i of the shuffled copy: returns
+ * the step's summed loss through *loss and its row count (over every
+ * participant) through *rows_out. */
+typedef nn_status (*fit_step_fn)(nn_net *net, fit_state *st, const nn_train_options *o,
+                                 const fit_comm *c, size_t i, size_t rows, double *loss,
+                                 size_t *rows_out);
+
+/* The loop's seam to the other participants of a fit. */
+struct fit_comm {
+    const char *func;  /* the public function called: every message names it */
+    nn_fit_hooks h;    /* the reductions; one process: the identity, rank 0 */
+    int sharded;       /* the data is one shard of several (see fit_run) */
+    fit_step_fn step;  /* step_local or step_reduced */
+};
+
+/* Sum buf over every participant (for one process: nothing to do). */
+static nn_status reduce_sum(const fit_comm *c, double *buf, size_t n)
+{
+    if (c->h.allreduce_sum(buf, n, c->h.ctx) != 0)
+        return nn__fail(NN_EIO, "%s: an allreduce failed", c->func);
+    return NN_OK;
+}
+
+static nn_status reduce_max(const fit_comm *c, double *buf, size_t n)
+{
+    if (c->h.allreduce_max(buf, n, c->h.ctx) != 0)
+        return nn__fail(NN_EIO, "%s: an allreduce failed", c->func);
+    return NN_OK;
+}
+
+/* The reduction over a communicator of one. */
+static int reduce_one(double *buf, size_t n, void *ctx)
+{
+    (void)buf;
+    (void)n;
+    (void)ctx;
+    return 0;
+}
+
+/* ---- the state of one fit ---------------------------------------------------- */
+
+/* Buffers owned by one fit call; all NULL (zero) until fit_begin. */
+struct fit_state {
     nn_dataset split_train, split_val; /* validation_fraction: the two parts */
     const nn_dataset *train, *val;  /* what is trained and validated on */
     double *src;      /* train's rows standardized by the net's scaler, or NULL */
@@ -94,7 +143,7 @@ typedef struct fit_state {
     double *best;     /* parameters of the best validation loss */
     nn__optim opt;    /* the optimizer, over m and v */
     nn__pool *pool;   /* workers for the optimizer's passes, or NULL */
-} fit_state;
+};
 
 static void fit_end(fit_state *st)
 {
@@ -116,7 +165,7 @@ static void fit_end(fit_state *st)
  * labels) with the shuffling seed, so the validation set never touches
  * whatever the caller keeps as a test set. */
 static nn_status carve_validation(fit_state *st, const nn_dataset *train,
-                                  const nn_train_options *o)
+                                  const nn_train_options *o, const char *func)
 {
     st->train = train;
     st->val = o->validation;
@@ -127,41 +176,17 @@ static nn_status carve_validation(fit_state *st, const nn_dataset *train,
                                                             &st->split_val)
                            : nn_train_test_split(train, o->validation_fraction, o->seed ^ 0x5eedu,
                                                  &st->split_train, &st->split_val);
-    if (s != NN_OK)
-        return nn__fail(s, "nn_net_fit: cannot hold out validation_fraction %g of %zu rows: %s",
-                        o->validation_fraction, train->x.rows, nn_last_error());
+    if (s != NN_OK) {
+        /* The split's reason, without the name of the function that gave it
+         * (copied: nn__fail rewrites the buffer nn_last_error points to). */
+        char why[256];
+        const char *e = nn_last_error(), *colon = strstr(e, ": ");
+        snprintf(why, sizeof why, "%s", colon ? colon + 2 : e);
+        return nn__fail(s, "%s: cannot hold out validation_fraction %g of %zu rows: %s", func,
+                        o->validation_fraction, train->x.rows, why);
+    }
     st->train = &st->split_train;
     st->val = &st->split_val;
-    return NN_OK;
-}
-
-/* The threads a fit's elementwise passes may use, the caller included,
- * from the environment variable NN_THREADS (read at each fit): a count, or
- * "auto" for as many as OpenBLAS uses for the GEMMs around those passes.
- * Unset, empty, 0 or 1: one, no pool. Off unless asked because on the
- * 2-core machine it was measured on (deep cell 784-1024-1024-10, batch
- * 128, OPENBLAS_NUM_THREADS=2) it did not pay: right after a GEMM,
- * OpenBLAS's own workers still hold the other cores (they spin a while
- * before sleeping), and a pass split over the pool took as long as on one
- * thread. libnn reads the BLAS thread count and never sets it: that is the
- * application's choice. */
-static nn_status pass_threads(size_t *out)
-{
-    const char *v = getenv("NN_THREADS");
-    *out = 1;
-    if (!v || !*v)
-        return NN_OK;
-    if (strcmp(v, "auto") == 0) {
-        int t = openblas_get_num_threads();
-        *out = t > 1 ? (size_t)t : 1;
-        return NN_OK;
-    }
-    char *end;
-    long t = strtol(v, &end, 10);
-    if (*end != '\0' || t < 0)
-        return nn__fail(NN_EINVAL, "libnn: the environment variable NN_THREADS is \"%.64s\"; "
-                        "expected a count of threads or auto", v);
-    *out = t > 1 ? (size_t)t : 1;
     return NN_OK;
 }
 
@@ -182,16 +207,11 @@ static nn__pool *fit_pool(const nn_net *net, size_t threads)
 }
 
 static nn_status fit_begin(fit_state *st, nn_net *net, const nn_dataset *train,
-                           const nn_train_options *o)
+                           const nn_train_options *o, const char *func)
 {
-    memset(st, 0, sizeof *st);
-    size_t threads = 1;
-    nn_status s = pass_threads(&threads);
-    if (s != NN_OK)
-        return s;
-    s = carve_validation(st, train, o);
-    if (s != NN_OK)
-        return s;
+    nn__env env; /* NN_THREADS, read at each fit */
+    NN_TRY(nn__env_read(&env, NN__ENV_THREADS));
+    NN_TRY(carve_validation(st, train, o, func));
     train = st->train;
     size_t n = train->x.rows, d = train->x.cols, P = net->n_params;
     size_t C = net->units[net->n_layers];
@@ -214,18 +234,52 @@ static nn_status fit_begin(fit_state *st, nn_net *net, const nn_dataset *train,
         ok = (st->best = nn__alloc_doubles(P)) != NULL;
     size_t batch = o->batch_size < n ? o->batch_size : n;
     if (!ok || nn__net_reserve(net, batch ? batch : 1) != NN_OK ||
-        (st->val && nn__net_reserve(net, st->val->x.rows < 256 ? st->val->x.rows : 256) != NN_OK)) {
-        fit_end(st);
-        return nn__fail(NN_ENOMEM, "nn_net_fit: cannot allocate training buffers");
-    }
+        (st->val && nn__net_reserve(net, st->val->x.rows < 256 ? st->val->x.rows : 256) != NN_OK))
+        return nn__fail(NN_ENOMEM, "%s: cannot allocate training buffers", func);
     /* The GEMM path of each product of a step, for the full batch and the
      * last, partial one: timed here (auto), before the first step, so that
      * steps stay free of allocation and of timing. */
     size_t plan_rows[2] = {batch, batch ? n % batch : 0};
     nn__net_plan_gemms(net, plan_rows, 2);
-    st->pool = fit_pool(net, threads);
-    st->opt = (nn__optim){o->optimizer, o->learning_rate, o->momentum, o->beta1, o->beta2,
-                          o->epsilon, st->m, st->v, 1.0, 1.0, 0.0, 0.0, st->pool};
+    st->pool = fit_pool(net, env.threads);
+    st->opt = (nn__optim){.kind = o->optimizer,
+                          .lr = o->learning_rate,
+                          .mu = o->momentum,
+                          .b1 = o->beta1,
+                          .b2 = o->beta2,
+                          .eps = o->epsilon,
+                          .m = st->m,
+                          .v = st->v,
+                          .beta1_t = 1.0,
+                          .beta2_t = 1.0,
+                          .c1 = 0.0,
+                          .c2 = 0.0,
+                          .pool = st->pool};
+    return NN_OK;
+}
+
+/* ---- the step ----------------------------------------------------------------- */
+
+/* The targets of rows [i, i + rows) of the shuffled copy. */
+static nn__targets step_targets(const nn_net *net, const fit_state *st, size_t i)
+{
+    const size_t C = net->units[net->n_layers];
+    return (nn__targets){.y = st->y ? st->y + i : NULL, .t = st->t ? st->t + i * C : NULL,
+                         .ldt = C};
+}
+
+/* One process: each layer is updated as soon as its gradient is complete
+ * (lib/net/step.c), on the mean's gradient (scaled inside the fused output
+ * kernel). rows > 0 here: steps cover only real rows. */
+static nn_status step_local(nn_net *net, fit_state *st, const nn_train_options *o,
+                            const fit_comm *c, size_t i, size_t rows, double *loss,
+                            size_t *rows_out)
+{
+    (void)c;
+    const size_t d = net->units[0];
+    *rows_out = rows;
+    *loss = nn__net_step_update(net, st->x + i * d, d, rows, step_targets(net, st, i),
+                                nn__net_mean_scale(net, rows), &st->opt, o->weight_decay);
     return NN_OK;
 }
 
@@ -241,6 +295,38 @@ static void optimizer_step(nn_net *net, fit_state *st, const nn_train_options *o
         nn__optim_apply(&st->opt, b.data, net->db[l].data, (size_t)(b.data - net->params),
                         b.cols, 0.0);
     }
+}
+
+/* Shards: gradient -> reduce -> update, on the sum's gradient. One
+ * allreduce over [gradients, rows, loss] (the P+2 doubles of the gradient
+ * block) gives every participant the sums over the whole step, which are
+ * then scaled to the mean over all its rows; a participant whose shard is
+ * used up contributes rows = 0 and zero gradients. NN_EIO if the reduction
+ * fails. */
+static nn_status step_reduced(nn_net *net, fit_state *st, const nn_train_options *o,
+                              const fit_comm *c, size_t i, size_t rows, double *loss,
+                              size_t *rows_out)
+{
+    const size_t d = net->units[0], P = net->n_params;
+    *loss = 0.0;
+    if (rows > 0)
+        *loss = nn__net_step_grads(net, st->x + i * d, d, rows, step_targets(net, st, i), 1.0);
+    else
+        memset(net->grads, 0, P * sizeof(double));
+    net->grads[P] = (double)rows;
+    net->grads[P + 1] = *loss;
+    if (c->h.allreduce_sum(net->grads, P + 2, c->h.ctx) != 0)
+        return nn__fail(NN_EIO, "%s: the gradient allreduce failed", c->func);
+    *rows_out = (size_t)net->grads[P];
+    *loss = net->grads[P + 1];
+    if (*rows_out == 0)
+        return NN_OK;
+    const double mean = nn__net_mean_scale(net, *rows_out);
+    for (size_t j = 0; j < P; j++)
+        net->grads[j] *= mean;
+    if (isfinite(*loss))
+        optimizer_step(net, st, o);
+    return NN_OK;
 }
 
 /* ---- the epoch loop ------------------------------------------------------ */
@@ -286,75 +372,21 @@ static void shuffle_rows(fit_state *st, nn__rng *r, const nn_net *net)
     }
 }
 
-/* One step over rows rows starting at row i of the shuffled copy:
- * without hooks, step.c's step with the update inside the backward pass,
- * on the mean's gradient (scaled inside the fused output kernel); with
- * hooks gradient -> reduce -> update, on the sum's gradient:
- * one allreduce over [gradients, rows, loss] (the P+2 doubles of the
- * gradient block) gives every participant the sums over the whole step,
- * which are then scaled to the mean over all its rows; a participant whose
- * shard is used up contributes rows = 0 and zero gradients. Returns the
- * step's summed loss through *loss and its row count through *rows_out;
- * NN_EIO if the reduction fails. */
-static nn_status train_step(nn_net *net, fit_state *st, const nn_train_options *o,
-                            const nn_fit_hooks *h, size_t i, size_t rows, double *loss,
-                            size_t *rows_out)
-{
-    const size_t d = net->units[0], C = net->units[net->n_layers], P = net->n_params;
-    nn__targets t = {st->y ? st->y + i : NULL, st->t ? st->t + i * C : NULL, C};
-    double scale = h ? 1.0 : nn__net_mean_scale(net, rows);
-    *rows_out = rows;
-    if (!h) {
-        /* One process: each layer is updated as soon as its gradient is
-         * complete (step.c). rows > 0 here: steps cover only real rows. */
-        *loss = nn__net_step_update(net, st->x + i * d, d, rows, t, scale, &st->opt,
-                                    o->weight_decay);
-        return NN_OK;
-    }
-    *loss = 0.0;
-    if (rows > 0)
-        *loss = nn__net_step_grads(net, st->x + i * d, d, rows, t, scale);
-    else
-        memset(net->grads, 0, P * sizeof(double));
-    net->grads[P] = (double)rows;
-    net->grads[P + 1] = *loss;
-    if (h->allreduce_sum(net->grads, P + 2, h->ctx) != 0)
-        return nn__fail(NN_EIO, "nn_net_fit_distributed: the gradient allreduce failed");
-    *rows_out = (size_t)net->grads[P];
-    *loss = net->grads[P + 1];
-    if (*rows_out == 0)
-        return NN_OK;
-    const double mean = nn__net_mean_scale(net, *rows_out);
-    for (size_t j = 0; j < P; j++)
-        net->grads[j] *= mean;
-    if (isfinite(*loss))
-        optimizer_step(net, st, o);
-    return NN_OK;
-}
-
-/* Sum buf over every participant (no-op without hooks). */
-static nn_status reduce_sum(const nn_fit_hooks *h, double *buf, size_t n)
-{
-    if (h && h->allreduce_sum(buf, n, h->ctx) != 0)
-        return nn__fail(NN_EIO, "nn_net_fit_distributed: an allreduce failed");
-    return NN_OK;
-}
-
-/* Participants agree on whether to start, before anything changes, with one
+/* Shards agree on whether to start, before anything changes, with one
  * max over [status, rows, has validation, -has validation]: if any failed,
  * all fail with the largest status (the failing participant's own when only
  * one failed: NN_ENUMERIC for a NaN in its shard, NN_EINVAL for a bad one);
  * all fail with NN_EINVAL when every shard is empty or when some but not all
  * have a validation set (they would disagree on the reductions to come).
- * s is this participant's status so far; st is live only when s is NN_OK
- * and is released on failure. */
-static nn_status agree_to_start(const nn_fit_hooks *h, nn_status s, fit_state *st,
-                                const nn_train_options *opt, const char *func)
+ * s is this participant's status so far; st is live only when s is NN_OK. */
+static nn_status agree_to_start(const fit_comm *c, nn_status s, const fit_state *st,
+                                const nn_train_options *opt)
 {
+    const char *func = c->func;
     double has_val = opt && (opt->validation || opt->validation_fraction > 0.0);
     double a[4] = {(double)s, s == NN_OK ? (double)st->train->x.rows : 0.0, has_val, -has_val};
     nn_status r = NN_OK;
-    if (h->allreduce_max(a, 4, h->ctx) != 0)
+    if (c->h.allreduce_max(a, 4, c->h.ctx) != 0)
         r = nn__fail(NN_EIO, "%s: the start-up allreduce failed", func);
     else if (a[0] > (double)s)
         r = nn__fail((nn_status)a[0], "%s: another participant could not start: %s", func,
@@ -364,83 +396,74 @@ static nn_status agree_to_start(const nn_fit_hooks *h, nn_status s, fit_state *s
     else if (s == NN_OK && a[2] != -a[3])
         r = nn__fail(NN_EINVAL, "%s: some participants have a validation set and some do not",
                      func);
-    if (s == NN_OK && r != NN_OK)
-        fit_end(st);
     return s != NN_OK && r == NN_OK ? s : r;
 }
 
-static nn_status fit_run(nn_net *net, const nn_dataset *train, const nn_train_options *opt,
-                         const nn_fit_hooks *h, const char *func)
+/* The checks and set-up of a fit: NN_OK with st ready to train. A shard may
+ * be empty (of the net's width); shards then agree on whether to start, so
+ * that, with hooks, even a NULL argument goes through the agreement and
+ * the other participants are not left waiting. */
+static nn_status fit_start(nn_net *net, const nn_dataset *train, const nn_train_options *opt,
+                           const fit_comm *c, fit_state *st)
 {
-    /* With hooks, even a NULL argument goes through the agreement below, so
-     * that the other participants are not left waiting. */
+    const char *func = c->func;
     nn_status s = NN_OK;
     if (!net || !train || !opt)
         s = nn__fail(NN_EINVAL, "%s: %s is NULL", func, !net ? "net" : !train ? "train" : "opt");
     if (s == NN_OK)
-        s = check_options(opt);
-    if (s == NN_OK && !(h && train->x.rows == 0 && train->x.cols == net->units[0]))
+        s = check_options(opt, func);
+    if (s == NN_OK && !(c->sharded && train->x.rows == 0 && train->x.cols == net->units[0]))
         s = nn__net_check_data(net, train, func, "train");
     if (s == NN_OK && opt->validation)
         s = nn__net_check_data(net, opt->validation, func, "validation");
-    fit_state st;
     if (s == NN_OK)
-        s = fit_begin(&st, net, train, opt);
-    if (h)
-        s = agree_to_start(h, s, &st, opt, func);
-    if (s != NN_OK)
-        return s;
-    const nn_dataset *val = st.val;
-    /* With hooks every participant joins the validation reduction, also one
-     * whose shard was too small to hold anything out. */
-    const int validate = val || (h && (opt->validation || opt->validation_fraction > 0.0));
-    const size_t n = st.train->x.rows, P = net->n_params;
+        s = fit_begin(st, net, train, opt, func);
+    return c->sharded ? agree_to_start(c, s, st, opt) : s;
+}
+
+/* The epochs of a fit that has started; st is released by the caller. */
+static nn_status fit_epochs(nn_net *net, const nn_train_options *opt, const fit_comm *c,
+                            fit_state *st)
+{
+    const char *func = c->func;
+    const nn_dataset *val = st->val;
+    /* Every shard joins the validation reduction, also one that was too
+     * small to hold anything out. */
+    const int validate =
+        val || (c->sharded && (opt->validation || opt->validation_fraction > 0.0));
+    const size_t n = st->train->x.rows, P = net->n_params;
     const size_t batch = opt->batch_size;
-    /* Steps per epoch: enough for the largest shard (one process: its own). */
-    double steps_d = (double)((n + batch - 1) / batch);
-    double n_all = (double)n;
-    if (h) {
-        /* Rank 0's parameters everywhere: every other rank contributes 0. */
-        if (h->rank != 0)
-            memset(net->params, 0, P * sizeof(double));
-        s = reduce_sum(h, net->params, P);
-        /* Steps per epoch from the largest shard (max); rows of all (sum). */
-        double cnt[2] = {steps_d, (double)n};
-        if (s == NN_OK && h->allreduce_max(cnt, 1, h->ctx) != 0)
-            s = nn__fail(NN_EIO, "%s: an allreduce failed", func);
-        if (s == NN_OK)
-            s = reduce_sum(h, cnt + 1, 1);
-        if (s != NN_OK) {
-            fit_end(&st);
-            return s;
-        }
-        steps_d = cnt[0];
-        n_all = cnt[1];
-    }
-    const size_t steps = (size_t)steps_d;
+    /* Rank 0's parameters everywhere: every other rank contributes 0. */
+    if (c->h.rank != 0)
+        memset(net->params, 0, P * sizeof(double));
+    NN_TRY(reduce_sum(c, net->params, P));
+    /* Steps per epoch from the largest shard (max); rows of all (sum). */
+    double cnt[2] = {(double)((n + batch - 1) / batch), (double)n};
+    NN_TRY(reduce_max(c, cnt, 1));
+    NN_TRY(reduce_sum(c, cnt + 1, 1));
+    const size_t steps = (size_t)cnt[0];
+    const double n_all = cnt[1];
+    /* Each shard shuffles with a stream of its own. */
     nn__rng rng;
-    nn__rng_seed(&rng, opt->seed ^ (h ? 0x9e3779b97f4a7c15u * ((uint64_t)h->rank + 1u) : 0u));
+    nn__rng_seed(&rng, opt->seed ^ (c->sharded ? 0x9e3779b97f4a7c15u * ((uint64_t)c->h.rank + 1u)
+                                               : 0u));
     double best_val = INFINITY;
     size_t since_best = 0;
     int have_best = 0;
 
     for (size_t epoch = 1; epoch <= opt->epochs; epoch++) {
         double t0 = now_seconds();
-        memcpy(st.epoch_start, net->params, P * sizeof(double));
+        memcpy(st->epoch_start, net->params, P * sizeof(double));
         if (n > 0)
-            shuffle_rows(&st, &rng, net);
+            shuffle_rows(st, &rng, net);
         double loss_sum = 0.0;
         for (size_t step = 0; step < steps; step++) {
             size_t i = step * batch < n ? step * batch : n;
             size_t rows = n - i < batch ? n - i : batch, total;
             double loss;
-            if ((s = train_step(net, &st, opt, h, i, rows, &loss, &total)) != NN_OK) {
-                fit_end(&st);
-                return s;
-            }
+            NN_TRY(c->step(net, st, opt, c, i, rows, &loss, &total));
             if (!isfinite(loss)) {
-                memcpy(net->params, st.epoch_start, P * sizeof(double));
-                fit_end(&st);
+                memcpy(net->params, st->epoch_start, P * sizeof(double));
                 return nn__fail(NN_ENUMERIC,
                                 "%s: the loss became %s in epoch %zu (step %zu of %zu);"
                                 " weights restored to the end of epoch %zu",
@@ -453,15 +476,17 @@ static nn_status fit_run(nn_net *net, const nn_dataset *train, const nn_train_op
          * loss having seen it; catch that here, before it is snapshotted. */
         for (size_t j = 0; j < P; j++)
             if (!isfinite(net->params[j])) {
-                memcpy(net->params, st.epoch_start, P * sizeof(double));
-                fit_end(&st);
+                memcpy(net->params, st->epoch_start, P * sizeof(double));
                 return nn__fail(NN_ENUMERIC,
                                 "%s: a weight became non-finite in epoch %zu; weights"
                                 " restored to the end of epoch %zu",
                                 func, epoch, epoch - 1);
             }
-        nn_epoch_stats es = {epoch, loss_sum * nn__net_mean_scale(net, 1) / n_all, NAN, NAN,
-                             now_seconds() - t0};
+        nn_epoch_stats es = {.epoch = epoch,
+                             .train_loss = loss_sum * nn__net_mean_scale(net, 1) / n_all,
+                             .val_loss = NAN,
+                             .val_accuracy = NAN,
+                             .seconds = now_seconds() - t0};
         int stop = 0;
         if (validate) {
             /* Participants weigh their validation scores by their rows. */
@@ -471,44 +496,59 @@ static nn_status fit_run(nn_net *net, const nn_dataset *train, const nn_train_op
                 v[0] *= v[2];
                 v[1] *= v[2];
             }
-            if ((s = reduce_sum(h, v, 3)) != NN_OK) {
-                fit_end(&st);
-                return s;
-            }
+            NN_TRY(reduce_sum(c, v, 3));
             es.val_loss = v[0] / v[2];
             es.val_accuracy = v[1] / v[2];
             if (es.val_loss < best_val) {
                 best_val = es.val_loss;
                 since_best = 0;
-                have_best = st.best != NULL;
-                if (st.best)
-                    memcpy(st.best, net->params, P * sizeof(double));
+                have_best = st->best != NULL;
+                if (st->best)
+                    memcpy(st->best, net->params, P * sizeof(double));
             } else if (opt->patience > 0 && ++since_best >= opt->patience) {
                 stop = 1;
             }
         }
         if (opt->on_epoch && opt->on_epoch(&es, opt->user) != 0)
             stop = 1;
-        if (h) {
-            double any = stop;
-            if ((s = reduce_sum(h, &any, 1)) != NN_OK) {
-                fit_end(&st);
-                return s;
-            }
-            stop = any > 0.0;
-        }
-        if (stop)
+        /* Stop when any participant stops. */
+        double any = stop;
+        NN_TRY(reduce_sum(c, &any, 1));
+        if (any > 0.0)
             break;
     }
     if (opt->patience > 0 && have_best)
-        memcpy(net->params, st.best, P * sizeof(double));
-    fit_end(&st);
+        memcpy(net->params, st->best, P * sizeof(double));
     return NN_OK;
+}
+
+/* The one training loop. What the data being one shard of several
+ * (c->sharded) changes: a shard may be empty; shards agree before starting;
+ * the step is step_reduced; each shard shuffles with its own stream; every
+ * shard joins the validation reduction. The reductions themselves are the
+ * identity for one process. */
+static nn_status fit_run(nn_net *net, const nn_dataset *train, const nn_train_options *opt,
+                         const fit_comm *c)
+{
+    fit_state st;
+    memset(&st, 0, sizeof st);
+    nn_status s = fit_start(net, train, opt, c, &st);
+    if (s == NN_OK)
+        s = fit_epochs(net, opt, c, &st);
+    fit_end(&st);
+    return s;
 }
 
 nn_status nn_net_fit(nn_net *net, const nn_dataset *train, const nn_train_options *opt)
 {
-    return fit_run(net, train, opt, NULL, "nn_net_fit");
+    const fit_comm one = {.func = "nn_net_fit",
+                          .h = {.allreduce_sum = reduce_one,
+                                .allreduce_max = reduce_one,
+                                .ctx = NULL,
+                                .rank = 0},
+                          .sharded = 0,
+                          .step = step_local};
+    return fit_run(net, train, opt, &one);
 }
 
 nn_status nn_net_fit_distributed(nn_net *net, const nn_dataset *shard,
@@ -517,5 +557,7 @@ nn_status nn_net_fit_distributed(nn_net *net, const nn_dataset *shard,
     if (!hooks || !hooks->allreduce_sum || !hooks->allreduce_max)
         return nn__fail(NN_EINVAL, "nn_net_fit_distributed: %s", !hooks ? "hooks is NULL"
                         : "hooks need allreduce_sum and allreduce_max");
-    return fit_run(net, shard, opt, hooks, "nn_net_fit_distributed");
+    const fit_comm shards = {
+        .func = "nn_net_fit_distributed", .h = *hooks, .sharded = 1, .step = step_reduced};
+    return fit_run(net, shard, opt, &shards);
 }

@@ -7,7 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "net_internal.h"
+#include "net/net_internal.h"
+#include "rng.h"
 #include "support.h"
 
 typedef struct arch {
@@ -334,7 +335,7 @@ static void test_gemm_small_variants(void **state)
         /* q = 3: the AVX-512 build's tiles, emulated (support/gemm_vw8.c) */
         if (q < 3 && !nn__kernels_by_name(paths[q]))
             continue; /* this CPU cannot run that path */
-        nn__gemm_small_fn f = q < 3 ? nn__gemm_small_for(paths[q]) : ts_gemm_small_vw8;
+        nn__gemm_small_fn f = q < 3 ? nn__kernels_by_name(paths[q])->gemm_small : ts_gemm_small_vw8;
         for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++)
             for (int ta = 0; ta < 2; ta++)
                 for (int tb = 0; tb < 2; tb++) {

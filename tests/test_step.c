@@ -1,4 +1,4 @@
-/* The training step of one process (lib/step.c) against the general one
+/* The training step of one process (lib/net/step.c) against the general one
  * (gradient block, then one optimizer pass: the data-parallel path), and
  * the optimizers' rules (lib/optim.c). */
 #define NN_EXPERIMENTAL /* nn_net_set_gemm_path */
@@ -6,7 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "net_internal.h"
+#include "net/net_internal.h"
+#include "pool.h"
+#include "rng.h"
 #include "support.h"
 
 /* The widths of make's hidden layers (23 = 16 + 4 + 2 + 1 reaches every

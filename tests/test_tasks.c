@@ -5,7 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "net_internal.h"
+#include "net/net_internal.h"
+#include "rng.h"
 #include "support.h"
 
 static const nn_activation ACTS[] = {NN_ACT_RELU,    NN_ACT_LEAKY_RELU, NN_ACT_TANH,

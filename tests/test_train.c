@@ -726,7 +726,8 @@ static void test_no_allocation_other_tasks(void **state)
 }
 
 /* validation_fraction holds out a share of train, never more: the epoch
- * statistics carry a validation score, and a bad fraction is refused. */
+ * statistics carry a validation score, and a bad fraction is refused, as is
+ * one that the rows cannot give. */
 static void test_validation_fraction(void **state)
 {
     moons *m = *state;
@@ -742,6 +743,14 @@ static void test_validation_fraction(void **state)
     opt.validation_fraction = 1.0;
     ts_assert_status(nn_net_fit(net, &m->train, &opt), NN_EINVAL);
     assert_non_null(strstr(nn_last_error(), "validation_fraction"));
+    /* A fraction that one row cannot give: one sentence that names
+     * nn_net_fit once and gives the split's reason. */
+    nn_dataset one = m->train;
+    one.x.rows = 1;
+    opt.validation_fraction = 0.5;
+    ts_assert_status(nn_net_fit(net, &one, &opt), NN_EINVAL);
+    assert_string_equal(nn_last_error(), "nn_net_fit: cannot hold out validation_fraction 0.5 "
+                                         "of 1 rows: 1 rows cannot be split");
     opt.validation_fraction = 0.0;
     opt.patience = 2;
     ts_assert_status(nn_net_fit(net, &m->train, &opt), NN_EINVAL);

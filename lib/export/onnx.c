@@ -484,7 +484,13 @@ nn_status nn_net_export_onnx(const nn_net *net, const char *path)
     /* Bounds on the graph's size: per layer a Gemm and at most 7 activation
      * nodes (GELU), plus the scalers' and output's nodes. */
     size_t L = nn_net_n_layers(net);
-    builder b = {{NULL, 0, 0, 0}, NULL, 0, 8 * L + 8, NULL, 0, 2 * L + 8};
+    builder b = {.a = {.ptr = NULL, .n = 0, .cap = 0, .oom = 0},
+                 .node = NULL,
+                 .n_node = 0,
+                 .cap_node = 8 * L + 8,
+                 .init = NULL,
+                 .n_init = 0,
+                 .cap_init = 2 * L + 8};
     b.node = arena_alloc(&b.a, b.cap_node * sizeof *b.node);
     b.init = arena_alloc(&b.a, b.cap_init * sizeof *b.init);
     Onnx__ModelProto *m = b.node && b.init ? build_model(&b, net) : NULL;

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "atomic_file.h"
 #include "internal.h"
 
 /* Both writers write through lib/atomic_file.c (nn__atomic_open/commit):

@@ -1,7 +1,7 @@
 /* AVX2+FMA kernels: 4 doubles per vector, row tails through maskload and
  * maskstore. Compiled with -mavx2 -mfma; only reached when the dispatcher
  * has checked that the CPU and OS support AVX2 and FMA. */
-#include "internal.h"
+#include "kernels/ref.h"
 
 #if defined(NN_HAVE_AVX2_BUILD)
 #include <immintrin.h>
@@ -92,6 +92,9 @@ static inline double hsum_(V v)
 
 const nn__kernels nn__kernels_avx2 = {
     .name = "avx2",
+    .gemm_small = nn__gemm_small_avx2,
+    .gemm_fused = nn__gemm_fused_avx2,
+    .tiles = NN__TILES_AVX2,
     .relu = k_relu,
     .relu_backward = k_relu_backward,
     .bias_add = k_bias_add,

@@ -1,7 +1,7 @@
 /* AVX-512F kernels: 8 doubles per vector, row tails through mask registers.
  * Compiled with -mavx512f -mavx512dq; only reached when the dispatcher has
  * checked that the CPU and OS support AVX-512F and AVX-512DQ. */
-#include "internal.h"
+#include "kernels/ref.h"
 
 #if defined(NN_HAVE_AVX512_BUILD)
 #include <immintrin.h>
@@ -55,6 +55,9 @@ static inline M vmask(size_t n)
 
 const nn__kernels nn__kernels_avx512 = {
     .name = "avx512",
+    .gemm_small = nn__gemm_small_avx512,
+    .gemm_fused = nn__gemm_fused_avx512,
+    .tiles = NN__TILES_AVX512,
     .relu = k_relu,
     .relu_backward = k_relu_backward,
     .bias_add = k_bias_add,

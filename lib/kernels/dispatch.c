@@ -1,63 +1,74 @@
 /* Run-time choice of the kernel path: NN_SIMD=scalar|avx2|avx512 when that
  * path can run here, else the widest the CPU supports. Chosen once. */
 #include <pthread.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "env.h"
+#include "kernels/ref.h"
 
 /* __builtin_cpu_supports reads CPUID and also checks that the OS saves the
- * wider registers (XGETBV), so a path it approves can run. */
+ * wider registers (XGETBV), so a path it approves can run. The checks live
+ * here, not in the ISA's files, which are compiled with its target flags. */
+#if defined(NN_HAVE_AVX512_BUILD)
 static int cpu_has_avx512(void)
 {
-#if defined(NN_HAVE_AVX512_BUILD)
     return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq");
-#else
-    return 0;
-#endif
 }
+#endif
 
+#if defined(NN_HAVE_AVX2_BUILD)
 static int cpu_has_avx2(void)
 {
-#if defined(NN_HAVE_AVX2_BUILD)
     return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-#else
-    return 0;
-#endif
 }
+#endif
+
+static int runs_anywhere(void)
+{
+    return 1;
+}
+
+/* Every kernel path of this build, widest first, with whether this CPU can
+ * run it. */
+typedef struct path_entry {
+    const nn__kernels *k;
+    int (*runs_here)(void);
+} path_entry;
+
+static const path_entry PATHS[] = {
+#if defined(NN_HAVE_AVX512_BUILD)
+    {.k = &nn__kernels_avx512, .runs_here = cpu_has_avx512},
+#endif
+#if defined(NN_HAVE_AVX2_BUILD)
+    {.k = &nn__kernels_avx2, .runs_here = cpu_has_avx2},
+#endif
+    {.k = &nn__kernels_scalar, .runs_here = runs_anywhere},
+};
+#define N_PATHS (sizeof PATHS / sizeof PATHS[0])
 
 const nn__kernels *nn__kernels_by_name(const char *name)
 {
     if (!name)
         return NULL;
-    if (strcmp(name, "scalar") == 0)
-        return &nn__kernels_scalar;
-#if defined(NN_HAVE_AVX2_BUILD)
-    if (strcmp(name, "avx2") == 0 && cpu_has_avx2())
-        return &nn__kernels_avx2;
-#endif
-#if defined(NN_HAVE_AVX512_BUILD)
-    if (strcmp(name, "avx512") == 0 && cpu_has_avx512())
-        return &nn__kernels_avx512;
-#endif
+    for (size_t i = 0; i < N_PATHS; i++)
+        if (strcmp(name, PATHS[i].k->name) == 0)
+            return PATHS[i].runs_here() ? PATHS[i].k : NULL;
     return NULL;
 }
 
 static const nn__kernels *chosen;
 static pthread_once_t chosen_once = PTHREAD_ONCE_INIT;
 
+/* NN_SIMD's path when it names one this CPU can run, else the widest. */
 static void choose(void)
 {
     const nn__kernels *k = NULL;
-    const char *env = getenv("NN_SIMD");
-    if (env && *env)
-        k = nn__kernels_by_name(env);
-    if (!k)
-        k = nn__kernels_by_name("avx512");
-    if (!k)
-        k = nn__kernels_by_name("avx2");
-    if (!k)
-        k = &nn__kernels_scalar;
+    nn__env env;
+    if (nn__env_read(&env, NN__ENV_SIMD) == NN_OK && env.simd)
+        k = nn__kernels_by_name(env.simd);
+    for (size_t i = 0; !k && i < N_PATHS; i++)
+        if (PATHS[i].runs_here())
+            k = PATHS[i].k;
     chosen = k;
 }
 

@@ -1,6 +1,6 @@
 /* The small gemm compiled for avx512 (see gemm_small.inc and gemm_blocked.inc). Only called
  * when the dispatcher has chosen the avx512 path, which checks CPUID. */
-#include "internal.h"
+#include "kernels/ref.h"
 
 #if defined(NN_HAVE_AVX512_BUILD)
 #define NN_GEMM_SMALL_NAME nn__gemm_small_avx512

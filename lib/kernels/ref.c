@@ -3,7 +3,7 @@
 #include <float.h>
 #include <math.h>
 
-#include "internal.h"
+#include "kernels/ref.h"
 
 void nn__relu_ref(double *x, size_t rows, size_t cols, size_t ld)
 {
@@ -346,6 +346,9 @@ double nn__bias_mse_ref(double *z, size_t rows, size_t cols, size_t ld, const do
 
 const nn__kernels nn__kernels_scalar = {
     .name = "scalar",
+    .gemm_small = nn__gemm_small_ref,
+    .gemm_fused = NULL, /* the portable loops have no fused form */
+    .tiles = NN__TILES_PORTABLE,
     .relu = nn__relu_ref,
     .relu_backward = nn__relu_backward_ref,
     .bias_add = nn__bias_add_ref,

@@ -10,7 +10,11 @@
 
 #include <cmocka.h>
 
+#include "atomic_file.h"
 #include "internal.h"
+#include "kernels/kernels.h"
+#include "pool.h"
+#include "rng.h"
 
 /* Fill the view's cols x rows elements with uniform values in [lo, hi);
  * padding elements (past cols, up to ld) are set to pad. */

@@ -20,13 +20,14 @@
  * Data-parallel training (and nn_net_gradients) needs the whole gradient
  * before any update (it is reduced over the participants first): that is
  * nn__net_step_grads, the same passes writing the gradient block, followed
- * by one optimizer pass (train.c).
+ * by one optimizer pass (train.c). The gradients API (nn_net_gradients,
+ * nn_net_gradients_targets) is that step without an update.
  */
 #include <math.h>
 
 #include <cblas.h>
 
-#include "net_internal.h"
+#include "net/net_internal.h"
 
 /* W_l's update from dZ (rows x out) and the layer's input A (rows x in);
  * returns 1 when it updated the layer's bias too (the small gemm's fused
@@ -153,4 +154,38 @@ double nn__net_step_update(nn_net *net, const double *x, size_t ldx, size_t n, n
                            double scale, nn__optim *o, double weight_decay)
 {
     return step(net, x, ldx, n, t, scale, o, weight_decay);
+}
+
+/* ---- the gradients API ---------------------------------------------------- */
+
+static nn_status gradients(nn_net *net, nn_mat x, const int32_t *labels, nn_mat targets,
+                           double *mean_loss, const char *func)
+{
+    NN_TRY(nn__net_check_input(net, x, func));
+    NN_TRY(nn__net_check_task(net, labels != NULL || !targets.data, func));
+    NN_TRY(nn__net_check_targets(net, x.rows, labels, targets, func, "x"));
+    NN_TRY(nn__net_reserve(net, x.rows));
+    size_t ld;
+    const double *in = nn__net_input_rows(net, x, 0, x.rows, &ld);
+    double scale = nn__net_mean_scale(net, x.rows);
+    double loss = nn__net_step_grads(net, in, ld, x.rows,
+                                     nn__net_target_rows(net, labels, targets, 0, x.rows), scale);
+    if (mean_loss)
+        *mean_loss = loss * scale;
+    return NN_OK;
+}
+
+nn_status nn_net_gradients(nn_net *net, nn_mat x, const int32_t *labels, double *mean_loss)
+{
+    nn_mat none = {NULL, 0, 0, 0};
+    if (net && !labels && net->spec.task == NN_TASK_CLASSIFY)
+        return nn__fail(NN_EINVAL, "nn_net_gradients: labels is NULL");
+    return gradients(net, x, labels, none, mean_loss, "nn_net_gradients");
+}
+
+nn_status nn_net_gradients_targets(nn_net *net, nn_mat x, nn_mat targets, double *mean_loss)
+{
+    if (net && net->spec.task != NN_TASK_CLASSIFY && !targets.data)
+        return nn__fail(NN_EINVAL, "nn_net_gradients_targets: targets is empty");
+    return gradients(net, x, NULL, targets, mean_loss, "nn_net_gradients_targets");
 }

@@ -1,0 +1,367 @@
+/* The net as an object: allocation, clone and free, accessors, what travels
+ * with the model (scalers and class names), and the workspace.
+ *
+ * Layer l (0-based, L = n_layers dense layers) maps units[l] inputs to
+ * units[l+1] outputs:
+ *
+ *     Z_l = A_{l-1} W_l + b_l        W_l: units[l] x units[l+1], row-major
+ *     A_l = f_l(Z_l)                 (l < L-1; f_l from the activation table)
+ *     Y   = out(Z_{L-1})             (the task's loss module, loss.c)
+ *
+ * with A_{-1} = X (batch x n_inputs, standardized by the net's scaler). All
+ * parameters live in one contiguous block, [W_0 b_0 W_1 b_1 ...], and all
+ * gradients in a second block with the same layout, so an optimizer step is
+ * one pass over two flat arrays. nn_net_create (the config and the initial
+ * weights) is in init.c, the layer loop in forward.c, the training step in
+ * step.c, the GEMM plan in gemm_plan.c.
+ */
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dataset.h"
+#include "env.h"
+#include "net/net_internal.h"
+
+/* ---- allocation ------------------------------------------------------------ */
+
+/* Count the parameters, refusing a net whose parameter block would not fit
+ * in memory (each term is at most INT_MAX^2, so check as we add). */
+static nn_status count_params(const size_t *units, size_t n_layers, size_t *out)
+{
+    size_t total = 0;
+    for (size_t l = 0; l < n_layers; l++) {
+        size_t in = units[l], o = units[l + 1];
+        if (in > (SIZE_MAX / sizeof(double)) / o)
+            return nn__fail(NN_ENOMEM, "nn_net_create: layer %zu (%zux%zu) is too large", l,
+                            in, o);
+        size_t n = in * o + o;
+        if (n > SIZE_MAX / sizeof(double) - total)
+            return nn__fail(NN_ENOMEM, "nn_net_create: too many parameters");
+        total += n;
+    }
+    *out = total;
+    return NN_OK;
+}
+
+/* Allocate a net of the given spec with zeroed parameters. */
+nn_status nn__net_alloc(nn_net **out, const nn__net_spec *spec)
+{
+    size_t n_params = 0;
+    NN_TRY(count_params(spec->units, spec->n_layers, &n_params));
+    nn__env env; /* NN_GEMM, read once per net: created, loaded or cloned */
+    NN_TRY(nn__env_read(&env, NN__ENV_GEMM));
+    nn_net *net = calloc(1, sizeof *net);
+    if (!net)
+        return nn__fail(NN_ENOMEM, "nn_net_create: out of memory");
+    net->spec = *spec;
+    net->n_layers = spec->n_layers;
+    net->units = net->spec.units;
+    net->loss = nn__loss_for(spec->task);
+    net->n_params = n_params;
+    net->params = nn__alloc_doubles(n_params);
+    /* Two spare slots after the gradients: a distributed step reduces
+     * [gradients, rows, loss] as one flat buffer (train.c). */
+    net->grads = nn__alloc_doubles(n_params + 2);
+    net->gemm_scratch = nn__alloc_doubles(NN__GEMM_SCRATCH);
+    if (!net->params || !net->grads || !net->gemm_scratch) {
+        nn_net_free(net);
+        return nn__fail(NN_ENOMEM, "nn_net_create: cannot allocate %zu parameters", n_params);
+    }
+    size_t off = 0;
+    for (size_t l = 0; l < spec->n_layers; l++) {
+        size_t in = spec->units[l], o = spec->units[l + 1];
+        net->W[l] = nn_mat_view(net->params + off, in, o, o);
+        net->dW[l] = nn_mat_view(net->grads + off, in, o, o);
+        off += in * o;
+        net->b[l] = nn_mat_view(net->params + off, 1, o, o);
+        net->db[l] = nn_mat_view(net->grads + off, 1, o, o);
+        off += o;
+    }
+    net->k = nn__kernels_get();
+    net->gemm_small = net->k->gemm_small;
+    net->gemm_fused = net->k->gemm_fused;
+    net->gemm_path = env.gemm_path;
+    *out = net;
+    return NN_OK;
+}
+
+static void free_workspace(nn_net *net)
+{
+    nn__free(net->ws_block);
+    free(net->ws_labels);
+    net->ws_block = NULL;
+    net->ws_labels = NULL;
+    net->cap = 0;
+}
+
+void nn_net_free(nn_net *net)
+{
+    if (!net)
+        return;
+    free_workspace(net);
+    nn__free(net->params);
+    nn__free(net->grads);
+    nn__free(net->gemm_scratch);
+    nn_scaler_free(&net->scaler);
+    nn_scaler_free(&net->target_scaler);
+    nn__strings_free(net->class_names, net->units[net->n_layers]);
+    free(net);
+}
+
+nn_status nn_net_clone(nn_net **out, const nn_net *src)
+{
+    if (!out || !src)
+        return nn__fail(NN_EINVAL, "nn_net_clone: %s is NULL", out ? "src" : "out");
+    nn_net *net;
+    NN_TRY(nn__net_alloc(&net, &src->spec));
+    memcpy(net->params, src->params, src->n_params * sizeof(double));
+    /* The clone computes as the original does, under auto too. */
+    net->gemm_path = src->gemm_path;
+    net->gemm_plan = src->gemm_plan;
+    nn_status s;
+    if ((s = nn_net_set_scaler(net, nn_net_scaler(src))) != NN_OK ||
+        (s = nn_net_set_target_scaler(net, nn_net_target_scaler(src))) != NN_OK ||
+        (s = nn_net_set_class_names(net, (const char *const *)src->class_names)) != NN_OK) {
+        nn_net_free(net);
+        return s;
+    }
+    *out = net;
+    return NN_OK;
+}
+
+/* ---- accessors ----------------------------------------------------------- */
+
+size_t nn_net_n_inputs(const nn_net *net)
+{
+    return net ? net->units[0] : 0;
+}
+
+size_t nn_net_n_classes(const nn_net *net)
+{
+    return nn_net_n_outputs(net);
+}
+
+size_t nn_net_n_outputs(const nn_net *net)
+{
+    return net ? net->units[net->n_layers] : 0;
+}
+
+nn_task nn_net_task(const nn_net *net)
+{
+    return net ? net->spec.task : NN_TASK_CLASSIFY;
+}
+
+nn_activation nn_net_activation(const nn_net *net, size_t layer)
+{
+    return net && layer + 1 < net->n_layers ? net->spec.act[layer] : NN_ACT_RELU;
+}
+
+double nn_net_leaky_slope(const nn_net *net)
+{
+    return net ? net->spec.slope : 0.01;
+}
+
+size_t nn_net_n_layers(const nn_net *net)
+{
+    return net ? net->n_layers : 0;
+}
+
+size_t nn_net_n_params(const nn_net *net)
+{
+    return net ? net->n_params : 0;
+}
+
+static nn_mat layer_view(const nn_net *net, size_t layer, const nn_mat *views)
+{
+    nn_mat empty = {NULL, 0, 0, 0};
+    if (!net || layer >= net->n_layers)
+        return empty;
+    return views[layer];
+}
+
+nn_mat nn_net_weights(nn_net *net, size_t layer)
+{
+    return layer_view(net, layer, net ? net->W : NULL);
+}
+
+nn_mat nn_net_bias(nn_net *net, size_t layer)
+{
+    return layer_view(net, layer, net ? net->b : NULL);
+}
+
+nn_mat nn_net_weight_grad(nn_net *net, size_t layer)
+{
+    return layer_view(net, layer, net ? net->dW : NULL);
+}
+
+nn_mat nn_net_bias_grad(nn_net *net, size_t layer)
+{
+    return layer_view(net, layer, net ? net->db : NULL);
+}
+
+/* ---- what travels with the model ------------------------------------------ */
+
+/* A checked deep copy of src into *dst (which is replaced only on success). */
+static nn_status set_scaler(nn_scaler *dst, const nn_scaler *src, size_t width,
+                            const char *func, const char *width_name)
+{
+    if (!src) {
+        nn_scaler_free(dst);
+        return NN_OK;
+    }
+    if (!src->mean || !src->scale)
+        return nn__fail(NN_EINVAL, "%s: the scaler is not fitted", func);
+    if (src->n_features != width)
+        return nn__fail(NN_ESHAPE, "%s: the scaler has %zu features but the net has %zu %s",
+                        func, src->n_features, width, width_name);
+    for (size_t j = 0; j < width; j++)
+        if (!isfinite(src->mean[j]) || !(src->scale[j] > 0.0) || !isfinite(src->scale[j]))
+            return nn__fail(NN_EINVAL,
+                            "%s: feature %zu of the scaler has mean %g and scale %g (need a "
+                            "finite mean and a positive finite scale)",
+                            func, j, src->mean[j], src->scale[j]);
+    nn_scaler c = {.n_features = width,
+                   .mean = malloc(width * sizeof(double)),
+                   .scale = malloc(width * sizeof(double))};
+    if (!c.mean || !c.scale) {
+        nn_scaler_free(&c);
+        return nn__fail(NN_ENOMEM, "%s: out of memory", func);
+    }
+    memcpy(c.mean, src->mean, width * sizeof(double));
+    memcpy(c.scale, src->scale, width * sizeof(double));
+    nn_scaler_free(dst);
+    *dst = c;
+    return NN_OK;
+}
+
+nn_status nn_net_set_scaler(nn_net *net, const nn_scaler *s)
+{
+    if (!net)
+        return nn__fail(NN_EINVAL, "nn_net_set_scaler: net is NULL");
+    return set_scaler(&net->scaler, s, net->units[0], "nn_net_set_scaler", "inputs");
+}
+
+const nn_scaler *nn_net_scaler(const nn_net *net)
+{
+    return net && net->scaler.mean ? &net->scaler : NULL;
+}
+
+nn_status nn_net_set_target_scaler(nn_net *net, const nn_scaler *s)
+{
+    if (!net)
+        return nn__fail(NN_EINVAL, "nn_net_set_target_scaler: net is NULL");
+    if (s && net->spec.task != NN_TASK_REGRESS)
+        return nn__fail(NN_EINVAL, "nn_net_set_target_scaler: the net's task is %s (only "
+                        "regress has a target scaler)", nn_task_name(net->spec.task));
+    return set_scaler(&net->target_scaler, s, net->units[net->n_layers],
+                      "nn_net_set_target_scaler", "outputs");
+}
+
+const nn_scaler *nn_net_target_scaler(const nn_net *net)
+{
+    return net && net->target_scaler.mean ? &net->target_scaler : NULL;
+}
+
+nn_status nn_net_set_class_names(nn_net *net, const char *const *names)
+{
+    if (!net)
+        return nn__fail(NN_EINVAL, "nn_net_set_class_names: net is NULL");
+    size_t C = net->units[net->n_layers];
+    char **copy = NULL;
+    if (names) {
+        for (size_t k = 0; k < C; k++)
+            if (!names[k] || !names[k][0] || strlen(names[k]) > NN__MAX_NAME)
+                return nn__fail(NN_EINVAL, "nn_net_set_class_names: name %zu is %s", k,
+                                !names[k] ? "NULL" : names[k][0] ? "longer than 4096 bytes"
+                                                                : "empty");
+        if (!(copy = nn__strings_dup(names, C)))
+            return nn__fail(NN_ENOMEM, "nn_net_set_class_names: out of memory");
+    }
+    nn__strings_free(net->class_names, C);
+    net->class_names = copy;
+    return NN_OK;
+}
+
+const char *nn_net_class_name(const nn_net *net, size_t k)
+{
+    if (!net || !net->class_names || k >= net->units[net->n_layers])
+        return NULL;
+    return net->class_names[k];
+}
+
+void nn__scale_rows(const nn_scaler *s, const double *x, size_t ldx, size_t rows, double *dst,
+                    size_t ldd)
+{
+    for (size_t i = 0; i < rows; i++) {
+        const double *src = x + i * ldx;
+        double *d = dst + i * ldd;
+        for (size_t j = 0; j < s->n_features; j++)
+            d[j] = (src[j] - s->mean[j]) / s->scale[j];
+    }
+}
+
+/* ---- workspace ----------------------------------------------------------- */
+
+/* Make the workspace hold batches of at least rows rows, in one block: one
+ * activation matrix per layer (rows x units[l+1]), a pre-activation matrix
+ * for each layer whose backward needs it, two rows x max_hidden buffers
+ * for the backward pass, scaled inputs and targets, and the evaluation
+ * sums. On failure the old workspace stays. */
+nn_status nn__net_reserve(nn_net *net, size_t rows)
+{
+    if (rows <= net->cap)
+        return NN_OK;
+    size_t L = net->n_layers, C = net->units[L];
+    size_t per_row = net->units[0] + C, max_hidden = 0;
+    for (size_t l = 0; l < L; l++) {
+        per_row += net->units[l + 1];
+        if (l + 1 < L && nn__act_needs_pre(net->spec.act[l]))
+            per_row += net->units[l + 1];
+    }
+    for (size_t l = 1; l < L; l++)
+        if (net->units[l] > max_hidden)
+            max_hidden = net->units[l];
+    per_row += 2 * max_hidden;
+    if (rows > INT_MAX || per_row > (SIZE_MAX / sizeof(double) - 4 * C) / rows)
+        return nn__fail(NN_ENOMEM, "libnn: a workspace of %zu rows is too large", rows);
+    double *block = nn__alloc_doubles(rows * per_row + 4 * C);
+    int32_t *labels = malloc(rows * sizeof *labels);
+    if (!block || !labels) {
+        nn__free(block);
+        free(labels);
+        return nn__fail(NN_ENOMEM, "libnn: cannot allocate a workspace of %zu rows", rows);
+    }
+    free_workspace(net);
+    net->ws_block = block;
+    net->ws_labels = labels;
+    net->cap = rows;
+    double *p = block;
+    nn_mat none = {NULL, 0, 0, 0};
+    for (size_t l = 0; l < L; l++) {
+        size_t o = net->units[l + 1];
+        net->act[l] = nn_mat_view(p, rows, o, o);
+        p += rows * o;
+        net->pre[l] = none;
+        if (l + 1 < L && nn__act_needs_pre(net->spec.act[l])) {
+            net->pre[l] = nn_mat_view(p, rows, o, o);
+            p += rows * o;
+        }
+    }
+    net->delta[0] = p;
+    net->delta[1] = p + rows * max_hidden;
+    p += 2 * rows * max_hidden;
+    net->ws_x = nn_mat_view(p, rows, net->units[0], net->units[0]);
+    p += rows * net->units[0];
+    net->ws_t = nn_mat_view(p, rows, C, C);
+    p += rows * C;
+    net->ws_eval = p;
+    return NN_OK;
+}
+
+double nn__net_mean_scale(const nn_net *net, size_t n)
+{
+    size_t per = net->loss->per_element ? net->units[net->n_layers] : 1;
+    return 1.0 / ((double)n * (double)per);
+}
