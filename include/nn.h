@@ -30,8 +30,10 @@
  * Every _free function accepts NULL. Handles (nn_net) are opaque.
  *
  * Threads: different handles may be used concurrently from different threads.
- * One handle must not be used by two threads at once. Functions on views are
- * reentrant. libnn has no mutable global state; BLAS threading is the
+ * One net may serve inference (forward, predict, evaluate: the calls that
+ * take a const nn_net *) from many threads at once; a call that changes a
+ * net (fit, gradients, setters, free) must not overlap any other call on it.
+ * Functions on views are reentrant. libnn has no mutable global state; BLAS threading is the
  * application's choice (OPENBLAS_NUM_THREADS).
  */
 

@@ -2,6 +2,7 @@
  * writes: nn_atomic_file_open / _commit / _abort (nn/io.h). */
 #include <stdlib.h>
 
+#include "atomic_file.h"
 #include "internal.h"
 
 struct nn_atomic_file {

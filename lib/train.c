@@ -234,7 +234,7 @@ static nn_status fit_begin(fit_state *st, nn_net *net, const nn_dataset *train,
         ok = (st->best = nn__alloc_doubles(P)) != NULL;
     size_t batch = o->batch_size < n ? o->batch_size : n;
     if (!ok || nn__net_reserve(net, batch ? batch : 1) != NN_OK ||
-        (st->val && nn__net_reserve(net, st->val->x.rows < 256 ? st->val->x.rows : 256) != NN_OK))
+        (st->val && nn__net_reserve(net, nn__net_chunk_rows(st->val->x.rows)) != NN_OK))
         return nn__fail(NN_ENOMEM, "%s: cannot allocate training buffers", func);
     /* The GEMM path of each product of a step, for the full batch and the
      * last, partial one: timed here (auto), before the first step, so that
@@ -492,7 +492,7 @@ static nn_status fit_epochs(nn_net *net, const nn_train_options *opt, const fit_
             /* Participants weigh their validation scores by their rows. */
             double v[3] = {0.0, 0.0, val ? (double)val->x.rows : 0.0};
             if (v[2] > 0.0) {
-                nn__net_score(net, val, &v[1], &v[0]);
+                nn__net_score(net, &net->ws, val, &v[1], &v[0]);
                 v[0] *= v[2];
                 v[1] *= v[2];
             }

@@ -17,8 +17,14 @@ extern "C" {
  * depend on the task. Layer l computes
  *     Z_l = A_{l-1} W_l + b_l,   A_l = act_l(Z_l)   (the task's output for the last),
  * with A_0 = x (rows are samples), W_l of shape in x out and b_l of 1 x out.
- * Opaque; create with nn_net_create, release with nn_net_free. One net must
- * not be used by two threads at once; distinct nets may be used concurrently. */
+ * Opaque; create with nn_net_create, release with nn_net_free.
+ * Threads: the calls that take a const nn_net * and only read it -- forward,
+ * predict, predict_multilabel, evaluate, the getters, save and export -- may
+ * run on one net from any number of threads at once (each inference call
+ * works in a workspace of its own: one of a few kept by the net, reused
+ * without allocating, or one allocated for the call when all are busy).
+ * Calls that change a net (fit, gradients, the setters, and free) must not
+ * overlap any other call on the same net. Distinct nets are independent. */
 typedef struct nn_net nn_net;
 
 /* Hidden-layer activations. Derivatives at kinks: ReLU'(0) = 0, leaky'(0) =
@@ -105,22 +111,25 @@ NN_API size_t nn_net_n_params(const nn_net *net);   /* weights and biases; 0 for
  * its scaler, if any): CLASSIFY softmax probabilities, MULTILABEL the sigmoid
  * of each output, REGRESS the values (mapped back through the target scaler,
  * if any). x is n x n_inputs, out is n x n_outputs (caller-owned; its padding
- * is not touched). Rows are processed in chunks through the net's own
- * workspace.
+ * is not touched). Rows are processed in chunks of up to 256 through a
+ * workspace of the call's (see the thread note at nn_net); safe to call on
+ * one net from many threads at once.
  * @return NN_OK; NN_EINVAL for NULL net or an invalid view; NN_ESHAPE when a
  *         dimension disagrees; NN_ENUMERIC when x holds NaN or +-inf (the
- *         message names the row and column; out is then unchanged); NN_ENOMEM. */
-NN_API nn_status nn_net_forward(nn_net *net, nn_mat x, nn_mat probs);
+ *         message names the row and column) or when a weight or bias of the
+ *         net is (the message names the layer); out is then unchanged;
+ *         NN_ENOMEM. */
+NN_API nn_status nn_net_forward(const nn_net *net, nn_mat x, nn_mat probs);
 
 /* CLASSIFY: labels[i] = the most probable class of row i (the first on ties).
  * Errors as nn_net_forward, and NN_EINVAL for NULL labels or a net of another
  * task (use nn_net_predict_multilabel or nn_net_forward). */
-NN_API nn_status nn_net_predict(nn_net *net, nn_mat x, int32_t *labels);
+NN_API nn_status nn_net_predict(const nn_net *net, nn_mat x, int32_t *labels);
 
 /* MULTILABEL: out01[i, j] = 1 where output j of row i is >= 0.5 (its logit
  * >= 0), else 0. out01 is n x n_outputs. Errors as nn_net_forward, and
  * NN_EINVAL for a net of another task. */
-NN_API nn_status nn_net_predict_multilabel(nn_net *net, nn_mat x, nn_mat out01);
+NN_API nn_status nn_net_predict_multilabel(const nn_net *net, nn_mat x, nn_mat out01);
 
 /* scikit-learn's score() of the net on d, and the task's mean loss (as
  * minimized by training: with a target scaler, on standardized targets).
@@ -134,8 +143,10 @@ NN_API nn_status nn_net_predict_multilabel(nn_net *net, nn_mat x, nn_mat out01);
  *         outside [0, n_classes), labels given to a MULTILABEL/REGRESS net
  *         (or targets to a CLASSIFY one), a MULTILABEL target other than 0/1;
  *         NN_ESHAPE if d has the wrong feature or target count; NN_ENUMERIC
- *         for NaN or +-inf in d (the message names the row). */
-NN_API nn_status nn_net_evaluate(nn_net *net, const nn_dataset *d, double *accuracy,
+ *         for NaN or +-inf in d (the message names the row) or in the net's
+ *         parameters (the message names the layer); NN_ENOMEM. Safe to call
+ *         on one net from many threads at once. */
+NN_API nn_status nn_net_evaluate(const nn_net *net, const nn_dataset *d, double *accuracy,
                                  double *mean_loss);
 
 /* Forward and backward pass on the batch (x, labels) of a CLASSIFY net:
@@ -183,7 +194,10 @@ NN_API const char *nn_net_class_name(const nn_net *net, size_t k);
 /* Views into the net, valid until nn_net_free. Writing through them changes
  * the net. Layer l is 0-based; l >= nn_net_n_layers(net) or a NULL net gives
  * an empty view (data NULL). Weights are in x out, biases 1 x out; the
- * gradient views hold the result of the last nn_net_gradients. After
+ * gradient views hold the result of the last nn_net_gradients. A net gets
+ * its gradient block with its first nn_net_gradients or nn_net_fit (so a
+ * net used only for inference never holds one): before that the gradient
+ * views are empty. After
  * nn_net_fit their contents are unspecified: a fit on one process updates
  * each layer inside its backward pass (for SGD and momentum inside the
  * weight-gradient product) and may never write the full gradient. */

@@ -2,6 +2,8 @@
  * task; data sets for training and evaluation. Each check names the public
  * function (func) and the argument in its message. */
 #include <math.h>
+#include <stdint.h>
+#include <string.h>
 
 #include "net/net_internal.h"
 
@@ -85,4 +87,36 @@ nn_status nn__net_check_data(const nn_net *net, const nn_dataset *d, const char 
                         d->x.cols, net->units[0]);
     NN_TRY(check_finite(d->x, func, what));
     return nn__net_check_targets(net, d->x.rows, d->y, d->t, func, what);
+}
+
+/* 1 when no element of p[0..n) is NaN or infinite: an exponent of all ones
+ * marks both. Integer operations only, so the loop vectorizes without
+ * reassociating floating-point sums; it costs about one pass over the
+ * parameters, which the forward pass makes anyway. */
+static int all_finite(const double *p, size_t n)
+{
+    uint64_t bad = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t bits;
+        memcpy(&bits, &p[i], sizeof bits);
+        bad |= (((bits >> 52) & 0x7ff) + 1) >> 11;
+    }
+    return bad == 0;
+}
+
+nn_status nn__net_check_params(const nn_net *net, const char *func)
+{
+    if (all_finite(net->params, net->n_params))
+        return NN_OK;
+    for (size_t l = 0; l < net->n_layers; l++)
+        for (int bias = 0; bias < 2; bias++) {
+            nn_mat m = bias ? net->b[l] : net->W[l];
+            for (size_t i = 0; i < m.rows * m.cols; i++)
+                if (!isfinite(m.data[i]))
+                    return nn__fail(NN_ENUMERIC, "%s: layer %zu's %s[%zu][%zu] is %s; a net "
+                                    "with non-finite parameters cannot be used", func, l,
+                                    bias ? "bias" : "weight", i / m.cols, i % m.cols,
+                                    isnan(m.data[i]) ? "NaN" : "infinite");
+        }
+    return NN_OK;
 }

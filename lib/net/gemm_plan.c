@@ -74,12 +74,12 @@ int nn__net_gemm_by_rule(const nn_net *net, size_t l, int q, size_t n)
  * kind q of layer l with rows rows (see nn__net_gemm_shape), through the path that
  * the plan or the rule gives. The plan is found by row count, a compare or
  * two, which costs nothing next to the smallest product. */
-void nn__net_gemm(const nn_net *net, size_t l, int q, size_t rows, const double *a, size_t lda,
-                  const double *b, size_t ldb, double *c, size_t ldc)
+void nn__net_gemm(const nn_net *net, double *scratch, size_t l, int q, size_t rows,
+                  const double *a, size_t lda, const double *b, size_t ldb, double *c, size_t ldc)
 {
     nn__gemm_shape s = nn__net_gemm_shape(net, l, q, rows);
     if (nn__net_gemm_is_small(net, l, q, rows)) {
-        net->gemm_small(s.ta, s.tb, s.m, s.n, s.k, a, lda, b, ldb, c, ldc, net->gemm_scratch);
+        net->gemm_small(s.ta, s.tb, s.m, s.n, s.k, a, lda, b, ldb, c, ldc, scratch);
         return;
     }
     cblas_dgemm(CblasRowMajor, s.ta ? CblasTrans : CblasNoTrans, s.tb ? CblasTrans : CblasNoTrans,
@@ -125,21 +125,21 @@ static int same_shape(nn__gemm_shape a, nn__gemm_shape b)
 static void item_operands(const nn_net *net, plan_item *x)
 {
     size_t l = x->l;
-    const double *prev = l ? net->act[l - 1].data : net->ws_x.data;
-    size_t ldprev = l ? net->act[l - 1].ld : net->ws_x.ld;
-    nn_mat z = net->pre[l].data ? net->pre[l] : net->act[l];
+    const double *prev = l ? net->ws.act[l - 1].data : net->ws.x.data;
+    size_t ldprev = l ? net->ws.act[l - 1].ld : net->ws.x.ld;
+    nn_mat z = net->ws.pre[l].data ? net->ws.pre[l] : net->ws.act[l];
     if (x->q == NN__GEMM_FWD) {
         x->a = prev, x->lda = ldprev;
         x->b = net->W[l].data, x->ldb = net->W[l].ld;
         x->c = z.data, x->ldc = z.ld;
     } else if (x->q == NN__GEMM_DW) {
         x->a = prev, x->lda = ldprev;
-        x->b = net->act[l].data, x->ldb = net->act[l].ld;
+        x->b = net->ws.act[l].data, x->ldb = net->ws.act[l].ld;
         x->c = net->dW[l].data, x->ldc = net->dW[l].ld;
     } else {
-        x->a = net->act[l].data, x->lda = net->act[l].ld;
+        x->a = net->ws.act[l].data, x->lda = net->ws.act[l].ld;
         x->b = net->W[l].data, x->ldb = net->W[l].ld;
-        x->c = net->delta[l & 1], x->ldc = net->units[l];
+        x->c = net->ws.delta[l & 1], x->ldc = net->units[l];
     }
 }
 
@@ -150,7 +150,7 @@ static double time_call(const nn_net *net, plan_item *x, int small)
     double t0 = now_ns();
     if (small)
         net->gemm_small(s.ta, s.tb, s.m, s.n, s.k, x->a, x->lda, x->b, x->ldb, x->c, x->ldc,
-                        net->gemm_scratch);
+                        net->ws.scratch);
     else
         cblas_dgemm(CblasRowMajor, s.ta ? CblasTrans : CblasNoTrans,
                     s.tb ? CblasTrans : CblasNoTrans, (int)s.m, (int)s.n, (int)s.k, 1.0, x->a,
@@ -251,7 +251,7 @@ static void time_candidates(const nn_net *net, plan_item **cand, size_t n_cand, 
 static void fill_inputs(nn_net *net, size_t n)
 {
     for (size_t l = 0; l <= net->n_layers; l++) {
-        nn_mat m = l ? net->act[l - 1] : net->ws_x;
+        nn_mat m = l ? net->ws.act[l - 1] : net->ws.x;
         for (size_t i = 0; i < n * m.ld; i++)
             m.data[i] = 0.25 * (double)(i & 7) - 0.75;
     }
@@ -274,7 +274,7 @@ static void decide_items(nn_net *net, plan_item *it, size_t n_items)
             continue;
         it[i].small = small_by_rule(net, s.m, s.n, s.k);
         size_t rows = net->gemm_plan.rows[it[i].slot];
-        if (cand && rows <= net->cap && within(s.m, s.n, s.k, NN__GEMM_SMALL_LIMIT)) {
+        if (cand && rows <= net->ws.cap && within(s.m, s.n, s.k, NN__GEMM_SMALL_LIMIT)) {
             item_operands(net, &it[i]);
             it[i].best[0] = it[i].best[1] = INFINITY;
             cand[n_cand++] = &it[i];

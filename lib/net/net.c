@@ -61,11 +61,9 @@ nn_status nn__net_alloc(nn_net **out, const nn__net_spec *spec)
     net->loss = nn__loss_for(spec->task);
     net->n_params = n_params;
     net->params = nn__alloc_doubles(n_params);
-    /* Two spare slots after the gradients: a distributed step reduces
-     * [gradients, rows, loss] as one flat buffer (train.c). */
-    net->grads = nn__alloc_doubles(n_params + 2);
-    net->gemm_scratch = nn__alloc_doubles(NN__GEMM_SCRATCH);
-    if (!net->params || !net->grads || !net->gemm_scratch) {
+    net->ws.scratch = nn__alloc_doubles(NN__GEMM_SCRATCH);
+    net->slots = nn__ws_slots_new();
+    if (!net->params || !net->ws.scratch || !net->slots) {
         nn_net_free(net);
         return nn__fail(NN_ENOMEM, "nn_net_create: cannot allocate %zu parameters", n_params);
     }
@@ -73,10 +71,8 @@ nn_status nn__net_alloc(nn_net **out, const nn__net_spec *spec)
     for (size_t l = 0; l < spec->n_layers; l++) {
         size_t in = spec->units[l], o = spec->units[l + 1];
         net->W[l] = nn_mat_view(net->params + off, in, o, o);
-        net->dW[l] = nn_mat_view(net->grads + off, in, o, o);
         off += in * o;
         net->b[l] = nn_mat_view(net->params + off, 1, o, o);
-        net->db[l] = nn_mat_view(net->grads + off, 1, o, o);
         off += o;
     }
     net->k = nn__kernels_get();
@@ -87,23 +83,14 @@ nn_status nn__net_alloc(nn_net **out, const nn__net_spec *spec)
     return NN_OK;
 }
 
-static void free_workspace(nn_net *net)
-{
-    nn__free(net->ws_block);
-    free(net->ws_labels);
-    net->ws_block = NULL;
-    net->ws_labels = NULL;
-    net->cap = 0;
-}
-
 void nn_net_free(nn_net *net)
 {
     if (!net)
         return;
-    free_workspace(net);
+    nn__ws_free(&net->ws);
+    nn__ws_slots_free(net->slots);
     nn__free(net->params);
     nn__free(net->grads);
-    nn__free(net->gemm_scratch);
     nn_scaler_free(&net->scaler);
     nn_scaler_free(&net->target_scaler);
     nn__strings_free(net->class_names, net->units[net->n_layers]);
@@ -304,60 +291,26 @@ void nn__scale_rows(const nn_scaler *s, const double *x, size_t ldx, size_t rows
 
 /* ---- workspace ----------------------------------------------------------- */
 
-/* Make the workspace hold batches of at least rows rows, in one block: one
- * activation matrix per layer (rows x units[l+1]), a pre-activation matrix
- * for each layer whose backward needs it, two rows x max_hidden buffers
- * for the backward pass, scaled inputs and targets, and the evaluation
- * sums. On failure the old workspace stays. */
+/* The gradient block is allocated with the training workspace, so that a
+ * net loaded or made only for inference never holds one. Two spare slots
+ * follow the gradients: a distributed step reduces [gradients, rows, loss]
+ * as one flat buffer (train.c). */
 nn_status nn__net_reserve(nn_net *net, size_t rows)
 {
-    if (rows <= net->cap)
-        return NN_OK;
-    size_t L = net->n_layers, C = net->units[L];
-    size_t per_row = net->units[0] + C, max_hidden = 0;
-    for (size_t l = 0; l < L; l++) {
-        per_row += net->units[l + 1];
-        if (l + 1 < L && nn__act_needs_pre(net->spec.act[l]))
-            per_row += net->units[l + 1];
-    }
-    for (size_t l = 1; l < L; l++)
-        if (net->units[l] > max_hidden)
-            max_hidden = net->units[l];
-    per_row += 2 * max_hidden;
-    if (rows > INT_MAX || per_row > (SIZE_MAX / sizeof(double) - 4 * C) / rows)
-        return nn__fail(NN_ENOMEM, "libnn: a workspace of %zu rows is too large", rows);
-    double *block = nn__alloc_doubles(rows * per_row + 4 * C);
-    int32_t *labels = malloc(rows * sizeof *labels);
-    if (!block || !labels) {
-        nn__free(block);
-        free(labels);
-        return nn__fail(NN_ENOMEM, "libnn: cannot allocate a workspace of %zu rows", rows);
-    }
-    free_workspace(net);
-    net->ws_block = block;
-    net->ws_labels = labels;
-    net->cap = rows;
-    double *p = block;
-    nn_mat none = {NULL, 0, 0, 0};
-    for (size_t l = 0; l < L; l++) {
-        size_t o = net->units[l + 1];
-        net->act[l] = nn_mat_view(p, rows, o, o);
-        p += rows * o;
-        net->pre[l] = none;
-        if (l + 1 < L && nn__act_needs_pre(net->spec.act[l])) {
-            net->pre[l] = nn_mat_view(p, rows, o, o);
-            p += rows * o;
+    if (!net->grads) {
+        net->grads = nn__alloc_doubles(net->n_params + 2);
+        if (!net->grads)
+            return nn__fail(NN_ENOMEM, "libnn: cannot allocate the gradients of %zu parameters",
+                            net->n_params);
+        size_t off = 0;
+        for (size_t l = 0; l < net->n_layers; l++) {
+            size_t in = net->units[l], o = net->units[l + 1];
+            net->dW[l] = nn_mat_view(net->grads + off, in, o, o);
+            net->db[l] = nn_mat_view(net->grads + off + in * o, 1, o, o);
+            off += in * o + o;
         }
     }
-    net->delta[0] = p;
-    net->delta[1] = p + rows * max_hidden;
-    p += 2 * rows * max_hidden;
-    net->ws_x = nn_mat_view(p, rows, net->units[0], net->units[0]);
-    p += rows * net->units[0];
-    net->ws_t = nn_mat_view(p, rows, C, C);
-    p += rows * C;
-    net->ws_eval = p;
-    return NN_OK;
+    return nn__ws_reserve(net, &net->ws, rows, 1, "libnn");
 }
 
 double nn__net_mean_scale(const nn_net *net, size_t n)

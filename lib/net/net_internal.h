@@ -5,6 +5,7 @@
  * io.c, lib/export/ (and tests). The nn_net struct, the layer loop's entry
  * points and the inline GEMM dispatch of a step. Never installed. */
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -18,6 +19,38 @@
 #define NN__MAX_NAME 4096  /* bytes in a class name (the model format's limit) */
 
 #include "net/gemm_plan.h"
+
+/* ---- workspaces ------------------------------------------------------------ */
+
+/* The buffers of the layer loop for up to cap rows, in one block: one
+ * activation matrix per layer (cap x units[l+1]), scaled inputs, predicted
+ * labels, scaled targets and evaluation sums; a training workspace also
+ * holds the pre-activations of the layers whose backward needs them and two
+ * cap x max-hidden buffers for the backward pass. scratch is
+ * the small gemm's (NN__GEMM_SCRATCH doubles). */
+typedef struct nn__ws {
+    size_t cap;
+    int train;                   /* holds pre and delta */
+    double *block;
+    int32_t *labels;             /* cap predicted labels */
+    nn_mat act[NN__MAX_LAYERS];  /* cap x units[l+1] activations */
+    nn_mat pre[NN__MAX_LAYERS];  /* pre-activations the backward needs, else empty */
+    double *delta[2];            /* cap x max hidden, backward ping-pong */
+    nn_mat x;                    /* cap x n_inputs: scaled inputs */
+    nn_mat t;                    /* cap x outputs: scaled targets */
+    double *eval;                /* 4 x outputs: evaluation sums */
+    double *scratch;
+} nn__ws;
+
+/* Inference on a const net from many threads at once: each call takes a
+ * free slot (an atomic flag, no lock) and its workspace, grown when a call
+ * needs more rows and kept for the next call; when every slot is busy, the
+ * call works in a workspace of its own, freed on return. */
+#define NN__INFER_SLOTS 4
+typedef struct nn__ws_slot {
+    atomic_flag busy;
+    nn__ws ws;
+} nn__ws_slot;
 
 /* ---- the net --------------------------------------------------------------- */
 
@@ -46,24 +79,14 @@ struct nn_net {
     const nn__kernels *k;                /* kernel path, fixed at creation */
     nn__gemm_small_fn gemm_small;        /* k's small gemm (tests may swap it) */
     nn__gemm_fused_fn gemm_fused;        /* and k's with epilogues, or NULL */
-    double *gemm_scratch;                /* NN__GEMM_SCRATCH doubles for both */
     int gemm_path;                       /* an nn_gemm_path: NN_GEMM, or nn_net_set_gemm_path */
     nn__gemm_plan gemm_plan;             /* per-shape choice for the fit's batches */
     /* What travels with the model. */
     nn_scaler scaler;                    /* inputs; mean NULL = none */
     nn_scaler target_scaler;             /* REGRESS targets; mean NULL = none */
     char **class_names;                  /* units[L] names, or NULL */
-    /* Workspace for batches of up to cap rows (grown by nn__net_reserve). */
-    size_t cap;
-    double *ws_block;
-    int32_t *ws_labels;                  /* cap predicted labels */
-    nn_mat act[NN__MAX_LAYERS];          /* cap x units[l+1] activations */
-    nn_mat pre[NN__MAX_LAYERS];          /* pre-activations of the layers whose
-                                            backward needs them, else empty */
-    double *delta[2];                    /* cap x max hidden, backward ping-pong */
-    nn_mat ws_x;                         /* cap x n_inputs: scaled inputs */
-    nn_mat ws_t;                         /* cap x outputs: scaled targets */
-    double *ws_eval;                     /* 4 x outputs: evaluation sums */
+    nn__ws ws;                           /* the training workspace: fit, gradients */
+    nn__ws_slot *slots;                  /* NN__INFER_SLOTS inference workspaces */
 };
 
 /* How far nn__net_forward_rows takes the output layer. */
@@ -76,7 +99,23 @@ typedef enum nn__fwd_mode {
 /* ---- net.c: allocation, workspace, scalers ---------------------------------- */
 
 nn_status nn__net_alloc(nn_net **out, const nn__net_spec *spec);
+/* Make the training workspace hold batches of at least rows rows. */
 nn_status nn__net_reserve(nn_net *net, size_t rows);
+
+/* ---- workspace.c: workspaces and the inference slots ------------------------ */
+
+/* Make ws hold at least rows rows (a training workspace when train); on
+ * failure ws stays as it was. func names the caller in the message. */
+nn_status nn__ws_reserve(const nn_net *net, nn__ws *ws, size_t rows, int train,
+                         const char *func);
+void nn__ws_free(nn__ws *ws);
+/* NN__INFER_SLOTS empty slots, or NULL. */
+nn__ws_slot *nn__ws_slots_new(void);
+void nn__ws_slots_free(nn__ws_slot *slots);
+/* An inference workspace of at least rows rows for this call, or NULL
+ * (nn_last_error says why); give it back with nn__ws_release. */
+nn__ws *nn__ws_acquire(const nn_net *net, size_t rows, const char *func);
+void nn__ws_release(const nn_net *net, nn__ws *ws);
 /* The scale that turns summed into mean gradients for a batch of n rows. */
 double nn__net_mean_scale(const nn_net *net, size_t n);
 void nn__scale_rows(const nn_scaler *s, const double *x, size_t ldx, size_t rows, double *dst,
@@ -98,20 +137,33 @@ nn_status nn__net_check_targets(const nn_net *net, size_t rows, const int32_t *y
 nn_status nn__net_check_data(const nn_net *net, const nn_dataset *d, const char *func,
                              const char *what);
 
+/* NN_ENUMERIC naming the layer when a weight or bias is NaN or infinite. */
+nn_status nn__net_check_params(const nn_net *net, const char *func);
+
 /* ---- forward.c: the layer loop and inference -------------------------------- */
 
-/* x holds inputs already scaled by the net's scaler. */
-void nn__net_forward_rows(nn_net *net, const double *x, size_t ldx, size_t n, nn__fwd_mode mode);
+/* Forward pass of n <= ws->cap rows x, already scaled by the net's scaler,
+ * in ws. */
+void nn__net_forward_rows(const nn_net *net, nn__ws *ws, const double *x, size_t ldx, size_t n,
+                          nn__fwd_mode mode);
 /* Rows [i, i+n) of x as the net sees them: standardized into the workspace
  * when the net has a scaler, else x itself (row stride in *ld). */
-const double *nn__net_input_rows(nn_net *net, nn_mat x, size_t i, size_t n, size_t *ld);
+const double *nn__net_input_rows(const nn_net *net, nn__ws *ws, nn_mat x, size_t i, size_t n,
+                                size_t *ld);
 /* Targets rows [i, i+n) as training sees them (standardized by the target
  * scaler into the workspace). */
-nn__targets nn__net_target_rows(nn_net *net, const int32_t *y, nn_mat t, size_t i, size_t n);
+nn__targets nn__net_target_rows(const nn_net *net, nn__ws *ws, const int32_t *y, nn_mat t,
+                                size_t i, size_t n);
 /* Score and mean loss of the net on d (validated by nn__net_check_data; raw
- * features and targets), in chunks of the reserved workspace. Allocates
- * nothing. */
-void nn__net_score(nn_net *net, const nn_dataset *d, double *score, double *mean_loss);
+ * features and targets), in chunks of min(rows, NN__INFER_CHUNK) rows, which
+ * ws must hold. Allocates nothing. */
+void nn__net_score(const nn_net *net, nn__ws *ws, const nn_dataset *d, double *score,
+                   double *mean_loss);
+/* The rows of each chunk of an n-row inference or evaluation. */
+static inline size_t nn__net_chunk_rows(size_t n)
+{
+    return n < NN__INFER_CHUNK ? n : NN__INFER_CHUNK;
+}
 
 /* ---- step.c: the training step ----------------------------------------------- */
 
@@ -162,15 +214,14 @@ static inline int nn__net_gemm_is_small(const nn_net *net, size_t l, int q, size
 /* As nn__net_gemm with epilogue e fused into the small gemm's tiles, when
  * the plan sends the product to the small gemm and the kernel path fuses
  * e; returns 0, having done nothing, otherwise. */
-static inline int nn__net_gemm_fused(const nn_net *net, size_t l, int q, size_t rows,
-                                     const double *a, size_t lda, const double *b, size_t ldb,
-                                     double *c, size_t ldc, const nn__gemm_epi *e)
+static inline int nn__net_gemm_fused(const nn_net *net, double *scratch, size_t l, int q,
+                                     size_t rows, const double *a, size_t lda, const double *b,
+                                     size_t ldb, double *c, size_t ldc, const nn__gemm_epi *e)
 {
     if (!net->gemm_fused || !nn__net_gemm_is_small(net, l, q, rows))
         return 0;
     nn__gemm_shape s = nn__net_gemm_shape(net, l, q, rows);
-    return net->gemm_fused(s.ta, s.tb, s.m, s.n, s.k, a, lda, b, ldb, c, ldc, net->gemm_scratch,
-                           e);
+    return net->gemm_fused(s.ta, s.tb, s.m, s.n, s.k, a, lda, b, ldb, c, ldc, scratch, e);
 }
 
 #endif /* NN_NET_INTERNAL_H */

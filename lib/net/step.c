@@ -46,7 +46,8 @@ static int update_weights(nn_net *net, size_t l, const double *a, size_t lda, co
                           .mu = o->mu,
                           .vel = o->m ? o->m + off : NULL,
                           .bias_row = net->b[l].data == w.data + w.rows * w.ld};
-        if (nn__net_gemm_fused(net, l, NN__GEMM_DW, n, a, lda, dz, lddz, w.data, w.ld, &e))
+        if (nn__net_gemm_fused(net, net->ws.scratch, l, NN__GEMM_DW, n, a, lda, dz, lddz, w.data,
+                               w.ld, &e))
             return e.bias_row;
         if (!nn__net_gemm_is_small(net, l, NN__GEMM_DW, n)) {
             double alpha, beta;
@@ -58,7 +59,7 @@ static int update_weights(nn_net *net, size_t l, const double *a, size_t lda, co
         }
     }
     nn_mat g = net->dW[l];
-    nn__net_gemm(net, l, NN__GEMM_DW, n, a, lda, dz, lddz, g.data, g.ld);
+    nn__net_gemm(net, net->ws.scratch, l, NN__GEMM_DW, n, a, lda, dz, lddz, g.data, g.ld);
     nn__optim_apply(o, w.data, g.data, off, len, decay);
     return 0;
 }
@@ -70,15 +71,17 @@ static double *input_grad(nn_net *net, size_t l, const double *dz, size_t lddz, 
                           size_t lda, size_t n)
 {
     size_t in = net->units[l];
-    double *da = net->delta[l & 1];
+    double *da = net->ws.delta[l & 1];
     nn_activation f = net->spec.act[l - 1];
     nn__gemm_epi e = {
         .kind = NN__EPI_ACT_GRAD, .act = f, .slope = net->spec.slope, .out = a, .ldo = lda};
-    if (nn__net_gemm_fused(net, l, NN__GEMM_DA, n, dz, lddz, net->W[l].data, net->W[l].ld, da, in,
-                           &e))
+    double *scratch = net->ws.scratch;
+    if (nn__net_gemm_fused(net, scratch, l, NN__GEMM_DA, n, dz, lddz, net->W[l].data,
+                           net->W[l].ld, da, in, &e))
         return da;
-    nn__net_gemm(net, l, NN__GEMM_DA, n, dz, lddz, net->W[l].data, net->W[l].ld, da, in);
-    nn_mat pre = net->pre[l - 1];
+    nn__net_gemm(net, scratch, l, NN__GEMM_DA, n, dz, lddz, net->W[l].data, net->W[l].ld, da,
+                 in);
+    nn_mat pre = net->ws.pre[l - 1];
     net->k->act_backward[f](da, in, a, lda, pre.data, pre.ld, n, in, net->spec.slope);
     return da;
 }
@@ -94,8 +97,8 @@ static double step(nn_net *net, const double *x, size_t ldx, size_t n, nn__targe
                    double scale, nn__optim *o, double weight_decay)
 {
     size_t L = net->n_layers;
-    nn__net_forward_rows(net, x, ldx, n, NN__FWD_TRAIN);
-    nn_mat out = net->act[L - 1];
+    nn__net_forward_rows(net, &net->ws, x, ldx, n, NN__FWD_TRAIN);
+    nn_mat out = net->ws.act[L - 1];
     double loss = net->loss->grad(net->k, out.data, n, out.cols, out.ld, net->b[L - 1].data, t,
                                   scale);
     if (o) {
@@ -106,8 +109,8 @@ static double step(nn_net *net, const double *x, size_t ldx, size_t n, nn__targe
     const double *dz = out.data;
     size_t lddz = out.ld;
     for (size_t l = L; l-- > 0;) {
-        const double *a = l ? net->act[l - 1].data : x;
-        size_t lda = l ? net->act[l - 1].ld : ldx;
+        const double *a = l ? net->ws.act[l - 1].data : x;
+        size_t lda = l ? net->ws.act[l - 1].ld : ldx;
         size_t width = net->units[l + 1];
         nn_mat b = net->b[l], db = net->db[l], dw = net->dW[l];
         /* Which comes first, dW or dA? Updating inside the weight GEMM
@@ -119,7 +122,8 @@ static double step(nn_net *net, const double *x, size_t ldx, size_t n, nn__targe
         const int grad_first = !o || (l > 0 && width < n);
         if (grad_first) {
             net->k->col_sums(dz, n, width, lddz, db.data);
-            nn__net_gemm(net, l, NN__GEMM_DW, n, a, lda, dz, lddz, dw.data, dw.ld);
+            nn__net_gemm(net, net->ws.scratch, l, NN__GEMM_DW, n, a, lda, dz, lddz, dw.data,
+                         dw.ld);
         }
         double *da = l ? input_grad(net, l, dz, lddz, a, lda, n) : NULL;
         size_t boff = (size_t)(b.data - net->params);
@@ -166,10 +170,10 @@ static nn_status gradients(nn_net *net, nn_mat x, const int32_t *labels, nn_mat 
     NN_TRY(nn__net_check_targets(net, x.rows, labels, targets, func, "x"));
     NN_TRY(nn__net_reserve(net, x.rows));
     size_t ld;
-    const double *in = nn__net_input_rows(net, x, 0, x.rows, &ld);
+    const double *in = nn__net_input_rows(net, &net->ws, x, 0, x.rows, &ld);
     double scale = nn__net_mean_scale(net, x.rows);
-    double loss = nn__net_step_grads(net, in, ld, x.rows,
-                                     nn__net_target_rows(net, labels, targets, 0, x.rows), scale);
+    nn__targets t = nn__net_target_rows(net, &net->ws, labels, targets, 0, x.rows);
+    double loss = nn__net_step_grads(net, in, ld, x.rows, t, scale);
     if (mean_loss)
         *mean_loss = loss * scale;
     return NN_OK;
