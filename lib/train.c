@@ -422,6 +422,34 @@ static nn_status fit_start(nn_net *net, const nn_dataset *train, const nn_train_
 }
 
 /* The epochs of a fit that has started; st is released by the caller. */
+/* Finite weights can still overflow the forward pass: a huge learning rate
+ * leaves weights near 1e300, whose products are infinite. Score the first
+ * rows of the training data (as many as the workspace holds) with the
+ * trained weights; a loss that is not finite on any participant fails the
+ * fit on all of them, with the weights of the start of the last epoch. */
+static nn_status check_outputs(nn_net *net, const fit_comm *c, fit_state *st)
+{
+    const nn_dataset *d = st->train;
+    size_t k = d->x.rows < net->ws.cap ? d->x.rows : net->ws.cap;
+    double bad = 0.0;
+    if (k > 0) {
+        nn_dataset head = *d;
+        head.x = nn_mat_rows(d->x, 0, k);
+        if (d->t.data)
+            head.t = nn_mat_rows(d->t, 0, k);
+        double score, loss;
+        nn__net_score(net, &net->ws, &head, &score, &loss);
+        bad = isfinite(loss) ? 0.0 : 1.0;
+    }
+    NN_TRY(reduce_max(c, &bad, 1));
+    if (bad == 0.0)
+        return NN_OK;
+    memcpy(net->params, st->epoch_start, net->n_params * sizeof(double));
+    return nn__fail(NN_ENUMERIC, "%s: the trained net's outputs are not finite (its weights "
+                    "overflow the forward pass; is the learning rate too large?); weights "
+                    "restored to the start of the last epoch", c->func);
+}
+
 static nn_status fit_epochs(nn_net *net, const nn_train_options *opt, const fit_comm *c,
                             fit_state *st)
 {
@@ -519,7 +547,7 @@ static nn_status fit_epochs(nn_net *net, const nn_train_options *opt, const fit_
     }
     if (opt->patience > 0 && have_best)
         memcpy(net->params, st->best, P * sizeof(double));
-    return NN_OK;
+    return check_outputs(net, c, st);
 }
 
 /* The one training loop. What the data being one shard of several

@@ -437,6 +437,43 @@ static void test_divergence(void **state)
     nn_net_free(net);
 }
 
+/* At the end of the last epoch, weights that are finite but overflow the
+ * forward pass (as a huge learning rate leaves them). */
+static int overflow_weights(const nn_epoch_stats *s, void *user)
+{
+    if (s->epoch == 2)
+        for (size_t l = 0; l < 2; l++) {
+            nn_mat w = nn_net_weights(user, l);
+            for (size_t j = 0; j < w.rows * w.cols; j++)
+                w.data[j] = 1e300;
+        }
+    return 0;
+}
+
+/* A fit whose trained net gives non-finite outputs fails, with the weights
+ * of the start of the last epoch, finite and usable. */
+static void test_non_finite_outputs_fail(void **state)
+{
+    moons *m = *state;
+    nn_net *net = net_2h2(16, NN_INIT_HE, 5);
+    nn_train_options opt = nn_train_defaults();
+    opt.epochs = 2;
+    opt.on_epoch = overflow_weights;
+    opt.user = net;
+    ts_assert_status(nn_net_fit(net, &m->train, &opt), NN_ENUMERIC);
+    assert_non_null(
+        strstr(nn_last_error(), "nn_net_fit: the trained net's outputs are not finite"));
+    for (size_t l = 0; l < 2; l++) {
+        nn_mat w = nn_net_weights(net, l);
+        for (size_t j = 0; j < w.rows * w.cols; j++)
+            assert_true(isfinite(w.data[j]) && w.data[j] != 1e300);
+    }
+    double acc;
+    ts_ok(nn_net_evaluate(net, &m->test, &acc, NULL));
+    assert_true(acc > 0.5);
+    nn_net_free(net);
+}
+
 static int stop_at_two(const nn_epoch_stats *s, void *user)
 {
     *(size_t *)user = s->epoch;
@@ -774,6 +811,7 @@ int main(void)
         cmocka_unit_test(test_optimizers_accuracy),
         cmocka_unit_test(test_weight_decay),
         cmocka_unit_test(test_divergence),
+        cmocka_unit_test(test_non_finite_outputs_fail),
         cmocka_unit_test(test_callback_and_early_stopping),
         cmocka_unit_test(test_fit_rejects_bad_input),
         cmocka_unit_test(test_regression_learns),
