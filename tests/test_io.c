@@ -7,6 +7,7 @@
  * can make either fail on demand (see inject below). */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -17,6 +18,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "support.h"
@@ -712,6 +714,91 @@ static void test_sparse_lie_refused(void **state)
     unlink(p);
 }
 
+/* ---- temporary files of killed saves -------------------------------------- */
+
+/* Create dir/name (empty), last modified age seconds ago. */
+static void touch_aged(const char *name, long age)
+{
+    char p[512];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    FILE *f = fopen(p, "w");
+    assert_non_null(f);
+    fclose(f);
+    struct timespec t[2] = {{time(NULL) - age, 0}, {time(NULL) - age, 0}};
+    assert_int_equal(utimensat(AT_FDCWD, p, t, 0), 0);
+}
+
+static int exists_in_dir(const char *name)
+{
+    char p[512];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    return access(p, F_OK) == 0;
+}
+
+/* A save killed midway (a child that opens the temporary file and exits
+ * without a word, as kill -9 leaves it) leaves its temporary file; the
+ * next save of the same path removes it, and also another host's or the
+ * older form's older than a day, but never a live process's, a recent one
+ * from another host, or a file of another pattern. */
+static void test_stale_temps_removed(void **state)
+{
+    (void)state;
+    char p[128];
+    path_of(p, sizeof p, "stale.nnet");
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        nn__atomic_file af;
+        if (nn__atomic_open(&af, p, "t") == NN_OK)
+            fputs("half a model", af.f);
+        _exit(0);
+    }
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    char killed[256] = "", host[7] = "";
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    for (struct dirent *e; (e = readdir(d)) != NULL;)
+        if (strncmp(e->d_name, "stale.nnet.tmp.", 15) == 0)
+            snprintf(killed, sizeof killed, "%s", e->d_name);
+    closedir(d);
+    const char *tag = strchr(killed + 15, '-');
+    assert_non_null(tag); /* stale.nnet.tmp.PID-HOST-XXXXXX */
+    memcpy(host, tag + 1, 6);
+    char live[256], other_new[256], other_old[256];
+    snprintf(live, sizeof live, "stale.nnet.tmp.%ld-%s-aaaaaa", (long)getppid(), host);
+    const char *elsewhere = strcmp(host, "zzzzzz") ? "zzzzzz" : "yyyyyy";
+    snprintf(other_new, sizeof other_new, "stale.nnet.tmp.1-%s-aaaaaa", elsewhere);
+    snprintf(other_old, sizeof other_old, "stale.nnet.tmp.1-%s-bbbbbb", elsewhere);
+    const long day = 24 * 3600;
+    touch_aged(live, 3 * day);
+    touch_aged(other_new, 3600);
+    touch_aged(other_old, 2 * day);
+    touch_aged("stale.nnet.tmp.abcdef", 2 * day);
+    touch_aged("stale.nnet.tmp.ghijkl", 60);
+    touch_aged("stale.nnet.tmp.notes", 2 * day);
+    touch_aged("other.nnet.tmp.abcdef", 2 * day);
+    nn_net *net = sample_net(5);
+    ts_ok(nn_net_save(net, p));
+    assert_false(exists_in_dir(killed));
+    assert_false(exists_in_dir(other_old));
+    assert_false(exists_in_dir("stale.nnet.tmp.abcdef"));
+    assert_true(exists_in_dir(live));
+    assert_true(exists_in_dir(other_new));
+    assert_true(exists_in_dir("stale.nnet.tmp.ghijkl"));
+    assert_true(exists_in_dir("stale.nnet.tmp.notes"));
+    assert_true(exists_in_dir("other.nnet.tmp.abcdef")); /* another target's */
+    assert_file_holds(p, net);
+    const char *left[] = {live, other_new, "stale.nnet.tmp.ghijkl", "stale.nnet.tmp.notes",
+                          "other.nnet.tmp.abcdef"};
+    for (size_t i = 0; i < sizeof left / sizeof *left; i++) {
+        char q[512];
+        snprintf(q, sizeof q, "%s/%s", dir, left[i]);
+        unlink(q);
+    }
+    nn_net_free(net);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -728,6 +815,7 @@ int main(void)
         cmocka_unit_test(test_atomic_api),
         cmocka_unit_test(test_non_finite_refused),
         cmocka_unit_test(test_sparse_lie_refused),
+        cmocka_unit_test(test_stale_temps_removed),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
