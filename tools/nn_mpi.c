@@ -406,9 +406,11 @@ static int run(const cli_opts *o)
                 (o->train.batch_size + (size_t)g_size - 1) / (size_t)g_size,
                 (o->train.batch_size + (size_t)g_size - 1) / (size_t)g_size * (size_t)g_size);
     cli_progress prog = {o, o->train.epochs, isatty(2), 0, NULL, 0};
-    /* calloc checks epochs x 4 doubles for overflow. */
-    prog.curve = g_rank == 0 ? calloc(o->train.epochs ? o->train.epochs : 1, 4 * sizeof(double))
-                             : NULL;
+    /* epochs x 4 doubles, refused when the size does not fit in a size_t. */
+    size_t epochs = o->train.epochs ? o->train.epochs : 1;
+    prog.curve = g_rank == 0 && epochs <= SIZE_MAX / (4 * sizeof(double))
+                     ? malloc(epochs * 4 * sizeof(double))
+                     : NULL;
     if (any_failed(g_rank == 0 && !prog.curve)) {
         if (g_rank == 0)
             fprintf(stderr, "nn: out of memory for a learning curve of %zu epochs\n",
