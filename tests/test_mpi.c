@@ -512,6 +512,44 @@ static void evaluate_matches_single_process(void **state)
     nn_dataset_free(&all);
 }
 
+/* nn_scaler_fit_mpi over the shards equals nn_scaler_fit on the whole set,
+ * with rank 1's shard empty or not; other widths or a NaN on rank 1 fail
+ * both ranks. */
+static void scaler_matches_single_process(void **state)
+{
+    (void)state;
+    nn_dataset all, shard, none = empty_shard(2);
+    assert_int_equal(nn_make_moons(&all, 101, 0.2, 9), NN_OK);
+    for (size_t i = 0; i < 101; i++)
+        all.x.data[i * all.x.ld] = 1000.0 + 3.0 * all.x.data[i * all.x.ld];
+    assert_int_equal(nn_dataset_shard(&all, (size_t)g_rank, 2, &shard), NN_OK);
+    nn_scaler want, got[2], bad;
+    assert_int_equal(nn_scaler_fit(&want, all.x), NN_OK);
+    nn_status s0 = nn_scaler_fit_mpi(&got[0], shard.x, MPI_COMM_WORLD);
+    nn_status s1 = nn_scaler_fit_mpi(&got[1], g_rank == 0 ? all.x : none.x, MPI_COMM_WORLD);
+    nn_mat narrow = all.x;
+    narrow.cols = 1;
+    nn_status s_width = nn_scaler_fit_mpi(&bad, g_rank == 1 ? narrow : all.x, MPI_COMM_WORLD);
+    if (g_rank == 1)
+        all.x.data[7] = NAN;
+    nn_status s_nan = nn_scaler_fit_mpi(&bad, all.x, MPI_COMM_WORLD);
+    nn_status s_none = nn_scaler_fit_mpi(&bad, none.x, MPI_COMM_WORLD);
+    for (int k = 0; k < 2; k++) {
+        assert_status(k ? s1 : s0, NN_OK);
+        for (size_t j = 0; j < 2; j++) {
+            assert_true(fabs(got[k].mean[j] - want.mean[j]) <= 1e-12 * fabs(want.mean[j]));
+            assert_true(fabs(got[k].scale[j] - want.scale[j]) <= 1e-12 * want.scale[j]);
+        }
+        nn_scaler_free(&got[k]);
+    }
+    assert_status(s_width, NN_ESHAPE);
+    assert_status(s_nan, NN_EINVAL);
+    assert_status(s_none, NN_EINVAL);
+    nn_scaler_free(&want);
+    nn_dataset_free(&shard);
+    nn_dataset_free(&all);
+}
+
 /* Refused by each rank alone, before any communication; comm's error
  * handler is the caller's again afterwards. */
 static void bad_communicator(void **state)
@@ -556,6 +594,7 @@ int main(int argc, char **argv)
             cmocka_unit_test(bad_communicator),
             cmocka_unit_test(data_agreement),
             cmocka_unit_test(evaluate_matches_single_process),
+            cmocka_unit_test(scaler_matches_single_process),
         };
         rc = cmocka_run_group_tests(tests, NULL, NULL);
     }

@@ -16,8 +16,8 @@
  * and a saved model scores the same under nn eval.
  *
  * Preprocessing: the feature scaler (and for regression the target scaler)
- * is fit on the training rows of all ranks (two reductions: the mean, then
- * the squared deviations), the same on every rank, as nn_net_fit_mpi needs.
+ * is fit on the training rows of all ranks (nn_scaler_fit_mpi), the same on
+ * every rank, as nn_net_fit_mpi needs.
  *
  * Batch: --batch is the global batch, as without MPI: each rank takes
  * ceil(batch / size) rows a step. --validation-fraction (and so --patience
@@ -275,40 +275,6 @@ static nn_dataset view_rows(const nn_dataset *d, size_t from, size_t rows)
 
 /* ---- the net ---------------------------------------------------------------- */
 
-/* nn_scaler_fit over the rows of x on every rank: mean, then the standard
- * deviation about it (1 for a constant column). Collective. */
-static nn_status global_scaler(nn_mat x, nn_scaler *sc)
-{
-    size_t d = x.cols;
-    double *mean = calloc(d + 1, sizeof *mean), *scale = calloc(d, sizeof *scale);
-    if (any_failed(!mean || !scale)) {
-        free(mean);
-        free(scale);
-        return NN_ENOMEM;
-    }
-    for (size_t i = 0; i < x.rows; i++)
-        for (size_t j = 0; j < d; j++)
-            mean[j] += x.data[i * x.ld + j];
-    mean[d] = (double)x.rows;
-    sum_doubles(mean, (int)d + 1);
-    for (size_t j = 0; j < d; j++)
-        mean[j] /= mean[d];
-    for (size_t i = 0; i < x.rows; i++)
-        for (size_t j = 0; j < d; j++) {
-            double dev = x.data[i * x.ld + j] - mean[j];
-            scale[j] += dev * dev;
-        }
-    sum_doubles(scale, (int)d);
-    for (size_t j = 0; j < d; j++) {
-        double sd = sqrt(scale[j] / mean[d]);
-        scale[j] = sd > 1e-12 * (fabs(mean[j]) + 1.0) ? sd : 1.0;
-    }
-    sc->n_features = d;
-    sc->mean = mean;
-    sc->scale = scale;
-    return NN_OK;
-}
-
 /* cli_make_net, with the scalers fit over every rank's training rows. */
 static int make_net(const cli_opts *o, const nn_dataset *train, const nn_dataset *test,
                     uint64_t seed, nn_net **out)
@@ -318,17 +284,23 @@ static int make_net(const cli_opts *o, const nn_dataset *train, const nn_dataset
     nn_net *net = NULL;
     if (any_failed(cli_make_net(&local, train, test, o->n_hidden, o->hidden, seed, &net)))
         return CLI_EXIT_FAIL;
+    /* Both fits first: their statuses are the same on every rank, so every
+     * rank makes the same collectives; setting them is local. */
     nn_status s = NN_OK;
-    nn_scaler sc;
-    if (!o->no_scale && (s = global_scaler(train->x, &sc)) == NN_OK) {
+    nn_scaler sc, tsc;
+    memset(&sc, 0, sizeof sc);
+    memset(&tsc, 0, sizeof tsc);
+    int scale = !o->no_scale, scale_t = scale && o->csv.task == NN_TASK_REGRESS;
+    if (scale)
+        s = nn_scaler_fit_mpi(&sc, train->x, MPI_COMM_WORLD);
+    if (scale_t && s == NN_OK)
+        s = nn_scaler_fit_mpi(&tsc, train->t, MPI_COMM_WORLD);
+    if (scale && s == NN_OK)
         s = nn_net_set_scaler(net, &sc);
-        nn_scaler_free(&sc);
-    }
-    if (!o->no_scale && o->csv.task == NN_TASK_REGRESS && s == NN_OK &&
-        (s = global_scaler(train->t, &sc)) == NN_OK) {
-        s = nn_net_set_target_scaler(net, &sc);
-        nn_scaler_free(&sc);
-    }
+    if (scale_t && s == NN_OK)
+        s = nn_net_set_target_scaler(net, &tsc);
+    nn_scaler_free(&sc);
+    nn_scaler_free(&tsc);
     if (any_failed(s != NN_OK)) {
         nn_net_free(net);
         return s != NN_OK ? fail("preparing the net", s) : CLI_EXIT_FAIL;

@@ -101,6 +101,15 @@ extern "C" {
 NN_API nn_status nn_net_fit_mpi(nn_net *net, const nn_dataset *shard, const nn_train_options *opt,
                                 MPI_Comm comm);
 
+/* Collective nn_scaler_fit over the rows of x of every rank of comm
+ * (nn_scaler_fit_distributed over MPI): every rank gets the scaler of all
+ * the rows, as nn_net_fit_mpi needs the same scaler everywhere. x may have
+ * 0 rows on some ranks (x.data NULL, x.cols the width).
+ * @return as nn_scaler_fit_distributed, the same on every rank; NN_EIO when
+ *         an MPI call fails; MPI not initialized, MPI_COMM_NULL or an
+ *         inter-communicator: NN_EINVAL before any communication. */
+NN_API nn_status nn_scaler_fit_mpi(nn_scaler *s, nn_mat x, MPI_Comm comm);
+
 /* Collective: check that the shards of every rank of comm describe the
  * same data before they are used together, and fail alike on every rank
  * when they do not (ranks may have read different files).

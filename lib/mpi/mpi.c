@@ -134,6 +134,20 @@ nn_status nn_net_fit_mpi(nn_net *net, const nn_dataset *shard, const nn_train_op
     return comm_end(&cc, s);
 }
 
+nn_status nn_scaler_fit_mpi(nn_scaler *s, nn_mat x, MPI_Comm comm)
+{
+    comm_call cc;
+    nn_status st = comm_begin(&cc, comm, "nn_scaler_fit_mpi");
+    if (st != NN_OK)
+        return st;
+    mpi_ctx c = {comm, MPI_SUCCESS};
+    nn_fit_hooks h = {allreduce_sum, allreduce_max, &c, cc.rank};
+    st = nn_scaler_fit_distributed(s, x, &h);
+    if (c.err != MPI_SUCCESS)
+        st = mpi_fail(cc.func, "MPI_Allreduce", c.err);
+    return comm_end(&cc, st);
+}
+
 /* ---- agreement ----------------------------------------------------------------- */
 
 #define AGREE_TEXT 512 /* bytes of nn_last_error() text a failing rank sends */
