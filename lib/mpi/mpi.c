@@ -119,33 +119,57 @@ static nn_status comm_end(comm_call *c, nn_status s)
     return s;
 }
 
-nn_status nn_net_fit_mpi(nn_net *net, const nn_dataset *shard, const nn_train_options *opt,
-                         MPI_Comm comm)
+/* fn(hooks, arg) with hooks over comm's MPI_Allreduce, inside a comm_call:
+ * how nn_net_fit_distributed and nn_scaler_fit_distributed run over MPI. */
+static nn_status with_hooks(MPI_Comm comm, const char *func,
+                            nn_status (*fn)(const nn_fit_hooks *h, void *arg), void *arg)
 {
     comm_call cc;
-    nn_status s = comm_begin(&cc, comm, "nn_net_fit_mpi");
+    nn_status s = comm_begin(&cc, comm, func);
     if (s != NN_OK)
         return s;
     mpi_ctx c = {comm, MPI_SUCCESS};
     nn_fit_hooks h = {allreduce_sum, allreduce_max, &c, cc.rank};
-    s = nn_net_fit_distributed(net, shard, opt, &h);
+    s = fn(&h, arg);
     if (c.err != MPI_SUCCESS)
         s = mpi_fail(cc.func, "MPI_Allreduce", c.err);
     return comm_end(&cc, s);
 }
 
+typedef struct fit_args {
+    nn_net *net;
+    const nn_dataset *shard;
+    const nn_train_options *opt;
+} fit_args;
+
+static nn_status fit_hooked(const nn_fit_hooks *h, void *arg)
+{
+    fit_args *a = arg;
+    return nn_net_fit_distributed(a->net, a->shard, a->opt, h);
+}
+
+nn_status nn_net_fit_mpi(nn_net *net, const nn_dataset *shard, const nn_train_options *opt,
+                         MPI_Comm comm)
+{
+    fit_args a = {net, shard, opt};
+    return with_hooks(comm, "nn_net_fit_mpi", fit_hooked, &a);
+}
+
+typedef struct scaler_args {
+    nn_scaler *s;
+    nn_mat x;
+} scaler_args;
+
+static nn_status scaler_hooked(const nn_fit_hooks *h, void *arg)
+{
+    scaler_args *a = arg;
+    return nn_scaler_fit_distributed(a->s, a->x, h);
+}
+
 nn_status nn_scaler_fit_mpi(nn_scaler *s, nn_mat x, MPI_Comm comm)
 {
-    comm_call cc;
-    nn_status st = comm_begin(&cc, comm, "nn_scaler_fit_mpi");
-    if (st != NN_OK)
-        return st;
-    mpi_ctx c = {comm, MPI_SUCCESS};
-    nn_fit_hooks h = {allreduce_sum, allreduce_max, &c, cc.rank};
-    st = nn_scaler_fit_distributed(s, x, &h);
-    if (c.err != MPI_SUCCESS)
-        st = mpi_fail(cc.func, "MPI_Allreduce", c.err);
-    return comm_end(&cc, st);
+    scaler_args a = {s, x};
+    return with_hooks(comm, "nn_scaler_fit_mpi", scaler_hooked, &a);
 }
 
 /* ---- agreement ----------------------------------------------------------------- */
