@@ -20,9 +20,20 @@
  *                 rename would silently replace it, and a save must never
  *                 turn /dev/null or a pipe into a regular file.
  * On every failure the destination keeps its old content and the temporary
- * file is removed. */
+ * file is removed.
+ *
+ * A save killed before it could remove its temporary file (kill -9, a
+ * crash, a power cut) leaves TARGET.tmp.PID-HOST-XXXXXX behind: the writer's
+ * process id, a tag of its host name and a random part. The next save of
+ * the same target removes those that are provably stale: written on this
+ * host by a process that no longer exists (kill(pid, 0) fails with ESRCH),
+ * or, from another host or in the older TARGET.tmp.XXXXXX form, last
+ * modified more than NN__TMP_STALE_SECONDS ago. A live writer's file is
+ * never touched, so concurrent saves stay safe. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +46,8 @@
 
 #define NN__MAX_LINKS 40       /* Linux's limit on symlinks followed in a path */
 #define NN__TMP_ATTEMPTS 100   /* temporary names tried before giving up */
+#define NN__TMP_STALE_SECONDS (24 * 3600) /* age that makes another host's temporary stale */
+#define NN__TMP_MAX_SUFFIX 40  /* ".tmp." + pid + "-" + host tag + "-" + random part */
 
 /* What kind of non-regular file st describes, for the refusal message. */
 static const char *kind_of(const struct stat *st)
@@ -156,13 +169,35 @@ static nn_status resolve(const char *path, const char *func, char **target, stru
     }
 }
 
-/* A fresh temporary name for try number attempt: target + ".tmp." + six
- * characters mixed from the process id, the clock and the attempt, so two
- * processes (or threads) saving at once pick different names; O_EXCL settles
- * any collision that remains. */
+static const char alphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+
+/* Six characters of alphabet from h into out. */
+static void base36(uint64_t h, char *out)
+{
+    for (size_t i = 0; i < 6; i++) {
+        out[i] = alphabet[h % 36];
+        h /= 36;
+    }
+}
+
+/* This host's tag: six characters from a hash of its name. */
+static void host_tag(char *out)
+{
+    char name[256] = {0};
+    if (gethostname(name, sizeof name - 1) != 0)
+        name[0] = '\0';
+    uint64_t h = 0xcbf29ce484222325u;
+    for (const char *c = name; *c; c++)
+        h = (h ^ (unsigned char)*c) * 0x100000001b3u;
+    base36(h, out);
+}
+
+/* A fresh temporary name for try number attempt: target + ".tmp." + the
+ * process id, the host tag and six characters mixed from the clock and the
+ * attempt, so two processes (or threads) saving at once pick different
+ * names; O_EXCL settles any collision that remains. */
 static void tmp_name(char *buf, size_t len, size_t attempt)
 {
-    static const char alphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
     struct timespec ts = {0, 0};
     clock_gettime(CLOCK_MONOTONIC, &ts);
     uint64_t h = 0xcbf29ce484222325u;
@@ -173,12 +208,65 @@ static void tmp_name(char *buf, size_t len, size_t attempt)
         h *= 0x100000001b3u;
         h ^= h >> 29;
     }
-    memcpy(buf + len, ".tmp.", 5);
-    for (size_t i = 0; i < 6; i++) {
-        buf[len + 5 + i] = alphabet[h % 36];
-        h /= 36;
-    }
-    buf[len + 11] = '\0';
+    char host[7] = {0}, rnd[7] = {0};
+    host_tag(host);
+    base36(h, rnd);
+    snprintf(buf + len, NN__TMP_MAX_SUFFIX, ".tmp.%ld-%s-%s", (long)getpid(), host, rnd);
+}
+
+/* n characters of alphabet at s. */
+static int is_tag(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!s[i] || !strchr(alphabet, s[i]))
+            return 0;
+    return 1;
+}
+
+/* Whether the entry name of directory dfd is a temporary file of base (the
+ * target's last component) that no save will ever finish (see the file
+ * comment). */
+static int is_stale(int dfd, const char *name, const char *base, const char *host, time_t now)
+{
+    size_t n = strlen(base);
+    if (strncmp(name, base, n) != 0 || strncmp(name + n, ".tmp.", 5) != 0)
+        return 0;
+    const char *t = name + n + 5;
+    int old_form = is_tag(t, 6) && t[6] == '\0';
+    long pid = 0;
+    const char *dash = t;
+    while (*dash >= '0' && *dash <= '9' && pid < 1000000000L)
+        pid = 10 * pid + (*dash++ - '0');
+    int new_form = dash > t && *dash == '-' && is_tag(dash + 1, 6) && dash[7] == '-' &&
+                   is_tag(dash + 8, 6) && dash[14] == '\0';
+    if (!old_form && !new_form)
+        return 0;
+    struct stat st;
+    if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode))
+        return 0;
+    if (new_form && strncmp(dash + 1, host, 6) == 0)
+        return pid > 0 && pid != (long)getpid() && kill((pid_t)pid, 0) != 0 && errno == ESRCH;
+    return now - st.st_mtime > NN__TMP_STALE_SECONDS;
+}
+
+/* Remove the stale temporary files of target (best effort: a failure here
+ * never fails the save). */
+static void remove_stale(const char *target)
+{
+    char *dir = dir_of(target);
+    const char *slash = strrchr(target, '/'), *base = slash ? slash + 1 : target;
+    DIR *d = dir ? opendir(dir) : NULL;
+    free(dir);
+    if (!d)
+        return;
+    char host[7] = {0};
+    host_tag(host);
+    time_t now = time(NULL);
+    int dfd = dirfd(d);
+    for (struct dirent *e; (e = readdir(d)) != NULL;)
+        if (is_stale(dfd, e->d_name, base, host, now))
+            unlinkat(dfd, e->d_name, 0);
+    closedir(d);
 }
 
 /* Release what af holds; the caller has already closed or removed what had
@@ -213,8 +301,9 @@ nn_status nn__atomic_open(nn__atomic_file *af, const char *path, const char *fun
         release(af);
         return s;
     }
+    remove_stale(af->target);
     size_t len = strlen(af->target);
-    af->tmp = malloc(len + 12);
+    af->tmp = malloc(len + NN__TMP_MAX_SUFFIX);
     if (!af->tmp) {
         release(af);
         return nn__fail(NN_ENOMEM, "%s: out of memory", func);

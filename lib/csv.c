@@ -10,15 +10,30 @@
  * parsing and no step is worse than linear in the file size (string labels
  * add a sort of the distinct strings only). Every error names the file, the
  * 1-based line and the 1-based field, which is the column a spreadsheet
- * shows. */
+ * shows.
+ *
+ * Hostile input costs little: the file may be at most nn__csv_budget()
+ * bytes (a regular file is refused by its size before any reading, a
+ * stream once it has sent that much); a NUL byte stops the reading at the
+ * chunk that holds it; the first pass checks that every data line has the
+ * first one's field count, so the data set is never allocated for more rows
+ * than come before the first line of another width; and string labels are
+ * hashed with a key drawn for each load, so no set of labels chosen in
+ * advance can make the table probe long chains. */
 #include <errno.h>
+#include <fcntl.h>
 #include <float.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
+#include "csv_internal.h"
 #include "dataset.h"
 
 #define NN_CSV_MAX_LABEL 65535
@@ -32,41 +47,6 @@ nn_csv_options nn_csv_defaults(void)
     o.delimiter = ',';
     o.n_targets = 1;
     return o;
-}
-
-/* Read all of path into a NUL-terminated buffer. */
-static nn_status read_file(const char *path, char **out, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return nn__fail(NN_EIO, "%s: cannot open: %s", path, strerror(errno));
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        n += fread(buf + n, 1, cap - n - 1, f);
-        if (n < cap - 1)
-            break;
-        char *bigger = cap < SIZE_MAX / 2 ? realloc(buf, cap * 2) : NULL;
-        if (!bigger) {
-            free(buf);
-            buf = NULL;
-            break;
-        }
-        buf = bigger;
-        cap *= 2;
-    }
-    int err = ferror(f);
-    fclose(f);
-    if (!buf)
-        return nn__fail(NN_ENOMEM, "%s: out of memory reading the file", path);
-    if (err) {
-        free(buf);
-        return nn__fail(NN_EIO, "%s: read error", path);
-    }
-    buf[n] = '\0';
-    *out = buf;
-    *len = n;
-    return NN_OK;
 }
 
 /* ---- lines and fields ---------------------------------------------------- */
@@ -172,20 +152,22 @@ static int grow_fields(csv *c)
     return 1;
 }
 
-/* Split the line [line, end) into c->f at the delimiter, in place. Blanks
+/* Split the line [line, end) into c->f at the delimiter, in place; with
+ * store 0, only count its fields into c->n_f (the line and c->f are left
+ * alone, and the result is the same count or the same error). Blanks
  * around a field are dropped. A field may be double-quoted: the delimiter
  * is then an ordinary character inside it, "" stands for one quote, and
  * blanks inside the quotes are kept; a quoted field cannot span lines.
  * Removing the quotes only ever moves text left, and each field's NUL is
  * written at or before the delimiter that ends it, after the scan has moved
  * past it, so the rest of the line is never disturbed. */
-static nn_status split_line(csv *c, char *line, char *end)
+static nn_status split_line(csv *c, char *line, char *end, int store)
 {
     const char delim = c->delim;
     char *p = line;
     c->n_f = 0;
     for (;;) {
-        if (c->n_f == c->cap_f && !grow_fields(c))
+        if (store && c->n_f == c->cap_f && !grow_fields(c))
             return nn__fail(NN_ENOMEM, "%s:%zu: out of memory", c->path, c->line_no);
         size_t field = c->n_f + 1;
         while (p < end && *p != delim && is_blank(*p))
@@ -199,14 +181,19 @@ static nn_status split_line(csv *c, char *line, char *end)
                                     "unterminated quoted field (no closing quote on this line)");
                 if (*p == '"') {
                     if (p + 1 < end && p[1] == '"') {
-                        *w++ = '"';
+                        if (store)
+                            *w = '"';
+                        w++;
                         p += 2;
                         continue;
                     }
                     p++;
                     break;
                 }
-                *w++ = *p++;
+                if (store)
+                    *w = *p;
+                w++;
+                p++;
             }
             while (p < end && *p != delim && is_blank(*p))
                 p++;
@@ -221,9 +208,11 @@ static nn_status split_line(csv *c, char *line, char *end)
                 w--;
         }
         int last = p == end;
-        *w = '\0';
-        c->f[c->n_f].s = s;
-        c->f[c->n_f].len = (size_t)(w - s);
+        if (store) {
+            *w = '\0';
+            c->f[c->n_f].s = s;
+            c->f[c->n_f].len = (size_t)(w - s);
+        }
         c->n_f++;
         if (last)
             return NN_OK;
@@ -328,13 +317,70 @@ typedef struct class_entry {
     size_t id;
 } class_entry;
 
-/* FNV-1a: short label strings, no adversary. */
-static uint64_t hash_string(const char *s)
+/* The key of one load's label hash, drawn for that load (getrandom, or the
+ * clock and an address where it is unavailable): labels crafted to collide
+ * under a hash known in advance (FNV-1a, say) spread like any others. The
+ * numbering does not depend on it (classes go by sorted name). */
+typedef struct label_key {
+    uint64_t k0, k1;
+} label_key;
+
+static label_key new_key(void)
 {
-    uint64_t h = 14695981039346656037ull;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return h;
+    label_key k = {0, 0};
+    if (getrandom(&k, sizeof k, GRND_NONBLOCK) != (ssize_t)sizeof k) {
+        struct timespec ts = {0, 0};
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        k.k0 = ((uint64_t)ts.tv_nsec * 0x9E3779B97F4A7C15u) ^ (uint64_t)ts.tv_sec;
+        k.k1 = (uint64_t)(uintptr_t)&k ^ ((uint64_t)getpid() << 32);
+    }
+    return k;
+}
+
+static uint64_t rotl(uint64_t x, int b)
+{
+    return (x << b) | (x >> (64 - b));
+}
+
+static void sip_round(uint64_t v[4])
+{
+    v[0] += v[1];
+    v[1] = rotl(v[1], 13) ^ v[0];
+    v[0] = rotl(v[0], 32);
+    v[2] += v[3];
+    v[3] = rotl(v[3], 16) ^ v[2];
+    v[0] += v[3];
+    v[3] = rotl(v[3], 21) ^ v[0];
+    v[2] += v[1];
+    v[1] = rotl(v[1], 17) ^ v[2];
+    v[2] = rotl(v[2], 32);
+}
+
+/* SipHash-1-3 of the string s under key k (as Rust's HashMap and Python's
+ * str hash use it against hash flooding). */
+static uint64_t hash_string(const label_key *k, const char *s)
+{
+    uint64_t v[4] = {k->k0 ^ 0x736f6d6570736575u, k->k1 ^ 0x646f72616e646f6du,
+                     k->k0 ^ 0x6c7967656e657261u, k->k1 ^ 0x7465646279746573u};
+    size_t len = strlen(s), i = 0;
+    for (; i + 8 <= len; i += 8) {
+        uint64_t m = 0;
+        for (int b = 0; b < 8; b++)
+            m |= (uint64_t)(unsigned char)s[i + (size_t)b] << (8 * b);
+        v[3] ^= m;
+        sip_round(v);
+        v[0] ^= m;
+    }
+    uint64_t m = (uint64_t)len << 56;
+    for (int b = 0; i + (size_t)b < len; b++)
+        m |= (uint64_t)(unsigned char)s[i + (size_t)b] << (8 * b);
+    v[3] ^= m;
+    sip_round(v);
+    v[0] ^= m;
+    v[2] ^= 0xff;
+    for (int r = 0; r < 3; r++)
+        sip_round(v);
+    return v[0] ^ v[1] ^ v[2] ^ v[3];
 }
 
 static int entry_cmp(const void *a, const void *b)
@@ -345,23 +391,26 @@ static int entry_cmp(const void *a, const void *b)
 /* Index of name's slot in the open-addressing table (cap a power of two):
  * the slot holding it, or the empty one where it belongs. */
 static size_t find_slot(const size_t *slot, size_t cap, const class_entry *ent, const char *name,
-                        uint64_t h)
+                        uint64_t h, size_t *probes)
 {
     size_t i = (size_t)h & (cap - 1);
-    while (slot[i] != SIZE_MAX && (ent[slot[i]].hash != h || strcmp(ent[slot[i]].name, name)))
+    (*probes)++;
+    while (slot[i] != SIZE_MAX && (ent[slot[i]].hash != h || strcmp(ent[slot[i]].name, name))) {
         i = (i + 1) & (cap - 1);
+        (*probes)++;
+    }
     return i;
 }
 
-/* Number the distinct strings of text[0..n) in sorted (strcmp) order:
- * y[i] = the rank of text[i] and *names = copies of the distinct strings in
- * that order. A hash table gives every row its string's first-seen number in
- * O(1), so the cost is linear in the rows plus a sort of the distinct
+/* Number the distinct strings (csv_internal.h). A hash table gives every
+ * row its string's first-seen number in O(1) expected, under this load's
+ * key, so the cost is linear in the rows plus a sort of the distinct
  * strings, which are usually a handful. */
-static nn_status string_classes(const char *path, char *const *text, size_t n, int32_t *y,
-                                char ***names, size_t *n_names)
+nn_status nn__csv_string_classes(const char *path, char *const *text, size_t n, int32_t *y,
+                                 char ***names, size_t *n_names, size_t *probes)
 {
-    size_t cap = 64, k = 0, ent_cap = 16;
+    size_t cap = 64, k = 0, ent_cap = 16, probed = 0;
+    label_key key = new_key();
     size_t *slot = malloc(cap * sizeof *slot);
     class_entry *ent = malloc(ent_cap * sizeof *ent);
     const char **sorted = NULL;
@@ -370,8 +419,8 @@ static nn_status string_classes(const char *path, char *const *text, size_t n, i
         goto nomem;
     memset(slot, 0xFF, cap * sizeof *slot); /* every slot SIZE_MAX: empty */
     for (size_t i = 0; i < n; i++) {
-        uint64_t h = hash_string(text[i]);
-        size_t at = find_slot(slot, cap, ent, text[i], h);
+        uint64_t h = hash_string(&key, text[i]);
+        size_t at = find_slot(slot, cap, ent, text[i], h, &probed);
         size_t id = slot[at];
         if (id == SIZE_MAX) {
             if (k == (size_t)INT32_MAX) {
@@ -397,7 +446,7 @@ static nn_status string_classes(const char *path, char *const *text, size_t n, i
                 cap *= 2;
                 memset(slot, 0xFF, cap * sizeof *slot);
                 for (size_t e = 0; e < k; e++)
-                    slot[find_slot(slot, cap, ent, ent[e].name, ent[e].hash)] = e;
+                    slot[find_slot(slot, cap, ent, ent[e].name, ent[e].hash, &probed)] = e;
             }
         }
         y[i] = (int32_t)id;
@@ -422,6 +471,8 @@ static nn_status string_classes(const char *path, char *const *text, size_t n, i
 nomem:
     s = nn__fail(NN_ENOMEM, "%s: out of memory numbering the class names", path);
 done:
+    if (probes)
+        *probes = probed;
     free(slot);
     free(ent);
     free(sorted);
@@ -600,15 +651,31 @@ static nn_status alloc_dataset(const char *path, nn_dataset *d, size_t rows, siz
     return nn__fail(s, "%s: cannot allocate a data set of %zu rows", path, rows);
 }
 
-/* Count the data lines from c's position: lines that are not blank, less
- * the header. The same line walk as the parse, so the counts agree. */
+/* The data lines from c's position that the parse may fill: lines that are
+ * not blank, less the header, up to and with the first whose field count is
+ * not the first data line's (or that split_line refuses), where the parse
+ * will stop with its error. The same line walk and field split as the
+ * parse, so the counts agree; no data set is ever allocated for rows after
+ * a line of another width, however wide the first line. */
 static size_t count_data_lines(csv c, int has_header)
 {
     char *line, *end;
-    size_t n = 0;
-    while (next_line(&c, &line, &end))
-        n += !line_is_blank(line, end);
-    return has_header && n > 0 ? n - 1 : n;
+    size_t n = 0, width = 0;
+    while (next_line(&c, &line, &end)) {
+        if (line_is_blank(line, end))
+            continue;
+        if (has_header) {
+            has_header = 0;
+            continue;
+        }
+        if (split_line(&c, line, end, 0) != NN_OK)
+            return n + 1;
+        if (n++ == 0)
+            width = c.n_f;
+        else if (c.n_f != width)
+            return n;
+    }
+    return n;
 }
 
 /* Parse the whole buffer into *d (written only on success). */
@@ -629,7 +696,11 @@ static nn_status parse(csv *c, const nn_csv_options *o, nn_dataset *d)
             header_pending = 0;
             continue;
         }
-        if ((s = split_line(c, line, end)) != NN_OK)
+        if (row == rows_max) { /* cannot happen: count_data_lines stops at the error */
+            s = csv_fail(c, c->line_no, 1, "more rows than counted");
+            break;
+        }
+        if ((s = split_line(c, line, end, 1)) != NN_OK)
             break;
         if (row == 0) {
             /* The first data row fixes the width and where the labels are. */
@@ -660,7 +731,8 @@ static nn_status parse(csv *c, const nn_csv_options *o, nn_dataset *d)
                      o->has_header && !header_pending ? " after the header" : "");
     if (s == NN_OK && lc.text) {
         if (!lc.numeric)
-            s = string_classes(c->path, lc.text, row, t.y, &t.class_names, &t.n_classes);
+            s = nn__csv_string_classes(c->path, lc.text, row, t.y, &t.class_names, &t.n_classes,
+                                       NULL);
         else if (lc.bad_line) {
             char buf[NN_CSV_EXCERPT + 6];
             s = csv_fail(c, lc.bad_line, lc.bad_field,
@@ -700,6 +772,88 @@ static nn_status nul_fail(csv *c, const char *nul)
     return csv_fail(c, line_no, field, "binary content (a NUL byte)");
 }
 
+#define CSV_CHUNK ((size_t)1 << 20)        /* bytes read at a time */
+#define CSV_MIN_BUDGET ((size_t)64 << 20) /* the budget on a machine of little memory */
+
+size_t nn__csv_budget(void)
+{
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    double half = pages > 0 && page > 0 ? (double)pages * (double)page / 2.0 : 0.0;
+    if (half >= (double)(SIZE_MAX / 4))
+        return SIZE_MAX / 4;
+    return half < (double)CSV_MIN_BUDGET ? CSV_MIN_BUDGET : (size_t)half;
+}
+
+static nn_status too_big(const char *path, size_t max_bytes, const char *what)
+{
+    return nn__fail(NN_ENOMEM,
+                    "%s: %s more than %zu bytes, the most a CSV file may have (half of this "
+                    "machine's memory: the file and its parsed rows are held in memory)",
+                    path, what, max_bytes);
+}
+
+nn_status nn__csv_read(const char *path, size_t max_bytes, char delim, char **out, size_t *len)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return nn__fail(NN_EIO, "%s: cannot open: %s", path, strerror(errno));
+    struct stat st;
+    nn_status s = NN_OK;
+    if (fstat(fd, &st) != 0)
+        s = nn__fail(NN_EIO, "%s: cannot stat: %s", path, strerror(errno));
+    else if (S_ISDIR(st.st_mode))
+        s = nn__fail(NN_EIO, "%s: cannot read: a directory", path);
+    else if (S_ISREG(st.st_mode) && (uintmax_t)st.st_size > max_bytes)
+        s = too_big(path, max_bytes, "holds");
+    /* A regular file is read into one buffer of its size (one more byte
+     * shows whether it grew meanwhile); a stream into a doubling one. */
+    size_t cap = S_ISREG(st.st_mode) && s == NN_OK ? (size_t)st.st_size + 2 : (size_t)1 << 16;
+    size_t n = 0;
+    char *buf = s == NN_OK ? malloc(cap) : NULL;
+    if (s == NN_OK && !buf)
+        s = nn__fail(NN_ENOMEM, "%s: out of memory reading the file", path);
+    while (s == NN_OK) {
+        if (n + 1 == cap) {
+            size_t grown = cap - 1 > max_bytes / 2 ? max_bytes + 2 : 2 * cap;
+            char *bigger = grown > cap ? realloc(buf, grown) : NULL;
+            if (!bigger) {
+                s = grown > cap ? nn__fail(NN_ENOMEM, "%s: out of memory reading the file", path)
+                                : too_big(path, max_bytes, "sends");
+                break;
+            }
+            buf = bigger;
+            cap = grown;
+        }
+        size_t want = cap - 1 - n < CSV_CHUNK ? cap - 1 - n : CSV_CHUNK;
+        ssize_t got = read(fd, buf + n, want);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0) {
+            s = nn__fail(NN_EIO, "%s: read error: %s", path, strerror(errno));
+            break;
+        }
+        if (got == 0)
+            break;
+        const char *nul = memchr(buf + n, '\0', (size_t)got);
+        n += (size_t)got;
+        if (nul) {
+            csv c = {path, delim, buf, buf + n, 0, NULL, 0, 0};
+            s = nul_fail(&c, nul);
+        } else if (n > max_bytes) {
+            s = too_big(path, max_bytes, "sends");
+        }
+    }
+    close(fd);
+    if (s != NN_OK) {
+        free(buf);
+        return s;
+    }
+    buf[n] = '\0';
+    *out = buf;
+    *len = n;
+    return NN_OK;
+}
+
 nn_status nn_load_csv(nn_dataset *out, const char *path, const nn_csv_options *opt)
 {
     if (!out || !path)
@@ -711,11 +865,10 @@ nn_status nn_load_csv(nn_dataset *out, const char *path, const nn_csv_options *o
         return s;
     char *text = NULL;
     size_t len = 0;
-    if ((s = read_file(path, &text, &len)) != NN_OK)
+    if ((s = nn__csv_read(path, nn__csv_budget(), delim, &text, &len)) != NN_OK)
         return s;
     csv c = {path, delim, text, text + len, 0, NULL, 0, 0};
-    const char *nul = memchr(text, '\0', len);
-    s = nul ? nul_fail(&c, nul) : parse(&c, &o, out);
+    s = parse(&c, &o, out);
     free(c.f);
     free(text);
     return s;
@@ -738,7 +891,7 @@ static nn_status read_column(csv *c, int has_header, size_t column, char **texts
             header_pending = 0;
             continue;
         }
-        nn_status s = split_line(c, line, end);
+        nn_status s = split_line(c, line, end, 1);
         if (s != NN_OK)
             return s;
         if (row == 0) {
@@ -780,7 +933,7 @@ nn_status nn_csv_read_column(const char *path, const nn_csv_options *opt, size_t
     nn_status s = check_options(&o, delim);
     char *text = NULL;
     size_t len = 0;
-    if (s != NN_OK || (s = read_file(path, &text, &len)) != NN_OK)
+    if (s != NN_OK || (s = nn__csv_read(path, nn__csv_budget(), delim, &text, &len)) != NN_OK)
         return s;
     csv c = {path, delim, text, text + len, 0, NULL, 0, 0};
     size_t rows_max = count_data_lines(c, o.has_header), rows = 0, width = 0;

@@ -368,46 +368,98 @@ nn_status nn_one_hot(const int32_t *labels, size_t n, size_t n_classes, nn_mat *
 
 /* ---- standardization ----------------------------------------------------- */
 
-nn_status nn_scaler_fit(nn_scaler *s, nn_mat x)
+/* One reduction of the scaler's fit over the participants (none without
+ * hooks). */
+static nn_status scaler_reduce(const nn_fit_hooks *h, int max, double *buf, size_t n,
+                               const char *func)
 {
-    if (!s)
-        return nn__fail(NN_EINVAL, "nn_scaler_fit: s is NULL");
-    nn_status st = nn__check_view(x, "nn_scaler_fit", "x");
-    if (st != NN_OK)
-        return st;
-    double *mean = calloc(x.cols, sizeof *mean), *scale = calloc(x.cols, sizeof *scale);
-    if (!mean || !scale) {
-        free(mean);
-        free(scale);
-        return nn__fail(NN_ENOMEM, "nn_scaler_fit: out of memory");
+    if (h && (max ? h->allreduce_max : h->allreduce_sum)(buf, n, h->ctx) != 0)
+        return nn__fail(NN_EIO, "%s: a reduction failed", func);
+    return NN_OK;
+}
+
+/* nn_scaler_fit over the rows of every participant (h NULL: this process
+ * alone). Every participant makes the same reductions whatever its x: the
+ * first agrees on failures and the width, then the sums (and the row
+ * count), then the squared deviations about the global mean. */
+static nn_status scaler_fit(nn_scaler *s, nn_mat x, const nn_fit_hooks *h, const char *func)
+{
+    nn_status st = !s ? nn__fail(NN_EINVAL, "%s: s is NULL", func)
+                   : h && x.rows == 0 && x.cols > 0 ? NN_OK /* a participant without rows */
+                   : nn__check_view(x, func, "x");
+    if (st == NN_OK && h && (!h->allreduce_sum || !h->allreduce_max))
+        st = nn__fail(NN_EINVAL, "%s: incomplete hooks", func);
+    size_t d = x.cols;
+    double *mean = NULL, *scale = NULL;
+    if (st == NN_OK) {
+        mean = calloc(d + 1, sizeof *mean);
+        scale = calloc(d ? d : 1, sizeof *scale);
+        if (!mean || !scale)
+            st = nn__fail(NN_ENOMEM, "%s: out of memory", func);
     }
     /* Two passes (mean, then squared deviations) for accuracy. */
-    for (size_t i = 0; i < x.rows; i++)
-        for (size_t j = 0; j < x.cols; j++) {
+    for (size_t i = 0; st == NN_OK && i < x.rows; i++)
+        for (size_t j = 0; j < d; j++) {
             double v = x.data[i * x.ld + j];
             if (!isfinite(v)) {
-                free(mean);
-                free(scale);
-                return nn__fail(NN_EINVAL, "nn_scaler_fit: x[%zu][%zu] is not finite", i, j);
+                st = nn__fail(NN_EINVAL, "%s: x[%zu][%zu] is not finite", func, i, j);
+                break;
             }
             mean[j] += v;
         }
-    for (size_t j = 0; j < x.cols; j++)
-        mean[j] /= (double)x.rows;
-    for (size_t i = 0; i < x.rows; i++)
-        for (size_t j = 0; j < x.cols; j++) {
-            double d = x.data[i * x.ld + j] - mean[j];
-            scale[j] += d * d;
-        }
-    for (size_t j = 0; j < x.cols; j++) {
-        double sd = sqrt(scale[j] / (double)x.rows);
+    if (h) {
+        double agree[3] = {st != NN_OK, (double)d, -(double)d};
+        nn_status r = scaler_reduce(h, 1, agree, 3, func);
+        if (st == NN_OK && r != NN_OK)
+            st = r;
+        else if (st == NN_OK && agree[0] > 0.0)
+            st = nn__fail(NN_EINVAL, "%s: another participant failed", func);
+        else if (st == NN_OK && agree[1] != -agree[2])
+            st = nn__fail(NN_ESHAPE, "%s: the participants' x have %g to %g columns", func,
+                          -agree[2], agree[1]);
+    }
+    if (st == NN_OK) {
+        mean[d] = (double)x.rows;
+        st = scaler_reduce(h, 0, mean, d + 1, func);
+    }
+    if (st == NN_OK && !(mean[d] > 0.0))
+        st = nn__fail(NN_EINVAL, "%s: x has no rows%s", func, h ? " on any participant" : "");
+    if (st == NN_OK) {
+        for (size_t j = 0; j < d; j++)
+            mean[j] /= mean[d];
+        for (size_t i = 0; i < x.rows; i++)
+            for (size_t j = 0; j < d; j++) {
+                double dev = x.data[i * x.ld + j] - mean[j];
+                scale[j] += dev * dev;
+            }
+        st = scaler_reduce(h, 0, scale, d, func);
+    }
+    if (st != NN_OK) {
+        free(mean);
+        free(scale);
+        return st;
+    }
+    for (size_t j = 0; j < d; j++) {
+        double sd = sqrt(scale[j] / mean[d]);
         /* A constant column is left as it is, only centred. */
         scale[j] = sd > 1e-12 * (fabs(mean[j]) + 1.0) ? sd : 1.0;
     }
-    s->n_features = x.cols; /* *s is output only: its old content is not read */
+    s->n_features = d; /* *s is output only: its old content is not read */
     s->mean = mean;
     s->scale = scale;
     return NN_OK;
+}
+
+nn_status nn_scaler_fit(nn_scaler *s, nn_mat x)
+{
+    return scaler_fit(s, x, NULL, "nn_scaler_fit");
+}
+
+nn_status nn_scaler_fit_distributed(nn_scaler *s, nn_mat x, const nn_fit_hooks *hooks)
+{
+    if (!hooks)
+        return nn__fail(NN_EINVAL, "nn_scaler_fit_distributed: hooks is NULL");
+    return scaler_fit(s, x, hooks, "nn_scaler_fit_distributed");
 }
 
 nn_status nn_scaler_apply(const nn_scaler *s, nn_mat x)

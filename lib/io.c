@@ -25,14 +25,26 @@
  *
  * nn_net_save writes to a temporary file in the same directory, flushes it
  * to disk and renames it over the destination, so a reader sees either the
- * old file or the whole new one, never a torn write.
+ * old file or the whole new one, never a torn write. Neither writes nor
+ * reads a net with a NaN or infinite parameter.
+ *
+ * Loading checks before it allocates anything sized by the file: the header
+ * against itself and against the file's size (fstat), and for a net of more
+ * than 2^23 parameters (64 MiB) the checksum of the whole file, streamed
+ * (holes of a sparse file hashed as the zeros they read as, without reading
+ * them), so a header that lies about its sizes never makes it allocate more
+ * than the file holds, and a large corrupt file is refused in one streaming
+ * pass over its real bytes.
  */
+#define _GNU_SOURCE /* SEEK_DATA, SEEK_HOLE (lseek) */
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "atomic_file.h"
 #include "net/net_internal.h"
@@ -42,6 +54,11 @@ static const unsigned char MAGIC[8] = {'L', 'I', 'B', 'N', 'N', 0, 'N', 'T'};
 enum { HAS_SCALER = 1, HAS_TARGET_SCALER = 2, HAS_NAMES = 4 };
 
 /* ---- a checksummed byte stream ---------------------------------------------- */
+
+#define FNV_PRIME 0x100000001b3u
+/* Nets of more parameters (64 MiB of them) have the whole file's checksum
+ * verified before they are allocated. */
+#define PRECHECK_PARAMS ((uint64_t)1 << 23)
 
 typedef struct stream {
     FILE *f;
@@ -53,7 +70,7 @@ static void hash_bytes(stream *s, const unsigned char *p, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         s->hash ^= p[i];
-        s->hash *= 0x100000001b3u;
+        s->hash *= FNV_PRIME;
     }
 }
 
@@ -132,6 +149,29 @@ static void put_doubles(stream *s, const double *v, size_t n)
         put_u64(s, double_bits(v[i]));
 }
 
+/* NN_ENUMERIC when a parameter of the net is NaN or infinite, naming the
+ * layer (0-based, as nn_net_weights), the part and the element. */
+static nn_status check_finite(const nn__net_spec *sp, const double *params, const char *func,
+                              const char *path)
+{
+    const double *p = params;
+    for (size_t l = 0; l < sp->n_layers; l++) {
+        size_t in = sp->units[l], out = sp->units[l + 1];
+        for (int bias = 0; bias < 2; bias++) {
+            size_t n = bias ? out : in * out;
+            for (size_t i = 0; i < n; i++)
+                if (!isfinite(p[i])) {
+                    size_t r = bias ? 0 : i / out, c = bias ? i : i % out;
+                    return nn__fail(NN_ENUMERIC, "%s: %s: layer %zu's %s [%zu][%zu] is %s",
+                                    func, path, l, bias ? "bias" : "weight", r, c,
+                                    isnan(p[i]) ? "NaN" : "infinite");
+                }
+            p += n;
+        }
+    }
+    return NN_OK;
+}
+
 /* Everything before the checksum, in the order of the format above. */
 static void write_body(stream *st, const nn_net *net)
 {
@@ -176,8 +216,11 @@ nn_status nn_net_save(const nn_net *net, const char *path)
     if (!net || !path || !*path)
         return nn__fail(NN_EINVAL, "nn_net_save: %s",
                         !net ? "net is NULL" : !path ? "path is NULL" : "path is empty");
+    nn_status s = check_finite(&net->spec, net->params, "nn_net_save", path);
+    if (s != NN_OK)
+        return s;
     nn__atomic_file af;
-    nn_status s = nn__atomic_open(&af, path, "nn_net_save");
+    s = nn__atomic_open(&af, path, "nn_net_save");
     if (s != NN_OK)
         return s;
     stream st = {af.f, 0xcbf29ce484222325u, 0};
@@ -189,16 +232,81 @@ nn_status nn_net_save(const nn_net *net, const char *path)
 
 /* ---- load ---------------------------------------------------------------- */
 
-/* Bytes left in the file after the current position, or -1. */
+/* Bytes left in the file after the current position (its fstat size), or
+ * -1. */
 static long bytes_left(FILE *f)
 {
+    struct stat sb;
     long here = ftell(f);
-    if (here < 0 || fseek(f, 0, SEEK_END) != 0)
+    if (here < 0 || fstat(fileno(f), &sb) != 0 || sb.st_size < here || sb.st_size > LONG_MAX)
         return -1;
-    long end = ftell(f);
-    if (end < 0 || fseek(f, here, SEEK_SET) != 0)
-        return -1;
-    return end - here;
+    return (long)sb.st_size - here;
+}
+
+/* FNV-1a's state after n zero bytes from h: each multiplies by the prime. */
+static uint64_t hash_zeros(uint64_t h, uint64_t n)
+{
+    for (uint64_t p = FNV_PRIME; n; n >>= 1, p *= p)
+        if (n & 1)
+            h *= p;
+    return h;
+}
+
+/* FNV-1a over bytes [at, to) of fd, from *h; the holes of a sparse file
+ * (SEEK_HOLE, where the filesystem knows them) cost O(log) each. 0, or -1
+ * on a read error or a short file. Reads with pread: the FILE's position
+ * must be set again (fseek) afterwards. */
+static int hash_file(int fd, off_t at, off_t to, uint64_t *h)
+{
+    unsigned char buf[1 << 16];
+    while (at < to) {
+        off_t data = lseek(fd, at, SEEK_DATA);
+        if (data < 0)
+            data = errno == ENXIO ? to : at; /* ENXIO: a hole up to the end */
+        if (data > at) {
+            data = data < to ? data : to;
+            *h = hash_zeros(*h, (uint64_t)(data - at));
+            at = data;
+            continue;
+        }
+        off_t hole = lseek(fd, at, SEEK_HOLE);
+        hole = hole > at && hole < to ? hole : to;
+        while (at < hole) {
+            size_t want = hole - at < (off_t)sizeof buf ? (size_t)(hole - at) : sizeof buf;
+            ssize_t got = pread(fd, buf, want, at);
+            if (got < 0 && errno == EINTR)
+                continue;
+            if (got <= 0)
+                return -1;
+            for (ssize_t i = 0; i < got; i++)
+                *h = (*h ^ buf[i]) * FNV_PRIME;
+            at += got;
+        }
+    }
+    return 0;
+}
+
+/* The checksum of the whole file, from the stream's position on, before
+ * anything sized by the header is allocated. The position is kept. */
+static nn_status verify_checksum(stream *st, const char *path)
+{
+    int fd = fileno(st->f);
+    long here = ftell(st->f);
+    struct stat sb;
+    if (here < 0 || fstat(fd, &sb) != 0 || sb.st_size < here + 8)
+        return nn__fail(NN_EFORMAT, "%s: truncated file", path);
+    uint64_t h = st->hash;
+    unsigned char b[8];
+    int ok = hash_file(fd, here, sb.st_size - 8, &h) == 0 &&
+             pread(fd, b, 8, sb.st_size - 8) == 8;
+    if (fseek(st->f, here, SEEK_SET) != 0 || !ok)
+        return nn__fail(NN_EIO, "nn_net_load: cannot read %s", path);
+    uint64_t sum = 0;
+    for (int i = 0; i < 8; i++)
+        sum |= (uint64_t)b[i] << (8 * i);
+    if (sum != h)
+        return nn__fail(NN_EFORMAT, "%s: checksum mismatch (the file is corrupt)", path);
+    return NN_OK;
 }
 
 static void get_doubles(stream *s, double *v, size_t n)
@@ -257,12 +365,15 @@ static nn_status read_v2(stream *st, nn_net *net, uint32_t *task, long *left, co
     *left -= 4;
     if (st->failed || flags > 7)
         return nn__fail(NN_EFORMAT, "%s: bad flags", path);
-    /* Fixed-size parts first, checked against the file before allocating. */
+    /* Fixed-size parts first, checked against the file before allocating
+     * (a class name takes 5 bytes at least: its length and one byte). */
     uint64_t need = (uint64_t)net->n_params * 8 + 8;
     if (flags & HAS_SCALER)
         need += 16 * (uint64_t)sp->units[0];
     if (flags & HAS_TARGET_SCALER)
         need += 16 * (uint64_t)C;
+    if (flags & HAS_NAMES)
+        need += 5 * (uint64_t)C;
     if (need > (uint64_t)*left)
         return nn__fail(NN_EFORMAT, "%s: the file is too short for its header (%ld bytes left,"
                         " at least %llu needed)", path, *left, (unsigned long long)need);
@@ -361,9 +472,13 @@ static nn_status load_stream(nn_net **out, stream *st, const char *path)
         return nn__fail(NN_EFORMAT, "%s: the file holds %ld bytes after the header, expected %s%llu",
                         path, left, version == 1 ? "" : "at least ",
                         (unsigned long long)(P * 8 + 8));
-    nn_net *net;
-    nn_status s = nn__net_alloc(&net, &spec);
+    /* A large net is allocated only once the file's checksum is known good
+     * (a small one is checked as it is read, with finer messages). */
+    nn_status s = P > PRECHECK_PARAMS ? verify_checksum(st, path) : NN_OK;
     if (s != NN_OK)
+        return s;
+    nn_net *net;
+    if ((s = nn__net_alloc(&net, &spec)) != NN_OK)
         return s;
     if (version >= 2 && (s = read_v2(st, net, &task, &left, path)) != NN_OK) {
         nn_net_free(net);
@@ -380,6 +495,10 @@ static nn_status load_stream(nn_net **out, stream *st, const char *path)
                         st->failed ? "truncated file"
                         : trailing ? "unexpected data after the checksum"
                                    : "checksum mismatch (the file is corrupt)");
+    }
+    if ((s = check_finite(&net->spec, net->params, "nn_net_load", path)) != NN_OK) {
+        nn_net_free(net);
+        return s;
     }
     *out = net;
     return NN_OK;

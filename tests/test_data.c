@@ -1,11 +1,16 @@
 /* Data: make_moons, splits, one-hot, scaler, and the CSV loader for every
  * task, with every malformed case it must report by file, line and field. */
+#include <fcntl.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include "csv_internal.h"
 #include "support.h"
 
 static char dir[64];
@@ -944,6 +949,174 @@ static void test_csv_read_column(void **state)
     assert_int_equal(nn_csv_read_column(path, &o, 1, &ids, &n, &w), NN_EINVAL);
 }
 
+/* ---- hostile input ------------------------------------------------------------ */
+
+/* n distinct 7-character labels whose unseeded 64-bit FNV-1a hashes agree in
+ * their low 20 bits, so that they all fall in one slot of a table indexed
+ * by the hash's low bits, as the loader's was: with such labels its probes
+ * grew as n^2 / 2. FNV-1a's low k bits depend only on the low k bits of its
+ * state, so it is a 20-bit problem: the set of states after 5 characters
+ * from which two more characters reach the target is built backwards (the
+ * prime is odd, so invertible), then 5-character prefixes are enumerated
+ * until n land in it. Returns one buffer of n strings of 8 bytes. */
+static char *fnv_colliding_labels(size_t n)
+{
+    const uint64_t prime = 1099511628211ull, mask = (1u << 20) - 1;
+    uint64_t inv = prime; /* Newton: inv = prime^-1 mod 2^64 */
+    for (int i = 0; i < 6; i++)
+        inv *= 2 - prime * inv;
+    static const char alpha[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    const size_t A = sizeof alpha - 1;
+    uint16_t *ends = calloc(mask + 1, sizeof *ends); /* state -> 1 + c6 * A + c7 */
+    assert_non_null(ends);
+    for (size_t c7 = 0; c7 < A; c7++)
+        for (size_t c6 = 0; c6 < A; c6++) {
+            uint64_t s6 = (unsigned char)alpha[c7]; /* the target: low bits 0 */
+            uint64_t s5 = ((s6 * inv) ^ (unsigned char)alpha[c6]) & mask;
+            ends[s5] = (uint16_t)(1 + c6 * A + c7);
+        }
+    char *out = malloc(8 * n);
+    assert_non_null(out);
+    size_t found = 0;
+    for (uint64_t code = 0; found < n; code++) {
+        char s[8];
+        uint64_t h = 14695981039346656037ull, c = code;
+        for (int i = 0; i < 5; i++, c /= A) {
+            s[i] = alpha[c % A];
+            h = (h ^ (unsigned char)s[i]) * prime;
+        }
+        assert_true(c == 0); /* 62^5 prefixes are more than enough */
+        uint16_t e = ends[h & mask];
+        if (!e)
+            continue;
+        s[5] = alpha[(e - 1) / A];
+        s[6] = alpha[(e - 1) % A];
+        s[7] = '\0';
+        memcpy(out + 8 * found++, s, 8);
+    }
+    free(ends);
+    return out;
+}
+
+static uint64_t fnv1a(const char *s)
+{
+    uint64_t h = 14695981039346656037ull;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return h;
+}
+
+/* Labels crafted against FNV-1a cost the keyed hash nothing: the probes
+ * stay a few per label (the old table took n^2 / 2 = 2e8 of them here),
+ * and the loader numbers them as ever (by sorted name). */
+static void test_csv_colliding_labels(void **state)
+{
+    (void)state;
+    const size_t n = 20000;
+    char *labels = fnv_colliding_labels(n);
+    char **text = malloc(n * sizeof *text);
+    assert_non_null(text);
+    for (size_t i = 0; i < n; i++) {
+        text[i] = labels + 8 * i;
+        assert_true((fnv1a(text[i]) & 0xFFFFF) == (fnv1a(text[0]) & 0xFFFFF));
+    }
+    int32_t *y = malloc(n * sizeof *y);
+    char **names = NULL;
+    size_t n_names = 0, probes = 0;
+    ts_ok(nn__csv_string_classes("labels", text, n, y, &names, &n_names, &probes));
+    assert_int_equal(n_names, n); /* distinct */
+    assert_true(probes < 8 * n);
+    for (size_t i = 0; i < n; i++)
+        assert_string_equal(names[y[i]], text[i]);
+    for (size_t k = 0; k + 1 < n_names; k++)
+        assert_true(strcmp(names[k], names[k + 1]) < 0);
+    for (size_t k = 0; k < n_names; k++)
+        free(names[k]);
+    free(names);
+    /* The same labels through nn_load_csv. */
+    char path[128];
+    snprintf(path, sizeof path, "%s/collide.csv", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    for (size_t i = 0; i < n; i++)
+        fprintf(f, "%zu,%s\n", i, text[i]);
+    fclose(f);
+    nn_dataset d;
+    ts_ok(nn_load_csv(&d, path, NULL));
+    assert_int_equal(d.n_classes, n);
+    assert_string_equal(d.class_names[d.y[n - 1]], text[n - 1]);
+    nn_dataset_free(&d);
+    free(y);
+    free(text);
+    free(labels);
+}
+
+/* A first line of 20,000 fields then 20,000 short rows (80 KB): the loader
+ * used to allocate and zero 20,000 x 20,000 doubles (3.2 GB) before it read
+ * row 2; now the widths are checked first and the error names the line and
+ * both widths at once. */
+static void test_csv_wide_first_line(void **state)
+{
+    (void)state;
+    const size_t w = 20000, rows = 20000;
+    char *text = malloc(2 * w + 2 * rows + 1), *p = text;
+    assert_non_null(text);
+    for (size_t j = 0; j < w; j++) {
+        *p++ = '1';
+        *p++ = j + 1 < w ? ',' : '\n';
+    }
+    for (size_t i = 0; i < rows; i++) {
+        *p++ = '1';
+        *p++ = '\n';
+    }
+    expect_csv_error(900, text, (size_t)(p - text), nn_csv_defaults(), NN_EFORMAT, "2:2",
+                     "expected 20000 fields, found 1");
+    free(text);
+}
+
+/* What is not a file of bounded size: /dev/zero fails at its first chunk (a
+ * NUL byte), a regular file larger than the budget before any reading (a
+ * sparse one here), an endless FIFO once it has sent the budget. */
+static void test_csv_budget(void **state)
+{
+    (void)state;
+    nn_dataset d;
+    ts_assert_status(nn_load_csv(&d, "/dev/zero", NULL), NN_EFORMAT);
+    assert_non_null(strstr(nn_last_error(), "/dev/zero:1:1: binary content"));
+
+    char path[128];
+    snprintf(path, sizeof path, "%s/sparse.csv", dir);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    assert_true(fd >= 0);
+    size_t budget = nn__csv_budget();
+    assert_int_equal(ftruncate(fd, (off_t)budget + 1), 0);
+    close(fd);
+    ts_assert_status(nn_load_csv(&d, path, NULL), NN_ENOMEM);
+    assert_non_null(strstr(nn_last_error(), "the most a CSV file may have"));
+    unlink(path);
+
+    snprintf(path, sizeof path, "%s/endless", dir);
+    assert_int_equal(mkfifo(path, 0600), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) { /* writes rows until the reader goes away */
+        signal(SIGPIPE, SIG_DFL);
+        int w = open(path, O_WRONLY);
+        static const char row[] = "1,2,0\n3,4,1\n";
+        while (w >= 0 && write(w, row, sizeof row - 1) > 0)
+            ;
+        _exit(0);
+    }
+    char *buf = NULL;
+    size_t len = 0;
+    nn_status s = nn__csv_read(path, (size_t)1 << 20, ',', &buf, &len);
+    int status;
+    waitpid(pid, &status, 0);
+    ts_assert_status(s, NN_ENOMEM);
+    assert_non_null(strstr(nn_last_error(), "sends more than 1048576 bytes"));
+    assert_null(buf);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -969,6 +1142,9 @@ int main(void)
         cmocka_unit_test(test_match_classes),
         cmocka_unit_test(test_match_classes_unknown),
         cmocka_unit_test(test_csv_read_column),
+        cmocka_unit_test(test_csv_colliding_labels),
+        cmocka_unit_test(test_csv_wide_first_line),
+        cmocka_unit_test(test_csv_budget),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -7,6 +7,8 @@
  * can make either fail on demand (see inject below). */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +17,8 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "support.h"
@@ -638,6 +642,205 @@ static void test_v1_file_loads(void **state)
     nn_net_free(net);
 }
 
+/* ---- hostile model files -------------------------------------------------- */
+
+#if defined(__SANITIZE_ADDRESS__)
+#define TEST_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TEST_ASAN 1
+#endif
+#endif
+#ifndef TEST_ASAN
+#define TEST_ASAN 0
+#endif
+
+static void put_le(unsigned char *b, uint64_t v, int n)
+{
+    for (int i = 0; i < n; i++)
+        b[i] = (unsigned char)(v >> (8 * i));
+}
+
+/* Rewrite p's checksum to match its content (a forger's file). */
+static void fix_checksum(const char *p)
+{
+    long n = file_size(p);
+    FILE *f = fopen(p, "r+b");
+    assert_non_null(f);
+    uint64_t h = 0xcbf29ce484222325u;
+    for (long i = 0; i < n - 8; i++)
+        h = (h ^ (unsigned char)fgetc(f)) * 0x100000001b3u;
+    unsigned char b[8];
+    put_le(b, h, 8);
+    assert_int_equal(fwrite(b, 1, 8, f), 8);
+    fclose(f);
+}
+
+/* A NaN or an infinity among the parameters: nn_net_save refuses it (and
+ * writes nothing), nn_net_load refuses a file that holds one even with a
+ * right checksum; both name the layer, the part and the element. */
+static void test_non_finite_refused(void **state)
+{
+    (void)state;
+    char p[128];
+    path_of(p, sizeof p, "nan.nnet");
+    unlink(p);
+    nn_net *net = sample_net(3), *out = NULL;
+    nn_net_weights(net, 1).data[2 * nn_net_weights(net, 1).ld + 4] = NAN;
+    ts_assert_status(nn_net_save(net, p), NN_ENUMERIC);
+    assert_non_null(strstr(nn_last_error(), "layer 1's weight [2][4] is NaN"));
+    assert_int_equal(access(p, F_OK), -1);
+    nn_net_weights(net, 1).data[2 * nn_net_weights(net, 1).ld + 4] = 0.5;
+    ts_ok(nn_net_save(net, p));
+    /* The last parameter (layer 2's bias [0][3]) becomes +inf. */
+    long n = file_size(p);
+    FILE *f = fopen(p, "r+b");
+    assert_non_null(f);
+    unsigned char b[8];
+    put_le(b, 0x7ff0000000000000u, 8);
+    fseek(f, n - 16, SEEK_SET);
+    assert_int_equal(fwrite(b, 1, 8, f), 8);
+    fclose(f);
+    fix_checksum(p);
+    ts_assert_status(nn_net_load(&out, p), NN_ENUMERIC);
+    assert_non_null(strstr(nn_last_error(), "layer 2's bias [0][3] is infinite"));
+    assert_null(out);
+    nn_net_free(net);
+}
+
+/* A header that announces a net of 2 x 32768 x 32768 x 2 (1.07e9
+ * parameters, 8.6 GB) over a sparse file of that size holding 4 KB: refused
+ * by the checksum, computed over the file before anything is allocated
+ * (its holes hashed without reading them). Checked in a child limited to
+ * 1 GB of address space, where the old loader's allocation failed. */
+static void test_sparse_lie_refused(void **state)
+{
+    (void)state;
+    char p[128];
+    path_of(p, sizeof p, "sparse.nnet");
+    const uint64_t units[4] = {2, 32768, 32768, 2};
+    uint64_t P = 0;
+    for (int l = 0; l < 3; l++)
+        P += units[l] * units[l + 1] + units[l + 1];
+    unsigned char h[256], *w = h;
+    memcpy(w, "LIBNN\0NT", 8);
+    w += 8;
+    put_le(w, 1, 4); /* version 1 */
+    put_le(w + 4, 0, 4);
+    put_le(w + 8, 7, 8);
+    put_le(w + 16, 3, 8);
+    w += 24;
+    for (int l = 0; l < 4; l++, w += 8)
+        put_le(w, units[l], 8);
+    put_le(w, P, 8);
+    w += 8;
+    FILE *f = fopen(p, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(h, 1, (size_t)(w - h), f), (size_t)(w - h));
+    fclose(f);
+    assert_int_equal(truncate(p, (off_t)(w - h) + (off_t)(P * 8 + 8)), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+#if !TEST_ASAN /* AddressSanitizer reserves terabytes of address space */
+        struct rlimit lim = {(rlim_t)1 << 30, (rlim_t)1 << 30};
+        setrlimit(RLIMIT_AS, &lim);
+#endif
+        nn_net *out = NULL;
+        nn_status s = nn_net_load(&out, p);
+        _exit(s == NN_EFORMAT && strstr(nn_last_error(), "checksum mismatch") ? 0 : 1);
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    unlink(p);
+}
+
+/* ---- temporary files of killed saves -------------------------------------- */
+
+/* Create dir/name (empty), last modified age seconds ago. */
+static void touch_aged(const char *name, long age)
+{
+    char p[512];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    FILE *f = fopen(p, "w");
+    assert_non_null(f);
+    fclose(f);
+    struct timespec t[2] = {{time(NULL) - age, 0}, {time(NULL) - age, 0}};
+    assert_int_equal(utimensat(AT_FDCWD, p, t, 0), 0);
+}
+
+static int exists_in_dir(const char *name)
+{
+    char p[512];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    return access(p, F_OK) == 0;
+}
+
+/* A save killed midway (a child that opens the temporary file and exits
+ * without a word, as kill -9 leaves it) leaves its temporary file; the
+ * next save of the same path removes it, and also another host's or the
+ * older form's older than a day, but never a live process's, a recent one
+ * from another host, or a file of another pattern. */
+static void test_stale_temps_removed(void **state)
+{
+    (void)state;
+    char p[128];
+    path_of(p, sizeof p, "stale.nnet");
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        nn__atomic_file af;
+        if (nn__atomic_open(&af, p, "t") == NN_OK)
+            fputs("half a model", af.f);
+        _exit(0);
+    }
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    char killed[256] = "", host[7] = "";
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    for (struct dirent *e; (e = readdir(d)) != NULL;)
+        if (strncmp(e->d_name, "stale.nnet.tmp.", 15) == 0)
+            snprintf(killed, sizeof killed, "%s", e->d_name);
+    closedir(d);
+    const char *tag = strchr(killed + 15, '-');
+    assert_non_null(tag); /* stale.nnet.tmp.PID-HOST-XXXXXX */
+    memcpy(host, tag + 1, 6);
+    char live[256], other_new[256], other_old[256];
+    snprintf(live, sizeof live, "stale.nnet.tmp.%ld-%s-aaaaaa", (long)getppid(), host);
+    const char *elsewhere = strcmp(host, "zzzzzz") ? "zzzzzz" : "yyyyyy";
+    snprintf(other_new, sizeof other_new, "stale.nnet.tmp.1-%s-aaaaaa", elsewhere);
+    snprintf(other_old, sizeof other_old, "stale.nnet.tmp.1-%s-bbbbbb", elsewhere);
+    const long day = 24 * 3600;
+    touch_aged(live, 3 * day);
+    touch_aged(other_new, 3600);
+    touch_aged(other_old, 2 * day);
+    touch_aged("stale.nnet.tmp.abcdef", 2 * day);
+    touch_aged("stale.nnet.tmp.ghijkl", 60);
+    touch_aged("stale.nnet.tmp.notes", 2 * day);
+    touch_aged("other.nnet.tmp.abcdef", 2 * day);
+    nn_net *net = sample_net(5);
+    ts_ok(nn_net_save(net, p));
+    assert_false(exists_in_dir(killed));
+    assert_false(exists_in_dir(other_old));
+    assert_false(exists_in_dir("stale.nnet.tmp.abcdef"));
+    assert_true(exists_in_dir(live));
+    assert_true(exists_in_dir(other_new));
+    assert_true(exists_in_dir("stale.nnet.tmp.ghijkl"));
+    assert_true(exists_in_dir("stale.nnet.tmp.notes"));
+    assert_true(exists_in_dir("other.nnet.tmp.abcdef")); /* another target's */
+    assert_file_holds(p, net);
+    const char *left[] = {live, other_new, "stale.nnet.tmp.ghijkl", "stale.nnet.tmp.notes",
+                          "other.nnet.tmp.abcdef"};
+    for (size_t i = 0; i < sizeof left / sizeof *left; i++) {
+        char q[512];
+        snprintf(q, sizeof q, "%s/%s", dir, left[i]);
+        unlink(q);
+    }
+    nn_net_free(net);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -653,6 +856,9 @@ int main(void)
         cmocka_unit_test(test_fault_sync_rename),
         cmocka_unit_test(test_atomic_api),
         cmocka_unit_test(test_atomic_public),
+        cmocka_unit_test(test_non_finite_refused),
+        cmocka_unit_test(test_sparse_lie_refused),
+        cmocka_unit_test(test_stale_temps_removed),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

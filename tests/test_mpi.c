@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -386,6 +387,169 @@ static void bad_shard_on_one_rank(void **state)
     nn_dataset_free(&all);
 }
 
+/* ---- agreement on the data ------------------------------------------------------ */
+
+/* A data set of 4 rows of width d with string labels names[0..n). */
+static nn_dataset named(size_t d, const char *const *names, size_t n)
+{
+    nn_dataset t;
+    memset(&t, 0, sizeof t);
+    assert_int_equal(nn_mat_alloc(&t.x, 4, d), NN_OK);
+    t.y = calloc(4, sizeof *t.y);
+    t.n_classes = n;
+    t.class_names = calloc(n, sizeof *t.class_names);
+    for (size_t k = 0; k < n; k++)
+        t.class_names[k] = strdup(names[k]);
+    for (size_t i = 0; i < 4; i++)
+        t.y[i] = (int32_t)(i % n);
+    return t;
+}
+
+/* Each disagreement fails both ranks with rank 1's message; an empty shard
+ * and integer labels of different ranges agree (n_classes: the largest). */
+static void data_agreement(void **state)
+{
+    (void)state;
+    static const char *const ab[] = {"a", "b"}, *const ac[] = {"a", "c"},
+                             *const abc[] = {"a", "b", "c"};
+    nn_dataset d2 = named(2, ab, 2), d3 = named(3, ab, 2), dac = named(2, ac, 2),
+               dabc = named(2, abc, 3), ints = named(2, ab, 2), none = empty_shard(2);
+    char err[4][200];
+    nn_status same = nn_dataset_agree_mpi(&d2, MPI_COMM_WORLD);
+    nn_status width = nn_dataset_agree_mpi(g_rank == 1 ? &d3 : &d2, MPI_COMM_WORLD);
+    snprintf(err[0], sizeof err[0], "%s", nn_last_error());
+    nn_status names = nn_dataset_agree_mpi(g_rank == 1 ? &dac : &d2, MPI_COMM_WORLD);
+    snprintf(err[1], sizeof err[1], "%s", nn_last_error());
+    nn_status count = nn_dataset_agree_mpi(g_rank == 1 ? &dabc : &d2, MPI_COMM_WORLD);
+    snprintf(err[2], sizeof err[2], "%s", nn_last_error());
+    none.class_names = dac.class_names; /* an empty shard keeps its file's names */
+    nn_status empty = nn_dataset_agree_mpi(g_rank == 1 ? &none : &dac, MPI_COMM_WORLD);
+    none.class_names = NULL;
+    for (size_t k = 0; k < 2; k++)
+        free(ints.class_names[k]);
+    free(ints.class_names);
+    ints.class_names = NULL;
+    ints.n_classes = g_rank == 1 ? 7 : 3;
+    nn_status integers = nn_dataset_agree_mpi(&ints, MPI_COMM_WORLD);
+    nn_status kinds = nn_dataset_agree_mpi(g_rank == 1 ? &ints : &d2, MPI_COMM_WORLD);
+    nn_status null = nn_dataset_agree_mpi(g_rank == 1 ? NULL : &d2, MPI_COMM_WORLD);
+    snprintf(err[3], sizeof err[3], "%s", nn_last_error());
+    assert_status(same, NN_OK);
+    assert_status(width, NN_ESHAPE);
+    assert_non_null(strstr(err[0], "rank 1's data has 3 features, rank 0's has 2"));
+    assert_status(names, NN_EFORMAT);
+    assert_non_null(strstr(err[1], "rank 1's class 1 is 'c', rank 0's is 'b'"));
+    assert_status(count, NN_EFORMAT);
+    assert_non_null(strstr(err[2], "rank 1's data has 3 classes, rank 0's has 2"));
+    assert_status(empty, NN_OK);
+    assert_status(integers, NN_OK);
+    assert_int_equal(ints.n_classes, 7);
+    assert_status(kinds, NN_EFORMAT);
+    assert_status(null, NN_EINVAL);
+    assert_non_null(strstr(err[3], "rank 1's shard is NULL"));
+    nn_dataset *all[] = {&d2, &d3, &dac, &dabc, &ints};
+    for (size_t k = 0; k < sizeof all / sizeof *all; k++)
+        nn_dataset_free(all[k]);
+}
+
+/* ---- scores over every rank ------------------------------------------------------ */
+
+/* nn_net_evaluate_mpi over the shards equals nn_net_evaluate on the whole
+ * set, for each task, with rank 1's shard empty or not; every shard empty
+ * or a bad shard on one rank: one status everywhere. */
+static void evaluate_matches_single_process(void **state)
+{
+    (void)state;
+    static const nn_task tasks[] = {NN_TASK_CLASSIFY, NN_TASK_MULTILABEL, NN_TASK_REGRESS};
+    double got[3][2][2], want[3][2];
+    nn_status s[3][2];
+    for (size_t k = 0; k < 3; k++) {
+        nn_dataset all;
+        assert_int_equal(nn_make_moons(&all, 101, 0.2, 9), NN_OK);
+        if (tasks[k] != NN_TASK_CLASSIFY) { /* two targets from the features */
+            assert_int_equal(nn_mat_alloc(&all.t, 101, 2), NN_OK);
+            for (size_t i = 0; i < 101; i++) {
+                double a = all.x.data[i * all.x.ld], b = all.x.data[i * all.x.ld + 1];
+                all.t.data[i * 2] = tasks[k] == NN_TASK_REGRESS ? 3.0 * a + 100.0 : a > 0.5;
+                all.t.data[i * 2 + 1] = tasks[k] == NN_TASK_REGRESS ? a * b : b > 0.2;
+            }
+            free(all.y);
+            all.y = NULL;
+            all.n_classes = 2;
+        }
+        nn_net *net = make_net(2, 2, tasks[k], 5);
+        assert_int_equal(nn_net_evaluate(net, &all, &want[k][0], &want[k][1]), NN_OK);
+        nn_dataset shard, none = empty_shard(2);
+        assert_int_equal(nn_dataset_shard(&all, (size_t)g_rank, 2, &shard), NN_OK);
+        s[k][0] = nn_net_evaluate_mpi(net, &shard, &got[k][0][0], &got[k][0][1],
+                                      MPI_COMM_WORLD);
+        s[k][1] = nn_net_evaluate_mpi(net, g_rank == 0 ? &all : &none, &got[k][1][0],
+                                      &got[k][1][1], MPI_COMM_WORLD);
+        nn_net_free(net);
+        nn_dataset_free(&shard);
+        nn_dataset_free(&all);
+    }
+    nn_net *net = make_net(2, 2, NN_TASK_CLASSIFY, 5);
+    nn_dataset none = empty_shard(2);
+    nn_status s_empty = nn_net_evaluate_mpi(net, &none, NULL, NULL, MPI_COMM_WORLD);
+    nn_dataset all;
+    assert_int_equal(nn_make_moons(&all, 10, 0.1, 4), NN_OK);
+    if (g_rank == 1)
+        all.y[3] = 9; /* a label out of range on rank 1 */
+    nn_status s_bad = nn_net_evaluate_mpi(net, &all, NULL, NULL, MPI_COMM_WORLD);
+    char err[200];
+    snprintf(err, sizeof err, "%s", nn_last_error());
+    for (size_t k = 0; k < 3; k++)
+        for (size_t e = 0; e < 2; e++) {
+            assert_status(s[k][e], NN_OK);
+            assert_true(fabs(got[k][e][0] - want[k][0]) <= 1e-12);
+            assert_true(fabs(got[k][e][1] - want[k][1]) <= 1e-12 * fabs(want[k][1]));
+        }
+    assert_status(s_empty, NN_EINVAL);
+    assert_status(s_bad, NN_EINVAL);
+    assert_non_null(strstr(err, "label"));
+    nn_net_free(net);
+    nn_dataset_free(&all);
+}
+
+/* nn_scaler_fit_mpi over the shards equals nn_scaler_fit on the whole set,
+ * with rank 1's shard empty or not; other widths or a NaN on rank 1 fail
+ * both ranks. */
+static void scaler_matches_single_process(void **state)
+{
+    (void)state;
+    nn_dataset all, shard, none = empty_shard(2);
+    assert_int_equal(nn_make_moons(&all, 101, 0.2, 9), NN_OK);
+    for (size_t i = 0; i < 101; i++)
+        all.x.data[i * all.x.ld] = 1000.0 + 3.0 * all.x.data[i * all.x.ld];
+    assert_int_equal(nn_dataset_shard(&all, (size_t)g_rank, 2, &shard), NN_OK);
+    nn_scaler want, got[2], bad;
+    assert_int_equal(nn_scaler_fit(&want, all.x), NN_OK);
+    nn_status s0 = nn_scaler_fit_mpi(&got[0], shard.x, MPI_COMM_WORLD);
+    nn_status s1 = nn_scaler_fit_mpi(&got[1], g_rank == 0 ? all.x : none.x, MPI_COMM_WORLD);
+    nn_mat narrow = all.x;
+    narrow.cols = 1;
+    nn_status s_width = nn_scaler_fit_mpi(&bad, g_rank == 1 ? narrow : all.x, MPI_COMM_WORLD);
+    if (g_rank == 1)
+        all.x.data[7] = NAN;
+    nn_status s_nan = nn_scaler_fit_mpi(&bad, all.x, MPI_COMM_WORLD);
+    nn_status s_none = nn_scaler_fit_mpi(&bad, none.x, MPI_COMM_WORLD);
+    for (int k = 0; k < 2; k++) {
+        assert_status(k ? s1 : s0, NN_OK);
+        for (size_t j = 0; j < 2; j++) {
+            assert_true(fabs(got[k].mean[j] - want.mean[j]) <= 1e-12 * fabs(want.mean[j]));
+            assert_true(fabs(got[k].scale[j] - want.scale[j]) <= 1e-12 * want.scale[j]);
+        }
+        nn_scaler_free(&got[k]);
+    }
+    assert_status(s_width, NN_ESHAPE);
+    assert_status(s_nan, NN_EINVAL);
+    assert_status(s_none, NN_EINVAL);
+    nn_scaler_free(&want);
+    nn_dataset_free(&shard);
+    nn_dataset_free(&all);
+}
+
 /* Refused by each rank alone, before any communication; comm's error
  * handler is the caller's again afterwards. */
 static void bad_communicator(void **state)
@@ -428,6 +592,9 @@ int main(int argc, char **argv)
             cmocka_unit_test(divergence_agrees),
             cmocka_unit_test(bad_shard_on_one_rank),
             cmocka_unit_test(bad_communicator),
+            cmocka_unit_test(data_agreement),
+            cmocka_unit_test(evaluate_matches_single_process),
+            cmocka_unit_test(scaler_matches_single_process),
         };
         rc = cmocka_run_group_tests(tests, NULL, NULL);
     }

@@ -1,6 +1,12 @@
 # nn train --mpi on 2 ranks, then nn eval of the model it wrote: the same
 # test accuracy, since both take the same test split of the same data.
 # -DMPIEXEC="launcher;flags;-n" -DNN=path/to/nn -DOUT_DIR=dir
+# [-DPART=hostile: only the hostile launches at the end (a test of its own,
+# cli_train_mpi_hostile, so that each stays within its timeout under ASan)]
+if(PART STREQUAL "hostile")
+    include(${CMAKE_CURRENT_LIST_DIR}/check_mpi_hostile.cmake)
+    return()
+endif()
 set(model ${OUT_DIR}/cli_mpi.nnet)
 file(REMOVE ${model})
 execute_process(COMMAND ${MPIEXEC} 2 ${NN} train --mpi --epochs 10 --out ${model}

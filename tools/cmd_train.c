@@ -112,6 +112,25 @@ int cli_train_one(const cli_opts *o, const nn_dataset *train, const nn_dataset *
     return 0;
 }
 
+/* A process of a job of several that mpirun (Open MPI: OMPI_COMM_WORLD_SIZE)
+ * or a PMI launcher (PMI_SIZE: MPICH, Slurm) started: without --mpi each
+ * would train alone and write the same --out, and an MPI process of the job
+ * would wait for it forever, so refuse. */
+static int launched_without_mpi(void)
+{
+    static const char *const vars[] = {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE"};
+    for (size_t i = 0; i < sizeof vars / sizeof *vars; i++) {
+        const char *v = getenv(vars[i]);
+        if (v && strtol(v, NULL, 10) > 1) {
+            fprintf(stderr, "nn train: started as one of %s processes (%s) without --mpi: each "
+                    "would train alone on all the data; add --mpi to train together\n", v,
+                    vars[i]);
+            return 1;
+        }
+    }
+    return 0;
+}
+
 /* The epoch with the lowest validation loss (what early stopping keeps). */
 static size_t best_epoch(const cli_progress *p)
 {
@@ -126,6 +145,8 @@ int cmd_train(const cli_opts *o)
 {
     if (o->mpi)
         return cmd_train_mpi(o);
+    if (launched_without_mpi())
+        return CLI_EXIT_USAGE;
     nn_dataset train, test;
     int rc = cli_load_split(o, &train, &test);
     if (rc)

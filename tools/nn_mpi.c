@@ -16,22 +16,28 @@
  * and a saved model scores the same under nn eval.
  *
  * Preprocessing: the feature scaler (and for regression the target scaler)
- * is fit on the training rows of all ranks (two reductions: the mean, then
- * the squared deviations), the same on every rank, as nn_net_fit_mpi needs.
+ * is fit on the training rows of all ranks (nn_scaler_fit_mpi), the same on
+ * every rank, as nn_net_fit_mpi needs.
  *
  * Batch: --batch is the global batch, as without MPI: each rank takes
  * ceil(batch / size) rows a step. --validation-fraction (and so --patience
  * and --epochs auto) holds out that share of each rank's training rows.
  *
- * Scores: the test score and loss are over the test rows of all ranks:
- * accuracy and subset accuracy from row counts, R^2 from sums (the global
- * mean first, then the squared deviations), exactly as one process.
+ * Agreement: before anything is split or trained, the ranks check that
+ * they read the same kind of data (nn_dataset_agree_mpi: features, labels
+ * or targets, class names) with the same task; a disagreement fails every
+ * rank with one message, which rank 0 prints. Every rank takes part in
+ * every collective, whatever its shard holds (an empty one included).
+ *
+ * Scores: the test score and loss are over the test rows of all ranks
+ * (nn_net_evaluate_mpi), as one process computes them.
  *
  * Rank 0 prints, plots and writes --out. A failure on any rank is agreed on
  * (one reduction) before the next collective step, so no rank is left
  * waiting; each rank prints its own error, prefixed with its rank.
  */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -51,11 +57,19 @@ static int any_failed(int failed)
     return any;
 }
 
+/* cli_fail, prefixed with this rank. */
 static int fail(const char *what, nn_status s)
 {
-    fprintf(stderr, "nn: rank %d: %s: %s: %s\n", g_rank, what, nn_status_str(s),
-            nn_last_error());
-    return CLI_EXIT_FAIL;
+    char where[64 + 4096];
+    snprintf(where, sizeof where, "rank %d: %s", g_rank, what);
+    return cli_fail(where, s);
+}
+
+/* A status every rank shares (from libnn_mpi's agreement): rank 0 prints
+ * it, every rank fails. */
+static int fail_agreed(const char *what, nn_status s)
+{
+    return g_rank == 0 ? cli_fail(what, s) : CLI_EXIT_FAIL;
 }
 
 static void sum_doubles(double *buf, int n)
@@ -82,6 +96,22 @@ static int load_shard(const cli_opts *o, const char *path, nn_dataset *shard)
         s = nn_load_csv_shard(shard, path, &c, (size_t)g_rank, (size_t)g_size);
     }
     return s == NN_OK ? 0 : fail(path, s);
+}
+
+/* After every rank has loaded its shard of path: the same task and data
+ * of the same kind on every rank (collective). */
+static int agree_shard(const cli_opts *o, const char *path, nn_dataset *shard)
+{
+    int task[2] = {(int)o->csv.task, -(int)o->csv.task};
+    if (MPI_Allreduce(MPI_IN_PLACE, task, 2, MPI_INT, MPI_MAX, MPI_COMM_WORLD) != MPI_SUCCESS)
+        return CLI_EXIT_FAIL;
+    if (task[0] != -task[1]) {
+        if (g_rank == 0)
+            fprintf(stderr, "nn: the ranks were given different --task options\n");
+        return CLI_EXIT_FAIL;
+    }
+    nn_status s = nn_dataset_agree_mpi(shard, MPI_COMM_WORLD);
+    return s == NN_OK ? 0 : fail_agreed(path, s);
 }
 
 /* Every row's label in file order (row g is row g / size of rank g % size),
@@ -122,7 +152,7 @@ static int check_classes(const cli_opts *o, const nn_dataset *shard, const int32
     if (!seen)
         return fail(o->data, NN_ENOMEM);
     for (size_t i = 0; i < n; i++)
-        if (!seen[y[i]]) {
+        if (y[i] >= 0 && (size_t)y[i] < C && !seen[y[i]]) {
             seen[y[i]] = 1;
             present++;
         }
@@ -174,7 +204,8 @@ static int split_shard(const cli_opts *o, nn_dataset *shard, size_t *n_test)
     size_t n = (size_t)total;
     nn_dataset idx, train, test;
     memset(&idx, 0, sizeof idx);
-    if (shard->y) {
+    /* Agreed on every rank (nn_dataset_agree_mpi), an empty shard included. */
+    if (shard->n_classes > 0 && shard->t.cols == 0) {
         if (!(idx.y = gather_labels(shard, n)))
             return fail("splitting the data", NN_ENOMEM);
         idx.n_classes = shard->n_classes;
@@ -244,40 +275,6 @@ static nn_dataset view_rows(const nn_dataset *d, size_t from, size_t rows)
 
 /* ---- the net ---------------------------------------------------------------- */
 
-/* nn_scaler_fit over the rows of x on every rank: mean, then the standard
- * deviation about it (1 for a constant column). Collective. */
-static nn_status global_scaler(nn_mat x, nn_scaler *sc)
-{
-    size_t d = x.cols;
-    double *mean = calloc(d + 1, sizeof *mean), *scale = calloc(d, sizeof *scale);
-    if (any_failed(!mean || !scale)) {
-        free(mean);
-        free(scale);
-        return NN_ENOMEM;
-    }
-    for (size_t i = 0; i < x.rows; i++)
-        for (size_t j = 0; j < d; j++)
-            mean[j] += x.data[i * x.ld + j];
-    mean[d] = (double)x.rows;
-    sum_doubles(mean, (int)d + 1);
-    for (size_t j = 0; j < d; j++)
-        mean[j] /= mean[d];
-    for (size_t i = 0; i < x.rows; i++)
-        for (size_t j = 0; j < d; j++) {
-            double dev = x.data[i * x.ld + j] - mean[j];
-            scale[j] += dev * dev;
-        }
-    sum_doubles(scale, (int)d);
-    for (size_t j = 0; j < d; j++) {
-        double sd = sqrt(scale[j] / mean[d]);
-        scale[j] = sd > 1e-12 * (fabs(mean[j]) + 1.0) ? sd : 1.0;
-    }
-    sc->n_features = d;
-    sc->mean = mean;
-    sc->scale = scale;
-    return NN_OK;
-}
-
 /* cli_make_net, with the scalers fit over every rank's training rows. */
 static int make_net(const cli_opts *o, const nn_dataset *train, const nn_dataset *test,
                     uint64_t seed, nn_net **out)
@@ -287,82 +284,28 @@ static int make_net(const cli_opts *o, const nn_dataset *train, const nn_dataset
     nn_net *net = NULL;
     if (any_failed(cli_make_net(&local, train, test, o->n_hidden, o->hidden, seed, &net)))
         return CLI_EXIT_FAIL;
+    /* Both fits first: their statuses are the same on every rank, so every
+     * rank makes the same collectives; setting them is local. */
     nn_status s = NN_OK;
-    nn_scaler sc;
-    if (!o->no_scale && (s = global_scaler(train->x, &sc)) == NN_OK) {
+    nn_scaler sc, tsc;
+    memset(&sc, 0, sizeof sc);
+    memset(&tsc, 0, sizeof tsc);
+    int scale = !o->no_scale, scale_t = scale && o->csv.task == NN_TASK_REGRESS;
+    if (scale)
+        s = nn_scaler_fit_mpi(&sc, train->x, MPI_COMM_WORLD);
+    if (scale_t && s == NN_OK)
+        s = nn_scaler_fit_mpi(&tsc, train->t, MPI_COMM_WORLD);
+    if (scale && s == NN_OK)
         s = nn_net_set_scaler(net, &sc);
-        nn_scaler_free(&sc);
-    }
-    if (!o->no_scale && o->csv.task == NN_TASK_REGRESS && s == NN_OK &&
-        (s = global_scaler(train->t, &sc)) == NN_OK) {
-        s = nn_net_set_target_scaler(net, &sc);
-        nn_scaler_free(&sc);
-    }
+    if (scale_t && s == NN_OK)
+        s = nn_net_set_target_scaler(net, &tsc);
+    nn_scaler_free(&sc);
+    nn_scaler_free(&tsc);
     if (any_failed(s != NN_OK)) {
         nn_net_free(net);
         return s != NN_OK ? fail("preparing the net", s) : CLI_EXIT_FAIL;
     }
     *out = net;
-    return 0;
-}
-
-/* ---- scores over every rank's test rows ---------------------------------------- */
-
-/* R^2 averaged over the outputs, as nn_net_evaluate computes it for one
- * process (scikit-learn's r2_score), from sums over the ranks. */
-static nn_status global_r2(nn_net *net, const nn_dataset *test, double rows, double *r2)
-{
-    size_t n = test->x.rows, C = test->t.cols;
-    nn_mat z = {NULL, 0, 0, 0};
-    double *acc = calloc(3 * C, sizeof *acc); /* sum t, SS_res, SS_tot */
-    nn_status s = acc ? NN_OK : NN_ENOMEM;
-    if (s == NN_OK && n > 0 && (s = nn_mat_alloc(&z, n, C)) == NN_OK)
-        s = nn_net_forward(net, test->x, z);
-    if (any_failed(s != NN_OK)) {
-        free(acc);
-        nn_mat_free(&z);
-        return s != NN_OK ? s : NN_EIO;
-    }
-    for (size_t i = 0; i < n; i++)
-        for (size_t j = 0; j < C; j++) {
-            double t = test->t.data[i * test->t.ld + j], d = z.data[i * z.ld + j] - t;
-            acc[j] += t;
-            acc[C + j] += d * d;
-        }
-    sum_doubles(acc, 2 * (int)C);
-    for (size_t i = 0; i < n; i++)
-        for (size_t j = 0; j < C; j++) {
-            double d = test->t.data[i * test->t.ld + j] - acc[j] / rows;
-            acc[2 * C + j] += d * d;
-        }
-    sum_doubles(acc + 2 * C, (int)C);
-    double sum = 0.0;
-    for (size_t j = 0; j < C; j++) {
-        double res = acc[C + j], tot = acc[2 * C + j];
-        sum += tot > 0.0 ? 1.0 - res / tot : res == 0.0 ? 1.0 : 0.0;
-    }
-    *r2 = sum / (double)C;
-    free(acc);
-    nn_mat_free(&z);
-    return NN_OK;
-}
-
-/* The test score and mean loss over the test rows of every rank. */
-static int global_score(nn_net *net, const nn_dataset *test, double *score, double *loss)
-{
-    double v[3] = {0.0, 0.0, (double)test->x.rows}, sc = 0.0, lo = 0.0;
-    nn_status s = NN_OK;
-    if (test->x.rows > 0 && (s = nn_net_evaluate(net, test, &sc, &lo)) == NN_OK) {
-        v[0] = sc * v[2];
-        v[1] = lo * v[2];
-    }
-    if (any_failed(s != NN_OK))
-        return s != NN_OK ? fail("scoring the test rows", s) : CLI_EXIT_FAIL;
-    sum_doubles(v, 3);
-    *score = v[0] / v[2];
-    *loss = v[1] / v[2];
-    if (nn_net_task(net) == NN_TASK_REGRESS && (s = global_r2(net, test, v[2], score)) != NN_OK)
-        return s == NN_EIO ? CLI_EXIT_FAIL : fail("scoring the test rows", s);
     return 0;
 }
 
@@ -390,9 +333,9 @@ static int train_one(const cli_opts *o, const nn_dataset *train, const nn_datase
         nn_net_free(net);
         return fail("training", s);
     }
-    if (global_score(net, test, score, loss)) {
+    if ((s = nn_net_evaluate_mpi(net, test, score, loss, MPI_COMM_WORLD)) != NN_OK) {
         nn_net_free(net);
-        return CLI_EXIT_FAIL;
+        return fail_agreed("scoring the test rows", s);
     }
     if (out && g_rank == 0)
         *out = net;
@@ -415,10 +358,12 @@ static int run(const cli_opts *o)
     memset(&shard, 0, sizeof shard);
     memset(&test_file, 0, sizeof test_file);
     size_t n_test = 0;
-    if (any_failed(load_shard(o, o->data, &shard)) || split_shard(o, &shard, &n_test) ||
-        (o->test_data && any_failed(load_shard(o, o->test_data, &test_file) ||
-                                    cli_match_test(o, &shard, &test_file, (size_t)g_rank,
-                                                   (size_t)g_size)))) {
+    if (any_failed(load_shard(o, o->data, &shard)) || agree_shard(o, o->data, &shard) ||
+        split_shard(o, &shard, &n_test) ||
+        (o->test_data &&
+         (any_failed(load_shard(o, o->test_data, &test_file)) ||
+          agree_shard(o, o->test_data, &test_file) ||
+          any_failed(cli_match_test(o, &shard, &test_file, (size_t)g_rank, (size_t)g_size))))) {
         nn_dataset_free(&shard);
         nn_dataset_free(&test_file);
         return CLI_EXIT_FAIL;
@@ -433,11 +378,18 @@ static int run(const cli_opts *o)
                 (o->train.batch_size + (size_t)g_size - 1) / (size_t)g_size,
                 (o->train.batch_size + (size_t)g_size - 1) / (size_t)g_size * (size_t)g_size);
     cli_progress prog = {o, o->train.epochs, isatty(2), 0, NULL, 0};
-    prog.curve = g_rank == 0 ? malloc(4 * o->train.epochs * sizeof(double)) : NULL;
+    /* epochs x 4 doubles, refused when the size does not fit in a size_t. */
+    size_t epochs = o->train.epochs ? o->train.epochs : 1;
+    prog.curve = g_rank == 0 && epochs <= SIZE_MAX / (4 * sizeof(double))
+                     ? malloc(epochs * 4 * sizeof(double))
+                     : NULL;
     if (any_failed(g_rank == 0 && !prog.curve)) {
+        if (g_rank == 0)
+            fprintf(stderr, "nn: out of memory for a learning curve of %zu epochs\n",
+                    o->train.epochs);
         nn_dataset_free(&shard);
         nn_dataset_free(&test_file);
-        return fail("training", NN_ENOMEM);
+        return CLI_EXIT_FAIL;
     }
     double sum = 0, sum2 = 0, t0 = cli_now(), loss = 0;
     int rc = 0;

@@ -101,6 +101,54 @@ extern "C" {
 NN_API nn_status nn_net_fit_mpi(nn_net *net, const nn_dataset *shard, const nn_train_options *opt,
                                 MPI_Comm comm);
 
+/* Collective nn_scaler_fit over the rows of x of every rank of comm
+ * (nn_scaler_fit_distributed over MPI): every rank gets the scaler of all
+ * the rows, as nn_net_fit_mpi needs the same scaler everywhere. x may have
+ * 0 rows on some ranks (x.data NULL, x.cols the width).
+ * @return as nn_scaler_fit_distributed, the same on every rank; NN_EIO when
+ *         an MPI call fails; MPI not initialized, MPI_COMM_NULL or an
+ *         inter-communicator: NN_EINVAL before any communication. */
+NN_API nn_status nn_scaler_fit_mpi(nn_scaler *s, nn_mat x, MPI_Comm comm);
+
+/* Collective: check that the shards of every rank of comm describe the
+ * same data before they are used together, and fail alike on every rank
+ * when they do not (ranks may have read different files).
+ *
+ * Compared with rank 0's shard: the number of features (x.cols), what the
+ * rows carry (class labels, targets or nothing), the number of targets
+ * (t.cols) and, for string labels, the class names (the same names in the
+ * same order; a rank whose file names other classes is an error, never a
+ * silent renumbering). Integer labels: every rank's n_classes becomes the
+ * largest over the ranks, so that every rank builds the same net. An empty
+ * shard (0 rows) takes part with what its file said (x.cols, n_classes,
+ * t.cols, class_names, as nn_dataset_shard leaves them).
+ *
+ * @return NN_OK on every rank, or on every rank the status and the
+ *         nn_last_error() text of the lowest rank that disagrees, e.g.
+ *         "nn_dataset_agree_mpi: rank 2's data has 3 features, rank 0's has
+ *         4": NN_ESHAPE (features, targets), NN_EINVAL (labels against
+ *         targets, a NULL shard), NN_EFORMAT (class names or their count),
+ *         NN_ENOMEM; NN_EIO when an MPI call fails. MPI not initialized,
+ *         MPI_COMM_NULL or an inter-communicator: NN_EINVAL before any
+ *         communication, as nn_net_fit_mpi. */
+NN_API nn_status nn_dataset_agree_mpi(nn_dataset *shard, MPI_Comm comm);
+
+/* Collective nn_net_evaluate over the rows of every rank's shard (a shard
+ * may be empty): the score and mean loss one process gets from
+ * nn_net_evaluate on the concatenation of the shards, up to rounding:
+ * accuracy and subset accuracy from the ranks' row counts, the mean loss
+ * weighted by rows, R^2 (REGRESS) from sums over the ranks (the global mean
+ * of each output first, then the squared deviations about it). Every rank
+ * gets the same values. net: the same parameters on every rank.
+ *
+ * @return NN_OK on every rank, or the same status on every rank: a rank's
+ *         own failure (nn_net_evaluate's: NN_ESHAPE, NN_EINVAL,
+ *         NN_ENUMERIC, NN_ENOMEM) with that rank's message; NN_EINVAL when
+ *         every shard is empty; NN_EIO when an MPI call fails. score or
+ *         mean_loss may be NULL. */
+NN_API nn_status nn_net_evaluate_mpi(nn_net *net, const nn_dataset *shard, double *score,
+                                     double *mean_loss, MPI_Comm comm);
+
 #ifdef __cplusplus
 }
 #endif

@@ -307,6 +307,19 @@ typedef struct nn_fit_hooks {
 NN_API nn_status nn_net_fit_distributed(nn_net *net, const nn_dataset *shard,
                                         const nn_train_options *opt, const nn_fit_hooks *hooks);
 
+/* nn_scaler_fit over the rows of x of every participant: each calls it
+ * with its own rows (0 rows allowed: x.data NULL, x.cols the width) and
+ * gets the same scaler, the one nn_scaler_fit fits on the concatenated rows
+ * (up to rounding): the mean over all rows first, then the standard
+ * deviation about it. Three reductions whatever the participant's x (a
+ * failure, the width, then the sums), so a failure anywhere fails every
+ * participant. nn/mpi.h's nn_scaler_fit_mpi is this over MPI.
+ * @return NN_OK everywhere, or on every participant an error: NN_EINVAL
+ *         (NULL arguments, hooks or an x that is not finite on some
+ *         participant, no rows anywhere), NN_ESHAPE (widths differ),
+ *         NN_ENOMEM, NN_EIO (a reduction failed). */
+NN_API nn_status nn_scaler_fit_distributed(nn_scaler *s, nn_mat x, const nn_fit_hooks *hooks);
+
 /* ---- experimental: which GEMM computes the dense layers --------------------
  * A training step makes three products per layer (forward Z = A W, weight
  * gradient dW = Aᵀ dZ, input gradient dA = dZ Wᵀ). Each goes either to

@@ -153,6 +153,15 @@ static void csv_corpus(void)
     csv_seed("bad_empty", &o, "");
     o.has_header = true;
     csv_seed("bad_header_only", &o, "a,b,c\n");
+    /* A first line of 4,000 fields, then 4,000 rows of one: refused at line
+     * 2 before the data set is allocated for the first line's width. */
+    o = nn_csv_defaults();
+    char *w = text;
+    for (size_t j = 0; j < 4000; j++)
+        w += sprintf(w, j + 1 < 4000 ? "1," : "1\n");
+    for (size_t i = 0; i < 4000; i++)
+        w += sprintf(w, "1\n");
+    csv_seed("bad_wide_first_line", &o, text);
     /* NULL options (the defaults). */
     uint8_t h[FUZZ_CSV_HEADER] = {0x10, 0xff, 0, 1, 0};
     write_file("csv", "null_options", h, sizeof h, "0.5,1,1\n-2,3e1,0\n", 17);
@@ -217,6 +226,44 @@ static nn_net *make_net(size_t in, size_t outputs, size_t n_hidden, const size_t
     return net;
 }
 
+/* n bytes of file with its checksum (the last 8 bytes) made right. */
+static void fix_checksum(uint8_t *file, size_t n)
+{
+    uint64_t h = 0xcbf29ce484222325u;
+    for (size_t i = 0; i + 8 < n; i++)
+        h = (h ^ file[i]) * 0x100000001b3u;
+    for (int i = 0; i < 8; i++)
+        file[n - 8 + (size_t)i] = (uint8_t)(h >> (8 * i));
+}
+
+/* Files a forger makes: a version 1 header announcing 2 x 32768 x 32768 x 2
+ * (1.07e9 parameters) over 100 bytes, and a net whose last parameter is NaN
+ * under a right checksum. */
+static void forged_seeds(void)
+{
+    static const uint64_t units[4] = {2, 32768, 32768, 2};
+    uint8_t lie[100] = {'L', 'I', 'B', 'N', 'N', 0, 'N', 'T', 1, 0, 0, 0, 0, 0, 0, 0};
+    uint64_t head[6] = {7, 3, units[0], units[1], units[2], units[3]}, P = 0;
+    for (int l = 0; l < 3; l++)
+        P += units[l] * units[l + 1] + units[l + 1];
+    for (int k = 0; k < 7; k++)
+        for (int i = 0; i < 8; i++)
+            lie[16 + 8 * k + i] = (uint8_t)((k < 6 ? head[k] : P) >> (8 * i));
+    model_seeds("bad_header_lies", lie, sizeof lie);
+    size_t h1[1] = {4}, n;
+    char p[512];
+    snprintf(p, sizeof p, "%s/load/bad_nan_weight", out_dir);
+    nn_net *net = make_net(2, 2, 1, h1, NN_INIT_HE, NULL, NN_TASK_CLASSIFY);
+    if (nn_net_save(net, p) != NN_OK)
+        die("nn_net_save");
+    nn_net_free(net);
+    uint8_t *file = read_all(p, &n);
+    static const uint8_t nan_bits[8] = {0, 0, 0, 0, 0, 0, 0xf8, 0x7f};
+    memcpy(file + n - 16, nan_bits, 8);
+    fix_checksum(file, n);
+    model_seeds("bad_nan_weight", file, n);
+}
+
 static void model_corpus(int n_files, char **files)
 {
     make_dir("load");
@@ -246,6 +293,7 @@ static void model_corpus(int n_files, char **files)
     if (nn_net_set_scaler(net, &sc) != NN_OK || nn_net_set_target_scaler(net, &sc) != NN_OK)
         die("regress extras");
     save_seeds("v2_regress_target_scaler", net);
+    forged_seeds();
     /* Files given on the command line (e.g. a version 1 file), as they are. */
     for (int i = 0; i < n_files; i++) {
         size_t n;
