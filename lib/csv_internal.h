@@ -1,7 +1,8 @@
 #ifndef NN_CSV_INTERNAL_H
 #define NN_CSV_INTERNAL_H
 
-/* The CSV loader's internals that tests reach (lib/csv.c). */
+/* For the CSV loader's files (csv.c, csv_read.c, csv_number.c,
+ * csv_labels.c) and the tests that reach their internals. */
 
 #include "internal.h"
 
@@ -23,5 +24,15 @@ size_t nn__csv_budget(void);
  * keyed hash keeps near n whatever the strings. */
 nn_status nn__csv_string_classes(const char *path, char *const *text, size_t n, int32_t *y,
                                  char ***names, size_t *n_names, size_t *probes);
+
+/* Parse s[0..len) as a finite decimal number into *out: digits, one point,
+ * a sign and an exponent only (no hex, "nan", "inf" or blanks), rounded as
+ * strtod rounds. Returns 1, or 0 (and *out untouched) for anything else. */
+int nn__csv_parse_number(const char *s, size_t len, double *out);
+
+/* NN_EFORMAT at the line and field of the NUL byte at nul in text (the
+ * file's first byte at text; fields split at delim, quotes respected). */
+nn_status nn__csv_nul_fail(const char *path, char delim, const char *text,
+                          const char *nul);
 
 #endif /* NN_CSV_INTERNAL_H */
