@@ -66,7 +66,8 @@ typedef struct cli_opts {
     /* training */
     nn_train_options train;
     bool epochs_auto;
-    size_t max_epochs; /* the cap of --epochs auto */
+    size_t max_epochs;            /* the cap of --epochs auto */
+    bool patience_set, val_set;   /* --patience, --validation-fraction given */
     size_t runs, from, to, step, trials;
     const char *out, *plot;
     /* predict */
@@ -171,7 +172,12 @@ typedef struct cli_progress {
                       seconds; room for `epochs` of them (or, as
                       cli_train_one grows it, for epoch n_curve) */
     size_t n_curve;
+    /* --epochs auto (cli_train_one): how the epochs were found */
+    size_t refit; /* --epochs auto: the epochs of the refit on every
+                     training row (cli_train_one); 0: none */
 } cli_progress;
+/* A validation split of fewer rows than this is noise (a warning). */
+#define CLI_MIN_VAL_ROWS 50
 double cli_now(void);
 int cli_on_epoch(const nn_epoch_stats *s, void *user);
 void cli_progress_end(cli_progress *p);
@@ -197,8 +203,12 @@ int cli_plot_curve(const cli_progress *p, const char *path, nn_task task);
 int cli_plot_sweep(const double *rows, size_t n, const char *path);
 
 /* ---- cmd_train.c ---- */
-/* Train one net (the progress in prog) and score it on test; *out, when
- * out is not NULL, gets the net. */
+/* Train one net (the progress in prog) and score it on test (NaN when test
+ * has no rows); *out, when out is not NULL, gets the net. Under --epochs
+ * auto (without an explicit --patience or --validation-fraction) early
+ * stopping on the validation split finds the epoch count, then a fresh net
+ * of the same seed is fit on every training row for that many epochs: that
+ * is the net scored and returned (prog->refit). */
 int cli_train_one(const cli_opts *o, const nn_dataset *train, const nn_dataset *test,
                   size_t n_hidden, const size_t *hidden, uint64_t seed, cli_progress *prog,
                   nn_net **out, double *score, double *loss);

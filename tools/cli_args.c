@@ -241,7 +241,7 @@ static int p_noise(cli_opts *o, const char *v)
 }
 static int p_test_fraction(cli_opts *o, const char *v)
 {
-    return to_double(v, &o->test_fraction) && o->test_fraction > 0 && o->test_fraction < 1;
+    return to_double(v, &o->test_fraction) && o->test_fraction >= 0 && o->test_fraction < 1;
 }
 static int p_split_seed(cli_opts *o, const char *v)
 {
@@ -298,6 +298,7 @@ static int p_max_epochs(cli_opts *o, const char *v)
 }
 static int p_patience(cli_opts *o, const char *v)
 {
+    o->patience_set = true;
     return to_size(v, &o->train.patience);
 }
 static int p_val_fraction(cli_opts *o, const char *v)
@@ -306,6 +307,7 @@ static int p_val_fraction(cli_opts *o, const char *v)
     if (!to_double(v, &f) || f < 0 || f >= 1)
         return 0;
     o->train.validation_fraction = f;
+    o->val_set = true;
     return 1;
 }
 static int p_export_c(cli_opts *o, const char *v)
@@ -362,7 +364,8 @@ static const option OPTIONS[] = {
     {"--id-col", "N", P, p_id_col, "1-based column of row ids, echoed in the output", 0},
     {"--all", NULL, E, p_all, "evaluate every row of --data (no split)", 0},
     {"--test-fraction", "F", T | E | S, p_test_fraction,
-     "share of --data held out for testing (0.25)", 0},
+     "share of --data held out for testing (0.25); train: 0 trains on every row, no test score",
+     0},
     {"--split-seed", "N", T | E | S, p_split_seed, "seed of the train/test split (42)", 0},
     {"--noise", "X", T | E | S, p_noise, "moons noise (0.1)", 0},
     {"--allow-many-classes", NULL, T | S, p_many,
@@ -381,16 +384,22 @@ static const option OPTIONS[] = {
     {"--lr", "X", T | S, p_lr, "learning rate, on the mean gradient of a batch (0.001)", 0},
     {"--batch", "N", T | S, p_batch, "minibatch size (32)", CLI_MAX_BATCH},
     {"--epochs", "N|auto", T | S, p_epochs,
-     "epochs; auto: up to --max-epochs, stopping early on the validation split (auto)", CLI_MAX_EPOCHS},
+     "epochs; auto: early stopping on the validation split finds them (up to --max-epochs), "
+     "then the net is refit on every training row (auto)",
+     CLI_MAX_EPOCHS},
     {"--max-epochs", "N", T | S, p_max_epochs, "the cap of --epochs auto (500)", CLI_MAX_EPOCHS},
     {"--momentum", "X", T | S, p_momentum, "momentum of --optimizer momentum (0.9)", 0},
     {"--weight-decay", "X", T | S, p_decay, "L2 weight decay (0)", 0},
     {"--validation-fraction", "F", T | S, p_val_fraction,
      "share of the training split held out for validation (0.2 with auto or --patience)", 0},
     {"--patience", "N", T | S, p_patience,
-     "stop after N epochs without a better validation loss (20 with auto)", CLI_MAX_EPOCHS},
+     "stop after N epochs without a better validation loss and keep that net, no refit "
+     "(20 with auto)",
+     CLI_MAX_EPOCHS},
     {"--shuffle-seed", "N", T | S, p_shuffle_seed, "seed of the row shuffling (0)", 0},
-    {"--runs", "N", T, p_runs, "train N nets (seeds seed..seed+N-1), report mean and std", CLI_MAX_RUNS},
+    {"--runs", "N", T, p_runs,
+     "train N nets (seeds seed..seed+N-1), report mean and std; --out saves the first",
+     CLI_MAX_RUNS},
     {"--out", "FILE", T | P, p_out, "train: save the model; predict: write the CSV here", 0},
     {"--plot", "FILE.png", T | S, p_plot, "plot the learning curve / the sweep (gnuplot)", 0},
     {"--proba", NULL, P, p_proba, "also write each class's probability", 0},
@@ -579,6 +588,12 @@ int cli_parse(cli_opts *o, int argc, char **argv, int first)
     }
     if (o->test_data && strcmp(o->data ? o->data : "", "moons") == 0) {
         fprintf(stderr, "nn %s: --test needs --data FILE\n", CMD_NAMES[o->cmd]);
+        return CLI_EXIT_USAGE;
+    }
+    if (o->test_fraction == 0 && !o->test_data &&
+        (o->cmd == CMD_SWEEP || o->cmd == CMD_EVAL || o->mpi)) {
+        fprintf(stderr, "nn %s: --test-fraction 0 leaves no test rows%s\n", CMD_NAMES[o->cmd],
+                o->mpi ? " (not available with --mpi)" : " to score");
         return CLI_EXIT_USAGE;
     }
     if (o->epochs_auto) {

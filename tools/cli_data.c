@@ -227,6 +227,11 @@ int cli_load_split(const cli_opts *o, nn_dataset *train, nn_dataset *test)
         *test = all;
         return 0;
     }
+    if (o->test_fraction == 0) { /* nn train --test-fraction 0: no test rows */
+        *train = all;
+        memset(test, 0, sizeof *test);
+        return 0;
+    }
     nn_status s =
         all.y ? nn_train_test_split_stratified(&all, o->test_fraction, o->split_seed, train, test)
               : nn_train_test_split(&all, o->test_fraction, o->split_seed, train, test);

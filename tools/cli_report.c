@@ -73,9 +73,12 @@ int cli_finish_run(const cli_opts *o, const cli_progress *p, size_t r, double sc
                    int show)
 {
     int rc = 0;
-    if (show && o->runs > 1 && !o->quiet)
+    size_t epochs = p->refit ? p->refit : p->n_curve;
+    if (show && o->runs > 1 && !o->quiet && isnan(score))
+        printf("run %zu: %zu epochs\n", r + 1, epochs);
+    else if (show && o->runs > 1 && !o->quiet)
         printf("run %zu: test %s %.4f  (%zu epochs)\n", r + 1, cli_score_name(o->csv.task),
-               score, p->n_curve);
+               score, epochs);
     if (show && r == 0 && o->plot)
         rc = cli_plot_curve(p, o->plot, o->csv.task);
     if (net) {
@@ -83,6 +86,9 @@ int cli_finish_run(const cli_opts *o, const cli_progress *p, size_t r, double sc
         nn_net_free(net);
         if (s != NN_OK)
             rc = cli_fail("saving the model", s);
+        else if (!o->quiet && o->runs > 1)
+            printf("saved %s (run %zu, seed %llu)\n", o->out, r + 1,
+                   (unsigned long long)(o->seed + r));
         else if (!o->quiet)
             printf("saved %s\n", o->out);
     }

@@ -14,7 +14,7 @@ int cmd_sweep(const cli_opts *o)
     /* at most CLI_MAX_SWEEP sizes (cli_parse), 3 doubles each */
     size_t n_rows = (o->to - o->from) / o->step + 1;
     double *rows = malloc(3 * n_rows * sizeof *rows);
-    cli_progress prog = {o, o->train.epochs, 0, 0, NULL, 0};
+    cli_progress prog = {.o = o, .epochs = o->train.epochs};
     if (!rows) {
         nn_dataset_free(&train);
         nn_dataset_free(&test);

@@ -432,7 +432,7 @@ static int run(const cli_opts *o)
                 o->train.batch_size, g_size,
                 (o->train.batch_size + (size_t)g_size - 1) / (size_t)g_size,
                 (o->train.batch_size + (size_t)g_size - 1) / (size_t)g_size * (size_t)g_size);
-    cli_progress prog = {o, o->train.epochs, isatty(2), 0, NULL, 0};
+    cli_progress prog = {.o = o, .epochs = o->train.epochs, .tty = isatty(2)};
     prog.curve = g_rank == 0 ? malloc(4 * o->train.epochs * sizeof(double)) : NULL;
     if (any_failed(g_rank == 0 && !prog.curve)) {
         nn_dataset_free(&shard);
