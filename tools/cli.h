@@ -115,6 +115,15 @@ int cli_load_split(const cli_opts *o, nn_dataset *train, nn_dataset *test);
  * prints. */
 int cli_match_test(const cli_opts *o, const nn_dataset *train, nn_dataset *test, size_t rank,
                    size_t size);
+/* After a failure to read path (or a wrong width): a hint on stderr for
+ * the usual mistakes, a file separated by another delimiter than --delimiter
+ * or a header line without --header; 1 when one was printed. */
+int cli_hint_format(const cli_opts *o, const char *path);
+/* nn eval and predict (m: the options as the model reads files): whether
+ * path's width fits the model (eval: its features and label columns;
+ * predict: with or without them, besides an id column); else a message
+ * naming both widths, and CLI_EXIT_FAIL. */
+int cli_check_width(const cli_opts *m, nn_net *net, const char *path, int id_col);
 /* The number of fields of the data rows of path, or 0 (message printed)
  * when it cannot be read. */
 size_t cli_count_fields(const cli_opts *o, const char *path);

@@ -183,6 +183,11 @@ static int p_all(cli_opts *o, const char *v)
     (void)v;
     return (o->all_rows = true), 1;
 }
+static int p_split(cli_opts *o, const char *v)
+{
+    (void)v;
+    return (o->all_rows = false), 1;
+}
 static int p_no_scale(cli_opts *o, const char *v)
 {
     (void)v;
@@ -351,8 +356,11 @@ static int p_trials(cli_opts *o, const char *v)
 static const option OPTIONS[] = {
     /* data */
     {"--data", "moons|FILE", DATA, p_data,
-     "data: the tutorial's moons (default for train, sweep) or a CSV file", 0},
-    {"--test", "FILE", T | E, p_test, "a separate test set instead of splitting --data", 0},
+     "data: the tutorial's moons (default for train, sweep) or a CSV file; eval scores every "
+     "row",
+     0},
+    {"--test", "FILE", T | E, p_test,
+     "train: a separate test set instead of splitting --data; eval: the same as --data", 0},
     {"--header", NULL, DATA, p_header, "the CSV's first line is a header", 0},
     {"--delimiter", "C", DATA, p_delim, "field separator, one character or 'tab' (',')", 0},
     {"--label-col", "N|last", DATA, p_label_col,
@@ -362,7 +370,9 @@ static const option OPTIONS[] = {
      "multilabel/regress: number of target columns from --label-col (1)", 0},
     {"--no-labels", NULL, P, p_no_labels, "every column is a feature", 0},
     {"--id-col", "N", P, p_id_col, "1-based column of row ids, echoed in the output", 0},
-    {"--all", NULL, E, p_all, "evaluate every row of --data (no split)", 0},
+    {"--split", NULL, E, p_split,
+     "score only the test split nn train made of --data (--test-fraction, --split-seed)", 0},
+    {"--all", NULL, E, p_all, "score every row of --data (the default)", 0},
     {"--test-fraction", "F", T | E | S, p_test_fraction,
      "share of --data held out for testing (0.25); train: 0 trains on every row, no test score",
      0},
@@ -424,7 +434,7 @@ static const option OPTIONS[] = {
 static const char *const CMD_NAMES[CMD_COUNT] = {"train", "eval", "predict", "sweep", "export"};
 static const char *const CMD_SYNOPSIS[CMD_COUNT] = {
     "nn train [options]        train a net, report its test score; --out saves it",
-    "nn eval MODEL [options]   score, loss and per-class metrics on the test split",
+    "nn eval MODEL --data FILE [options]   score, loss and per-class metrics on every row",
     "nn predict MODEL --data FILE [options]   predictions for every row, as CSV",
     "nn sweep [options]        test accuracy against hidden size (the tutorial's sweep)",
     "nn export MODEL --c FILE.h | --onnx FILE.onnx [options]   the model for use without libnn",
@@ -439,7 +449,8 @@ void cli_defaults(cli_opts *o, cli_cmd cmd)
 {
     memset(o, 0, sizeof *o);
     o->cmd = cmd;
-    o->data = cmd == CMD_PREDICT ? NULL : "moons";
+    o->data = cmd == CMD_PREDICT || cmd == CMD_EVAL ? NULL : "moons";
+    o->all_rows = cmd == CMD_EVAL; /* eval scores every row unless --split */
     o->csv = nn_csv_defaults();
     o->noise = 0.1;
     o->test_fraction = 0.25;
@@ -582,6 +593,20 @@ int cli_parse(cli_opts *o, int argc, char **argv, int first)
                 o->prefix ? "--prefix" : "--float");
         return CLI_EXIT_USAGE;
     }
+    if (o->cmd == CMD_EVAL && o->test_data) { /* eval --test FILE: --data FILE */
+        if (o->data) {
+            fprintf(stderr, "nn eval: --data and --test both name the rows to score: give "
+                            "one\n");
+            return CLI_EXIT_USAGE;
+        }
+        o->data = o->test_data;
+        o->test_data = NULL;
+    }
+    if (o->cmd == CMD_EVAL && !o->data) {
+        fprintf(stderr, "nn eval: --data FILE is required (the rows to score; --data moons "
+                        "for the tutorial's data)\n");
+        return CLI_EXIT_USAGE;
+    }
     if (o->cmd == CMD_PREDICT && !o->data) {
         fprintf(stderr, "nn predict: --data FILE is required (the rows to predict)\n");
         return CLI_EXIT_USAGE;
@@ -591,7 +616,7 @@ int cli_parse(cli_opts *o, int argc, char **argv, int first)
         return CLI_EXIT_USAGE;
     }
     if (o->test_fraction == 0 && !o->test_data &&
-        (o->cmd == CMD_SWEEP || o->cmd == CMD_EVAL || o->mpi)) {
+        (o->cmd == CMD_SWEEP || (o->cmd == CMD_EVAL && !o->all_rows) || o->mpi)) {
         fprintf(stderr, "nn %s: --test-fraction 0 leaves no test rows%s\n", CMD_NAMES[o->cmd],
                 o->mpi ? " (not available with --mpi)" : " to score");
         return CLI_EXIT_USAGE;

@@ -5,13 +5,49 @@
 
 #include "cli.h"
 
-int cli_fail_flag(const char *flag, const char *what, nn_status s)
+/* The library's message in the user's words: without the name of the
+ * library function it starts with ("nn_net_load: "), and "d"/"x" (its
+ * parameters) named as what they are. */
+static const char *user_words(const char *msg, char *buf, size_t n)
 {
-    fprintf(stderr, "nn: %s%s%s: %s: ", flag ? flag : "", flag ? " " : "", what,
-            nn_status_str(s));
-    cli_put_escaped(stderr, nn_last_error()); /* it may quote a file's text */
+    if (strncmp(msg, "nn_", 3) == 0) {
+        const char *p = msg + 3;
+        while ((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_')
+            p++;
+        if (p[0] == ':' && p[1] == ' ')
+            msg = p + 2;
+    }
+    if (strncmp(msg, "d has ", 6) == 0 || strncmp(msg, "x has ", 6) == 0) {
+        snprintf(buf, n, "the data has %s", msg + 6);
+        msg = buf;
+    }
+    return msg;
+}
+
+/* cli_fail_flag with the library's message given. */
+static int fail_msg(const char *flag, const char *what, nn_status s, const char *error)
+{
+    char buf[1024];
+    const char *msg = s == NN_ENOMEM ? "out of memory" : user_words(error, buf, sizeof buf);
+    /* A path the message names already is not printed twice. */
+    if (what && *msg && strstr(msg, what))
+        what = NULL;
+    fputs("nn: ", stderr);
+    if (flag)
+        fprintf(stderr, "%s ", flag);
+    if (what)
+        fprintf(stderr, "%s: ", what);
+    if (*msg)
+        cli_put_escaped(stderr, msg); /* it may quote a file's text */
+    else
+        fputs(nn_status_str(s), stderr);
     fputc('\n', stderr);
     return CLI_EXIT_FAIL;
+}
+
+int cli_fail_flag(const char *flag, const char *what, nn_status s)
+{
+    return fail_msg(flag, what, s, nn_last_error());
 }
 
 int cli_fail(const char *what, nn_status s)
@@ -26,7 +62,60 @@ nn_csv_options cli_csv(const cli_opts *o)
     return c;
 }
 
-/* ---- what nn_load_csv does not give: widths, row ids --------------------------- */
+/* ---- what nn_load_csv does not give: widths, row ids, hints -------------------- */
+
+static int is_number(const char *t)
+{
+    char *end;
+    if (!t || !*t)
+        return 0;
+    (void)strtod(t, &end);
+    while (*end == ' ' || *end == '\t')
+        end++;
+    return *end == '\0';
+}
+
+int cli_hint_format(const cli_opts *o, const char *path)
+{
+    if (!path || strcmp(path, "moons") == 0)
+        return 0;
+    nn_csv_options c = o->csv;
+    c.has_header = false;
+    size_t fields = 0, rows = 0;
+    if (nn_csv_read_column(path, &c, 0, NULL, NULL, &fields) != NN_OK || fields == 0)
+        return 0;
+    /* The first line's fields (at most the first two columns looked at). */
+    size_t col = o->label_col == 1 && fields > 1 ? 2 : 1;
+    char **texts = NULL;
+    if (nn_csv_read_column(path, &c, col, &texts, &rows, NULL) != NN_OK)
+        return 0;
+    char **second = NULL;
+    size_t rows2 = 0;
+    if (fields > 1 && col == 1 &&
+        nn_csv_read_column(path, &c, 2, &second, &rows2, NULL) != NN_OK)
+        second = NULL;
+    int hinted = 0;
+    const char *seps[] = {";", "\t", "|", ","};
+    const char *names[] = {";", "tab", "|", ","};
+    for (int k = 0; k < 4 && !hinted && rows > 0; k++) {
+        if (seps[k][0] == c.delimiter)
+            continue;
+        if (strchr(texts[0], seps[k][0]) || (second && rows2 > 0 && strchr(second[0], seps[k][0]))) {
+            fprintf(stderr, "nn: hint: %s seems to be '%s'-separated: add --delimiter '%s'\n",
+                    path, names[k], names[k]);
+            hinted = 1;
+        }
+    }
+    if (!hinted && !o->csv.has_header && rows > 1 && !is_number(texts[0]) &&
+        is_number(texts[1])) {
+        fprintf(stderr, "nn: hint: the first line of %s looks like a header: add --header\n",
+                path);
+        hinted = 1;
+    }
+    nn_csv_column_free(texts, rows);
+    nn_csv_column_free(second, rows2);
+    return hinted;
+}
 
 size_t cli_count_fields(const cli_opts *o, const char *path)
 {
@@ -57,6 +146,32 @@ char **cli_read_ids(const cli_opts *o, const char *path, size_t col, size_t n)
 void cli_free_ids(char **ids, size_t n)
 {
     nn_csv_column_free(ids, n);
+}
+
+int cli_check_width(const cli_opts *m, nn_net *net, const char *path, int id_col)
+{
+    size_t fields = cli_count_fields(m, path);
+    if (fields == 0)
+        return CLI_EXIT_FAIL;
+    size_t width = fields - (id_col && fields > 0);
+    size_t n_in = nn_net_n_inputs(net);
+    size_t n_lab = m->csv.task == NN_TASK_CLASSIFY ? 1 : nn_net_n_outputs(net);
+    if (m->cmd == CMD_EVAL ? width == n_in + n_lab
+                           : (width == n_in || (!m->csv.no_labels && width == n_in + n_lab)))
+        return 0;
+    char buf[256];
+    fprintf(stderr, "nn %s: %s has %zu column%s%s, the model takes %zu feature%s", cli_cmd_name(m->cmd),
+            cli_escaped(path, buf, sizeof buf), width, width == 1 ? "" : "s",
+            id_col ? " besides the id column" : "", n_in, n_in == 1 ? "" : "s");
+    if (m->cmd == CMD_EVAL)
+        fprintf(stderr, " (+%zu label column%s)\n", n_lab, n_lab == 1 ? "" : "s");
+    else if (m->csv.no_labels)
+        fputs(" (--no-labels)\n", stderr);
+    else
+        fprintf(stderr, " (+%zu label column%s when the file has labels)\n", n_lab,
+                n_lab == 1 ? "" : "s");
+    cli_hint_format(m, path);
+    return CLI_EXIT_FAIL;
 }
 
 /* ---- models -------------------------------------------------------------------- */
@@ -100,14 +215,51 @@ int cli_match_names(nn_dataset *d, const char *const *names, size_t n_names, con
 /* ---- reading and checking ---------------------------------------------------- */
 
 /* nn_load_csv, with a hint where a classification label was not usable. */
+/* Whether the label columns the options name fit rows of `fields` fields;
+ * else a message in the options' words (the library's names its fields). */
+static int check_label_cols(const cli_opts *o, const char *path, size_t fields)
+{
+    size_t n_t = o->csv.n_targets ? o->csv.n_targets : 1;
+    char buf[256];
+    const char *p = cli_escaped(path, buf, sizeof buf);
+    if (o->csv.no_labels)
+        return 0;
+    if (o->label_col > 0 && (size_t)o->label_col > fields) {
+        fprintf(stderr, "nn: --label-col %ld, but %s has %zu column%s\n", o->label_col, p,
+                fields, fields == 1 ? "" : "s");
+        return CLI_EXIT_FAIL;
+    }
+    if (o->label_col > 0 && n_t > fields - (size_t)o->label_col + 1) {
+        fprintf(stderr, "nn: --label-col %ld with --targets %zu goes past the last of the %zu "
+                        "columns of %s\n",
+                o->label_col, n_t, fields, p);
+        return CLI_EXIT_FAIL;
+    }
+    if (n_t >= fields) {
+        fprintf(stderr, "nn: %s has %zu column%s: no feature is left beside %zu label "
+                        "column%s\n",
+                p, fields, fields == 1 ? "" : "s", n_t, n_t == 1 ? "" : "s");
+        return CLI_EXIT_FAIL;
+    }
+    return 0;
+}
+
+/* nn_load_csv, with a hint where the file was not read as meant. */
 static int load(const cli_opts *o, const char *path, nn_dataset *d)
 {
     nn_csv_options c = cli_csv(o);
     nn_status s = nn_load_csv(d, path, &c);
     if (s == NN_OK)
         return 0;
-    cli_fail("reading data", s);
-    if (s == NN_EFORMAT && c.task == NN_TASK_CLASSIFY && strstr(nn_last_error(), "label"))
+    char error[1024];
+    snprintf(error, sizeof error, "%s", nn_last_error());
+    size_t fields = 0;
+    int ours = s == NN_EFORMAT && nn_csv_read_column(path, &o->csv, 0, NULL, NULL, &fields) ==
+                                      NN_OK && check_label_cols(o, path, fields);
+    if (!ours)
+        fail_msg(NULL, NULL, s, error);
+    if (s == NN_EFORMAT && !cli_hint_format(o, path) && !ours && c.task == NN_TASK_CLASSIFY &&
+        strstr(error, "label"))
         fprintf(stderr, "nn: hint: for real-valued targets use --task regress\n");
     return CLI_EXIT_FAIL;
 }

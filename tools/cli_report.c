@@ -129,7 +129,7 @@ static int report_classes(nn_net *net, const nn_dataset *d)
     if (s != NN_OK) {
         free(pred);
         free(cm);
-        return cli_fail("predict", s);
+        return cli_fail("predicting", s);
     }
     for (size_t i = 0; i < n; i++)
         cm[(size_t)d->y[i] * C + (size_t)pred[i]]++;
@@ -178,7 +178,7 @@ static int net_outputs(nn_net *net, const nn_dataset *d, int labels01, nn_mat *o
                      : nn_net_forward(net, d->x, *out);
     if (s != NN_OK) {
         nn_mat_free(out);
-        return cli_fail(labels01 ? "predict" : "forward", s);
+        return cli_fail("predicting", s);
     }
     return 0;
 }

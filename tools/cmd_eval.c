@@ -1,6 +1,7 @@
-/* nn eval: a saved model scored on data. The model decides how the file
- * is read: its task, its number of inputs and outputs, its class names; its
- * scaler is applied by the library. */
+/* nn eval: a saved model scored on data, every row of --data (or with
+ * --split the test split nn train made of it). The model decides how the
+ * file is read: its task, its number of inputs and outputs, its class
+ * names; its scaler is applied by the library. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,7 +36,12 @@ int cmd_eval(const cli_opts *o)
     cli_opts m = cli_as_model(o, net);
     m.allow_many_classes = true; /* the model decides the classes */
     nn_dataset train, test;
-    int rc = cli_load_split(&m, &train, &test);
+    int rc = strcmp(o->data, "moons") == 0 ? 0 : cli_check_width(&m, net, o->data, 0);
+    if (rc) {
+        nn_net_free(net);
+        return rc;
+    }
+    rc = cli_load_split(&m, &train, &test);
     if (!rc) {
         rc = labels_to_model(net, &test, o->data);
         if (!rc && test.y && test.n_classes > nn_net_n_outputs(net)) {
@@ -43,11 +49,13 @@ int cmd_eval(const cli_opts *o)
                     test.n_classes - 1, nn_net_n_outputs(net));
             rc = CLI_EXIT_FAIL;
         }
+        char what[512];
+        if (o->all_rows)
+            snprintf(what, sizeof what, "%s", o->data);
+        else
+            snprintf(what, sizeof what, "the test split of %s", o->data);
         if (!rc)
-            rc = cli_report_eval(net, &test,
-                                 o->all_rows    ? o->data
-                                 : o->test_data ? o->test_data
-                                                : "the test split");
+            rc = cli_report_eval(net, &test, what);
         nn_dataset_free(&train);
         nn_dataset_free(&test);
     }

@@ -112,14 +112,8 @@ int cmd_predict(const cli_opts *o)
     }
     if (!rc && width == n_in)
         m.csv.no_labels = true;
-    else if (!rc && (m.csv.no_labels || width != n_in + n_lab)) {
-        fprintf(stderr,
-                "nn predict: %s has %zu columns%s, but the model takes %zu features (plus %zu "
-                "label column%s when the file has labels)\n",
-                o->data, width, o->id_col > 0 ? " besides the id column" : "", n_in, n_lab,
-                n_lab == 1 ? "" : "s");
-        rc = CLI_EXIT_FAIL;
-    }
+    else if (!rc && (m.csv.no_labels || width != n_in + n_lab))
+        rc = cli_check_width(&m, net, o->data, o->id_col > 0);
     nn_dataset d;
     memset(&d, 0, sizeof d);
     if (!rc) {

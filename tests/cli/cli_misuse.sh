@@ -61,7 +61,7 @@ expect 1 'ragged.csv:2' -- train --data "$dir/ragged.csv"
 expect 1 '--out /nonexistent/dir/m.nnet: cannot write there' -- train --out /nonexistent/dir/m.nnet
 expect 1 "--out $dir: not a regular file" -- train --out "$dir"
 expect 1 'cannot open' -- train --data "$dir/missing.csv"
-expect 1 'input/output error' -- eval /nonexistent.nnet
-expect 1 'not a libnn net file' -- eval "$dir/one_class.csv"
+expect 1 'cannot open /nonexistent.nnet' -- eval /nonexistent.nnet --data "$dir/two.csv"
+expect 1 'not a libnn net file' -- eval "$dir/one_class.csv" --data "$dir/two.csv"
 
 finish
