@@ -133,14 +133,19 @@ size_t cli_count_fields(const cli_opts *o, const char *path);
 char **cli_read_ids(const cli_opts *o, const char *path, size_t col, size_t n);
 void cli_free_ids(char **ids, size_t n);
 /* Renumber d's named classes as names (nn_dataset_match_classes); a row
- * of a class that names lacks fails with a message giving its row in path
- * (d holds rows rank::size of the file) and whose names they are. */
+ * of a class that names lacks fails with a message giving its line in path
+ * (d holds rows rank::size of the file, after a header line when header)
+ * and whose names they are. */
 int cli_match_names(nn_dataset *d, const char *const *names, size_t n_names, const char *path,
-                    const char *whose, size_t rank, size_t size);
+                    const char *whose, bool header, size_t rank, size_t size);
 /* nn eval, predict, export: load MODEL (message printed on failure). */
 int cli_load_model(const cli_opts *o, nn_net **net);
 /* The options, with data files read as the model's task and outputs. */
 cli_opts cli_as_model(const cli_opts *o, const nn_net *net);
+/* For a regression or multi-label training set read with --header: the
+ * header's names of its target columns (read once, kept until exit); NULL
+ * without them. */
+const char *const *cli_target_names(const cli_opts *o, const nn_dataset *train);
 /* Warnings about a training set (stderr), e.g. constant features. */
 void cli_warn_data(const cli_opts *o, const nn_dataset *train);
 /* The nn_csv_options the options describe, for a file read with labels. */
@@ -190,6 +195,9 @@ typedef struct cli_progress {
 double cli_now(void);
 int cli_on_epoch(const nn_epoch_stats *s, void *user);
 void cli_progress_end(cli_progress *p);
+/* The 1-based epoch of p's curve with the lowest validation loss (the one
+ * early stopping keeps). */
+size_t cli_best_epoch(const cli_progress *p);
 /* Score name of a task: "accuracy", "subset accuracy", "R^2". */
 const char *cli_score_name(nn_task t);
 /* After run r of nn train: its line (with --runs), the learning curve plot

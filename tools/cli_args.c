@@ -436,9 +436,36 @@ static const char *const CMD_SYNOPSIS[CMD_COUNT] = {
     "nn train [options]        train a net, report its test score; --out saves it",
     "nn eval MODEL --data FILE [options]   score, loss and per-class metrics on every row",
     "nn predict MODEL --data FILE [options]   predictions for every row, as CSV",
-    "nn sweep [options]        test accuracy against hidden size (the tutorial's sweep)",
+    "nn sweep [options]        test accuracy against hidden size, in the tutorial's setup "
+    "(normal init, SGD at 0.001, batch 10, 100 epochs, features not standardized)",
     "nn export MODEL --c FILE.h | --onnx FILE.onnx [options]   the model for use without libnn",
 };
+
+/* nn sweep runs the tutorial's setup (cli_defaults): its own defaults. */
+static const struct {
+    const char *flag, *help;
+} SWEEP_HELP[] = {
+    {"--init", "he, xavier, normal or orthogonal (normal, the tutorial's)"},
+    {"--optimizer", "sgd, momentum or adam (sgd)"},
+    {"--batch", "minibatch size (10)"},
+    {"--epochs", "epochs (100); auto: early stopping on the validation split finds them (up to "
+                 "--max-epochs), then the net is refit on every training row"},
+    {"--no-scale", "do not standardize features: sweep's default (the tutorial's setup), so "
+                   "this changes nothing"},
+    {"--validation-fraction", "share of the training split held out for validation (none; 0.2 "
+                              "with auto or --patience)"},
+    {"--patience", "stop after N epochs without a better validation loss and keep that net "
+                   "(off; 20 with auto)"},
+};
+
+/* The help line of op in cmd's help. */
+static const char *help_of(const option *op, cli_cmd cmd)
+{
+    for (size_t i = 0; cmd == CMD_SWEEP && i < sizeof SWEEP_HELP / sizeof SWEEP_HELP[0]; i++)
+        if (strcmp(SWEEP_HELP[i].flag, op->flag) == 0)
+            return SWEEP_HELP[i].help;
+    return op->help;
+}
 
 const char *cli_cmd_name(cli_cmd cmd)
 {
@@ -503,7 +530,7 @@ void cli_help(FILE *f, cli_cmd cmd)
         char lhs[64];
         snprintf(lhs, sizeof lhs, "%s%s%s", op->flag, op->value ? " " : "",
                  op->value ? op->value : "");
-        fprintf(f, "  %-26s %s", lhs, op->help);
+        fprintf(f, "  %-26s %s", lhs, help_of(op, cmd));
         if (op->max)
             fprintf(f, "; at most %zu", op->max);
         fputc('\n', f);
@@ -511,6 +538,88 @@ void cli_help(FILE *f, cli_cmd cmd)
     fputs("  -h, --help                 this help\n"
           "\nexit status: 0 success, 1 a data, training or file failure, 2 a usage error\n",
           f);
+}
+
+/* Levenshtein distance of a and b, at most 3 (enough to tell "within 2"). */
+static size_t edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 64 || lb > 64)
+        return 3;
+    size_t prev[65], cur[65];
+    for (size_t j = 0; j <= lb; j++)
+        prev[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        cur[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t d = prev[j - 1] + (a[i - 1] != b[j - 1]);
+            d = prev[j] + 1 < d ? prev[j] + 1 : d;
+            cur[j] = cur[j - 1] + 1 < d ? cur[j - 1] + 1 : d;
+        }
+        memcpy(prev, cur, (lb + 1) * sizeof *prev);
+    }
+    return prev[lb] < 3 ? prev[lb] : 3;
+}
+
+/* The option of cmd nearest to k, within an edit distance of 2; NULL if
+ * none is. */
+static const char *nearest_flag(cli_cmd cmd, const char *k)
+{
+    const char *best = NULL;
+    size_t best_d = 3;
+    for (size_t j = 0; j < N_OPTIONS; j++) {
+        if (!(OPTIONS[j].cmds & (1u << cmd)))
+            continue;
+        size_t d = edit_distance(k, OPTIONS[j].flag);
+        if (d < best_d) {
+            best_d = d;
+            best = OPTIONS[j].flag;
+        }
+    }
+    return best;
+}
+
+/* What a value of op must look like, for the message of a bad one. */
+static const char *expected(const option *op)
+{
+    static const struct {
+        parse_fn fn;
+        const char *what;
+    } KINDS[] = {
+        {p_lr, "a number above 0"},
+        {p_decay, "a number, 0 or more"},
+        {p_noise, "a number, 0 or more"},
+        {p_momentum, "a number in [0, 1)"},
+        {p_slope, "a number in (0, 1]"},
+        {p_test_fraction, "a number in [0, 1)"},
+        {p_val_fraction, "a number in [0, 1)"},
+        {p_batch, "a whole number above 0"},
+        {p_runs, "a whole number above 0"},
+        {p_from, "a whole number above 0"},
+        {p_to, "a whole number above 0"},
+        {p_step, "a whole number above 0"},
+        {p_trials, "a whole number above 0"},
+        {p_max_epochs, "a whole number above 0"},
+        {p_targets, "a whole number above 0"},
+        {p_epochs, "a whole number above 0, or auto"},
+        {p_patience, "a whole number"},
+        {p_seed, "a whole number"},
+        {p_split_seed, "a whole number"},
+        {p_shuffle_seed, "a whole number"},
+        {p_label_col, "a column number from 1, or last"},
+        {p_id_col, "a column number from 1"},
+        {p_hidden, "layer sizes above 0 separated by commas (64,32), or none"},
+        {p_delim, "one character, or tab"},
+        {p_task, "classify, multilabel or regress"},
+        {p_init, "he, xavier, normal or orthogonal"},
+        {p_optimizer, "sgd, momentum or adam"},
+        {p_activation, "relu, leaky_relu, tanh, sigmoid, gelu or identity, one or one per "
+                       "hidden layer separated by commas"},
+    };
+    for (size_t i = 0; i < sizeof KINDS / sizeof KINDS[0]; i++)
+        if (KINDS[i].fn == op->parse)
+            return KINDS[i].what;
+    return op->help;
 }
 
 int cli_parse(cli_opts *o, int argc, char **argv, int first)
@@ -526,12 +635,17 @@ int cli_parse(cli_opts *o, int argc, char **argv, int first)
             if (strcmp(k, OPTIONS[j].flag) == 0)
                 op = &OPTIONS[j];
         if (!op) {
+            const char *near = nearest_flag(o->cmd, k);
+            char buf[256];
             if (strcmp(k, "--label-column") == 0)
                 fprintf(stderr, "nn %s: --label-column is now --label-col N (1-based)\n",
                         CMD_NAMES[o->cmd]);
+            else if (near)
+                fprintf(stderr, "nn %s: unknown option '%s': did you mean %s?\n",
+                        CMD_NAMES[o->cmd], cli_escaped(k, buf, sizeof buf), near);
             else
                 fprintf(stderr, "nn %s: unknown option '%s' (nn %s --help lists them)\n",
-                        CMD_NAMES[o->cmd], k, CMD_NAMES[o->cmd]);
+                        CMD_NAMES[o->cmd], cli_escaped(k, buf, sizeof buf), CMD_NAMES[o->cmd]);
             return CLI_EXIT_USAGE;
         }
         if (!(op->cmds & (1u << o->cmd))) {
@@ -552,8 +666,9 @@ int cli_parse(cli_opts *o, int argc, char **argv, int first)
             return CLI_EXIT_USAGE;
         }
         if (!op->parse(o, v)) {
-            fprintf(stderr, "nn %s: bad value '%s' for %s: expected %s, %s\n", CMD_NAMES[o->cmd], v,
-                    k, op->value, op->help);
+            char buf[256];
+            fprintf(stderr, "nn %s: bad value '%s' for %s: expected %s\n", CMD_NAMES[o->cmd],
+                    cli_escaped(v, buf, sizeof buf), k, expected(op));
             return CLI_EXIT_USAGE;
         }
     }
@@ -671,7 +786,7 @@ void cli_markdown(FILE *f)
             fprintf(f, "| `%s%s", op->flag, op->value ? " " : "");
             md_cell(f, op->value);
             fputs("` | ", f);
-            md_cell(f, op->help);
+            md_cell(f, help_of(op, (cli_cmd)c));
             if (op->max)
                 fprintf(f, "; at most %zu", op->max);
             fputs(" |\n", f);

@@ -191,7 +191,7 @@ cli_opts cli_as_model(const cli_opts *o, const nn_net *net)
 }
 
 int cli_match_names(nn_dataset *d, const char *const *names, size_t n_names, const char *path,
-                    const char *whose, size_t rank, size_t size)
+                    const char *whose, bool header, size_t rank, size_t size)
 {
     nn_status s = nn_dataset_match_classes(d, names, n_names);
     if (s != NN_EINVAL || !d->y || !d->class_names)
@@ -204,8 +204,9 @@ int cli_match_names(nn_dataset *d, const char *const *names, size_t n_names, con
             k++;
         if (k == n_names) {
             char buf[256];
-            fprintf(stderr, "nn: %s: row %zu has the class '%s', which %s does not have\n", path,
-                    rank + i * size + 1, cli_escaped(name, buf, sizeof buf), whose);
+            fprintf(stderr, "nn: %s: line %zu has the class '%s', which %s does not have\n",
+                    path, (size_t)header + rank + i * size + 1, cli_escaped(name, buf, sizeof buf),
+                    whose);
             return CLI_EXIT_FAIL;
         }
     }
@@ -319,7 +320,7 @@ int cli_match_test(const cli_opts *o, const nn_dataset *train, nn_dataset *test,
         rc = CLI_EXIT_FAIL;
     } else if (train->class_names) {
         rc = cli_match_names(test, (const char *const *)train->class_names, train->n_classes,
-                             o->test_data, "the training data", rank, size);
+                             o->test_data, "the training data", o->csv.has_header, rank, size);
     }
     if (!rc && test->x.cols != train->x.cols) {
         if (rank == 0)
@@ -400,6 +401,60 @@ static size_t file_column(const cli_opts *o, const nn_dataset *d, size_t j)
     return j + 1 < first_label ? j + 1 : j + 1 + n_t;
 }
 
+/* The text of 1-based column col on the first line of path (its header),
+ * allocated; NULL when it cannot be read or is not a usable name. */
+static char *header_field(const cli_opts *o, const char *path, size_t col)
+{
+    nn_csv_options c = o->csv;
+    c.has_header = false;
+    char **texts = NULL;
+    size_t rows = 0;
+    if (nn_csv_read_column(path, &c, col, &texts, &rows, NULL) != NN_OK)
+        return NULL;
+    char *name = rows > 0 && texts[0][0] && strlen(texts[0]) <= 4096 ? strdup(texts[0]) : NULL;
+    nn_csv_column_free(texts, rows);
+    return name;
+}
+
+static char **target_names;
+static size_t n_target_names;
+
+static void free_target_names(void)
+{
+    for (size_t k = 0; k < n_target_names; k++)
+        free(target_names[k]);
+    free(target_names);
+    target_names = NULL;
+    n_target_names = 0;
+}
+
+const char *const *cli_target_names(const cli_opts *o, const nn_dataset *train)
+{
+    size_t n_t = train->t.data ? train->t.cols : 0;
+    if (n_t == 0 || !o->csv.has_header || strcmp(o->data, "moons") == 0)
+        return NULL;
+    if (target_names && n_target_names == n_t)
+        return (const char *const *)target_names;
+    free_target_names();
+    char **names = calloc(n_t, sizeof *names);
+    if (!names)
+        return NULL;
+    size_t first = o->label_col > 0 ? (size_t)o->label_col : train->x.cols + 1;
+    int ok = 1;
+    for (size_t k = 0; k < n_t && ok; k++)
+        ok = (names[k] = header_field(o, o->data, first + k)) != NULL;
+    static int registered;
+    if (!registered)
+        registered = atexit(free_target_names) == 0;
+    target_names = names;
+    n_target_names = n_t;
+    if (!ok) {
+        free_target_names();
+        return NULL;
+    }
+    return (const char *const *)target_names;
+}
+
 void cli_warn_data(const cli_opts *o, const nn_dataset *train)
 {
     if (o->quiet)
@@ -416,8 +471,16 @@ void cli_warn_data(const cli_opts *o, const nn_dataset *train)
             fprintf(stderr, "nn: warning: constant in the training rows of %s, so carrying no "
                             "information: column",
                     o->data);
-        if (n_const <= 8)
-            fprintf(stderr, "%s %zu", n_const > 1 ? "," : "", file_column(o, train, j));
+        if (n_const > 8)
+            continue;
+        size_t col = file_column(o, train, j);
+        char *name = o->csv.has_header ? header_field(o, o->data, col) : NULL;
+        fprintf(stderr, "%s %zu", n_const > 1 ? "," : "", col);
+        if (name) {
+            char buf[256];
+            fprintf(stderr, " (%s)", cli_escaped(name, buf, sizeof buf));
+        }
+        free(name);
     }
     if (n_const > 8)
         fprintf(stderr, " and %zu more", n_const - 8);

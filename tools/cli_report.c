@@ -61,6 +61,15 @@ int cli_on_epoch(const nn_epoch_stats *s, void *user)
     return 0;
 }
 
+size_t cli_best_epoch(const cli_progress *p)
+{
+    size_t best = 0;
+    for (size_t e = 1; e < p->n_curve; e++)
+        if (p->curve[4 * e + 1] < p->curve[4 * best + 1])
+            best = e;
+    return best + 1;
+}
+
 void cli_progress_end(cli_progress *p)
 {
     if (p->tty && !p->o->quiet && !p->o->verbose)
@@ -190,7 +199,8 @@ static int report_regression(nn_net *net, const nn_dataset *d)
     nn_mat out;
     if (net_outputs(net, d, 0, &out))
         return CLI_EXIT_FAIL;
-    printf("\n%8s %12s %12s\n", "output", "MAE", "RMSE");
+    char a[32];
+    printf("\n%12s %12s %12s\n", "output", "MAE", "RMSE");
     for (size_t j = 0; j < C; j++) {
         double mae = 0, mse = 0;
         for (size_t i = 0; i < n; i++) {
@@ -198,7 +208,11 @@ static int report_regression(nn_net *net, const nn_dataset *d)
             mae += fabs(e);
             mse += e * e;
         }
-        printf("%8zu %12.6g %12.6g\n", j + 1, mae / (double)n, sqrt(mse / (double)n));
+        if (nn_net_class_name(net, j))
+            printf("%12.12s", class_label(net, j, a, sizeof a));
+        else
+            printf("%12zu", j + 1);
+        printf(" %12.6g %12.6g\n", mae / (double)n, sqrt(mse / (double)n));
     }
     nn_mat_free(&out);
     return 0;

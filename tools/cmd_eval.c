@@ -8,7 +8,7 @@
 #include "cli.h"
 
 /* Renumber d's string labels to the model's classes, matched by name. */
-static int labels_to_model(nn_net *net, nn_dataset *d, const char *path)
+static int labels_to_model(nn_net *net, nn_dataset *d, const char *path, bool header)
 {
     if (!d->y || !d->class_names)
         return 0;
@@ -23,7 +23,7 @@ static int labels_to_model(nn_net *net, nn_dataset *d, const char *path)
         return cli_fail(path, NN_ENOMEM);
     for (size_t k = 0; k < C; k++)
         names[k] = nn_net_class_name(net, k);
-    int rc = cli_match_names(d, names, C, path, "the model", 0, 1);
+    int rc = cli_match_names(d, names, C, path, "the model", header, 0, 1);
     free(names);
     return rc;
 }
@@ -43,7 +43,7 @@ int cmd_eval(const cli_opts *o)
     }
     rc = cli_load_split(&m, &train, &test);
     if (!rc) {
-        rc = labels_to_model(net, &test, o->data);
+        rc = labels_to_model(net, &test, o->data, o->csv.has_header);
         if (!rc && test.y && test.n_classes > nn_net_n_outputs(net)) {
             fprintf(stderr, "nn: %s has labels up to %zu but the model has %zu classes\n", o->data,
                     test.n_classes - 1, nn_net_n_outputs(net));

@@ -60,15 +60,19 @@ static void write_predictions(const cli_opts *o, const sink *k, nn_net *net, cha
             put_name(k, net, ",p_", c);
     } else {
         for (size_t c = 0; c < C; c++) {
-            if (task == NN_TASK_REGRESS)
-                fprintf(f, C == 1 ? ",value" : ",value_%zu", c + 1);
-            else if (nn_net_class_name(net, c))
+            if (nn_net_class_name(net, c))
                 put_name(k, net, ",", c);
+            else if (task == NN_TASK_REGRESS)
+                fprintf(f, C == 1 ? ",value" : ",value_%zu", c + 1);
             else
                 fprintf(f, ",label_%zu", c + 1);
         }
-        for (size_t c = 0; task == NN_TASK_MULTILABEL && o->proba && c < C; c++)
-            fprintf(f, ",p_%zu", c + 1);
+        for (size_t c = 0; task == NN_TASK_MULTILABEL && o->proba && c < C; c++) {
+            if (nn_net_class_name(net, c))
+                put_name(k, net, ",p_", c);
+            else
+                fprintf(f, ",p_%zu", c + 1);
+        }
     }
     fputc('\n', f);
     for (size_t i = 0; i < n; i++) {

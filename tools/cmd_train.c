@@ -49,8 +49,11 @@ int cli_make_net(const cli_opts *o, const nn_dataset *train, const nn_dataset *t
         s = nn_net_set_target_scaler(net, &sc);
         nn_scaler_free(&sc);
     }
+    const char *const *targets = cli_target_names(o, train);
     if (s == NN_OK && train->class_names && train->n_classes == outputs)
         s = nn_net_set_class_names(net, (const char *const *)train->class_names);
+    else if (s == NN_OK && targets && train->t.cols == outputs)
+        s = nn_net_set_class_names(net, targets); /* the header's target names */
     if (s != NN_OK) {
         nn_net_free(net);
         return cli_fail("preparing the net", s);
@@ -82,16 +85,6 @@ static int on_epoch(const nn_epoch_stats *s, void *user)
         }
     }
     return cli_on_epoch(s, user);
-}
-
-/* The epoch with the lowest validation loss (what early stopping keeps). */
-static size_t best_epoch(const cli_progress *p)
-{
-    size_t best = 0;
-    for (size_t e = 1; e < p->n_curve; e++)
-        if (p->curve[4 * e + 1] < p->curve[4 * best + 1])
-            best = e;
-    return best + 1;
 }
 
 /* A fresh net of seed fit on train with opt into *out (message printed on
@@ -134,7 +127,7 @@ int cli_train_one(const cli_opts *o, const nn_dataset *train, const nn_dataset *
     if (!rc && refit && prog->curve && prog->n_curve > 0) {
         /* The epochs early stopping found, on every training row: a fresh
          * net of the same seed (its progress shown, no curve recorded). */
-        size_t epochs = best_epoch(prog);
+        size_t epochs = cli_best_epoch(prog);
         nn_net_free(net);
         net = NULL;
         cli_progress again = *prog;
@@ -194,7 +187,7 @@ static void print_epochs(const cli_opts *o, const cli_progress *p, size_t train_
                "training rows, ",
                p->refit, val_rows, train_rows);
     } else if (o->train.patience > 0 && p->n_curve > 0) {
-        printf("%zu epochs (best validation loss at %zu), ", p->n_curve, best_epoch(p));
+        printf("%zu epochs (best validation loss at %zu), ", p->n_curve, cli_best_epoch(p));
     } else {
         printf("%zu epochs, ", p->n_curve);
     }
