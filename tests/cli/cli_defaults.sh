@@ -49,4 +49,55 @@ whole=$("$nn" eval m.nnet --data d.csv --header | sed -n 's/^accuracy \([0-9.]*\
 check "eval of the whole file ($whole) = accuracy from predict ($from_predict)" \
     test -n "$whole" -a "$whole" = "$from_predict"
 
+# ---- messages: each usual mistake, in the user's words
+expect 2 "unknown option '--hiden': did you mean --hidden\\?" -- train --hiden 3
+expect 2 "unknown option '--dat': did you mean --data\\?" -- eval m.nnet --dat d.csv
+expect 2 "unknown option '--zzzzzzzz' \\(nn train --help lists them\\)" -- train --zzzzzzzz
+expect 2 "bad value 'foo' for --task: expected classify, multilabel or regress" -- train --task foo
+refuse 2 'expected T' -- train --task foo
+expect 2 "bad value 'x' for --lr: expected a number above 0" -- train --lr x
+refuse 2 'expected X' -- train --lr x
+expect 2 "bad value '0' for --batch: expected a whole number above 0" -- train --batch 0
+# a header line without --header
+expect 1 'the first line of d.csv looks like a header: add --header' -- train --data d.csv
+tr ',' ';' < d.csv > semi.csv
+expect 1 "semi.csv seems to be ';'-separated: add --delimiter ';'" -- train --data semi.csv --header
+refuse 1 'task regress|n_targets|no_labels' -- train --data semi.csv --header
+tr ',' '\t' < d.csv > tab.csv
+expect 1 "tab.csv seems to be 'tab'-separated: add --delimiter 'tab'" -- train --data tab.csv --header
+expect 0 'test accuracy' -- train --data semi.csv --header --delimiter ';' --epochs 2
+# label columns that do not fit: the options' words, not the library's fields
+expect 1 '--label-col 9, but d.csv has 4 columns' -- train --data d.csv --header --label-col 9
+refuse 1 'label_column|n_targets' -- train --data d.csv --header --label-col 9
+# a file of the wrong width for the model: both widths
+cut -d, -f1,2,4 d.csv > narrow.csv
+expect 1 'narrow.csv has 3 columns, the model takes 3 features \(\+1 label column\)' -- \
+    eval m.nnet --data narrow.csv --header
+refuse 1 'expected a number|found' -- eval m.nnet --data narrow.csv --header
+cut -d, -f1,2 d.csv > two.csv
+expect 1 'two.csv has 2 columns, the model takes 3 features \(--no-labels\)' -- \
+    predict m.nnet --data two.csv --header --no-labels
+# no library function names, no path twice
+expect 1 'nn: cannot open missing.nnet' -- eval missing.nnet --data d.csv
+refuse 1 'nn_net_load|missing.nnet.*missing.nnet' -- eval missing.nnet --data d.csv
+refuse 1 'nn_[a-z_]+:|missing.csv.*missing.csv' -- train --data missing.csv
+# places in a file are its lines, counting the header line
+printf 'width,height,depth,kind\n1,2,3,small\n4,5,6,huge\n' > unknown.csv
+expect 1 'unknown.csv: line 3 has the class .huge., which the model does not have' -- \
+    eval m.nnet --data unknown.csv --header
+
+# ---- help and outputs
+check 'nn help train = nn train --help' sh -c '[ "$("$1" help train)" = "$("$1" train --help)" ]' sh "$nn"
+expect 0 '--optimizer O +sgd, momentum or adam \(sgd\)' -- sweep --help
+expect 0 '--init I +he, xavier, normal or orthogonal \(normal' -- help sweep
+expect 2 "nn help: unknown command 'trian'" -- help trian
+awk 'BEGIN { srand(3); print "a,b,const,price,weight"
+    for (i = 0; i < 120; i++) { a = rand(); b = rand()
+        printf "%.4f,%.4f,1,%.4f,%.4f\n", a, b, a + 2 * b, a - b } }' > r.csv
+expect 0 'column 3 \(const\)' -- train --data r.csv --header --task regress --targets 2 \
+    --epochs 20 --out r.nnet
+expect 0 '^row,price,weight' -- predict r.nnet --data r.csv --header
+expect 0 'mean R\^2' -- sweep --data r.csv --header --task regress --targets 2 --from 3 --to 3 \
+    --trials 1 --epochs 2
+
 finish
