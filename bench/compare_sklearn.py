@@ -7,7 +7,8 @@ for classification, random_state=SEED) into a work directory, then:
 
   scikit-learn: make_pipeline(StandardScaler(), MLPClassifier()) with every
                 MLP default (100 ReLU units, Adam 0.001, batch 200, 200
-                iterations, L2 1e-4, early_stopping=False); for regression
+                iterations unless --max-iter, L2 1e-4, tol 1e-4 over 10
+                iterations, early_stopping=False); for regression
                 MLPRegressor inside TransformedTargetRegressor(StandardScaler)
                 so that both sides standardize features and targets.
   libnn:        nn train --data train.csv --test test.csv --header [--task ...]
@@ -132,8 +133,8 @@ def main():
                     help="split (and init) seeds, comma-separated (default: --splits)")
     ap.add_argument("--splits", type=int, default=1,
                     help="without --seeds: this many splits, seeds 1..N (1: seed 42)")
-    ap.add_argument("--max-iter", type=int, default=2000,
-                    help="scikit-learn's max_iter (its default is 200; 2000 lets it converge)")
+    ap.add_argument("--max-iter", type=int, default=200,
+                    help="scikit-learn's max_iter (200, its default; 2000 lets it converge)")
     ap.add_argument("--nn-args", default="",
                     help="more options for nn train, space-separated (default: none)")
     ap.add_argument("--workdir", default=None)
