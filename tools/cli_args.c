@@ -636,16 +636,15 @@ int cli_parse(cli_opts *o, int argc, char **argv, int first)
                 op = &OPTIONS[j];
         if (!op) {
             const char *near = nearest_flag(o->cmd, k);
-            char buf[256];
             if (strcmp(k, "--label-column") == 0)
                 fprintf(stderr, "nn %s: --label-column is now --label-col N (1-based)\n",
                         CMD_NAMES[o->cmd]);
             else if (near)
                 fprintf(stderr, "nn %s: unknown option '%s': did you mean %s?\n",
-                        CMD_NAMES[o->cmd], cli_escaped(k, buf, sizeof buf), near);
+                        CMD_NAMES[o->cmd], k, near);
             else
                 fprintf(stderr, "nn %s: unknown option '%s' (nn %s --help lists them)\n",
-                        CMD_NAMES[o->cmd], cli_escaped(k, buf, sizeof buf), CMD_NAMES[o->cmd]);
+                        CMD_NAMES[o->cmd], k, CMD_NAMES[o->cmd]);
             return CLI_EXIT_USAGE;
         }
         if (!(op->cmds & (1u << o->cmd))) {
@@ -666,9 +665,8 @@ int cli_parse(cli_opts *o, int argc, char **argv, int first)
             return CLI_EXIT_USAGE;
         }
         if (!op->parse(o, v)) {
-            char buf[256];
-            fprintf(stderr, "nn %s: bad value '%s' for %s: expected %s\n", CMD_NAMES[o->cmd],
-                    cli_escaped(v, buf, sizeof buf), k, expected(op));
+            fprintf(stderr, "nn %s: bad value '%s' for %s: expected %s\n", CMD_NAMES[o->cmd], v,
+                    k, expected(op));
             return CLI_EXIT_USAGE;
         }
     }
