@@ -436,8 +436,8 @@ static const char *const CMD_SYNOPSIS[CMD_COUNT] = {
     "nn train [options]        train a net, report its test score; --out saves it",
     "nn eval MODEL --data FILE [options]   score, loss and per-class metrics on every row",
     "nn predict MODEL --data FILE [options]   predictions for every row, as CSV",
-    "nn sweep [options]        test accuracy against hidden size, in the tutorial's setup "
-    "(normal init, SGD at 0.001, batch 10, 100 epochs, features not standardized)",
+    ("nn sweep [options]        test accuracy against hidden size, in the tutorial's setup "
+     "(normal init, SGD at 0.001, batch 10, 100 epochs, features not standardized)"),
     "nn export MODEL --c FILE.h | --onnx FILE.onnx [options]   the model for use without libnn",
 };
 
