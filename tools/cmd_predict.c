@@ -126,7 +126,8 @@ int cmd_predict(const cli_opts *o)
         nn_status s = nn_load_csv(&d, o->data, &c);
         if (s != NN_OK) {
             rc = cli_fail("reading data", s);
-            if (!c.no_labels && o->id_col == 0)
+            if (s == NN_EFORMAT && !cli_hint_format(&m, o->data) && !c.no_labels &&
+                o->id_col == 0)
                 fprintf(stderr, "nn predict: hint: %s was read as %zu features and %zu label "
                                 "column%s; a column of row ids needs --id-col N\n",
                         o->data, n_in, n_lab, n_lab == 1 ? "" : "s");

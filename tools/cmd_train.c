@@ -140,6 +140,9 @@ int cli_train_one(const cli_opts *o, const nn_dataset *train, const nn_dataset *
         opt.validation_fraction = 0;
         opt.on_epoch = cli_on_epoch;
         opt.user = &again;
+        if (o->verbose && !o->quiet)
+            fprintf(stderr, "refit on all %zu training rows for %zu epochs\n", train->x.rows,
+                    epochs);
         rc = fit_net(o, train, test, n_hidden, hidden, seed, &opt, &net);
         cli_progress_end(&again);
         prog->refit = epochs;

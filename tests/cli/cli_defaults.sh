@@ -60,6 +60,11 @@ refuse 2 'expected X' -- train --lr x
 expect 2 "bad value '0' for --batch: expected a whole number above 0" -- train --batch 0
 # a header line without --header
 expect 1 'the first line of d.csv looks like a header: add --header' -- train --data d.csv
+expect 1 'the first line of unlabelled.csv looks like a header: add --header' -- \
+    predict m.nnet --data unlabelled.csv
+refuse 1 'id-col' -- predict m.nnet --data unlabelled.csv
+expect 0 '^refit on all 180 training rows for [0-9]+ epochs' -- \
+    train --data d.csv --header --verbose --max-epochs 3
 tr ',' ';' < d.csv > semi.csv
 expect 1 "semi.csv seems to be ';'-separated: add --delimiter ';'" -- train --data semi.csv --header
 refuse 1 'task regress|n_targets|no_labels' -- train --data semi.csv --header
