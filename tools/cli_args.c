@@ -356,11 +356,8 @@ static int p_trials(cli_opts *o, const char *v)
 static const option OPTIONS[] = {
     /* data */
     {"--data", "moons|FILE", DATA, p_data,
-     "data: the tutorial's moons (default for train, sweep) or a CSV file; eval scores every "
-     "row",
-     0},
-    {"--test", "FILE", T | E, p_test,
-     "train: a separate test set instead of splitting --data; eval: the same as --data", 0},
+     "data: the tutorial's moons (the default) or a CSV file", 0},
+    {"--test", "FILE", T | E, p_test, "a separate test set instead of splitting --data", 0},
     {"--header", NULL, DATA, p_header, "the CSV's first line is a header", 0},
     {"--delimiter", "C", DATA, p_delim, "field separator, one character or 'tab' (',')", 0},
     {"--label-col", "N|last", DATA, p_label_col,
@@ -374,8 +371,7 @@ static const option OPTIONS[] = {
      "score only the test split nn train made of --data (--test-fraction, --split-seed)", 0},
     {"--all", NULL, E, p_all, "score every row of --data (the default)", 0},
     {"--test-fraction", "F", T | E | S, p_test_fraction,
-     "share of --data held out for testing (0.25); train: 0 trains on every row, no test score",
-     0},
+     "share of --data held out for testing (0.25)", 0},
     {"--split-seed", "N", T | E | S, p_split_seed, "seed of the train/test split (42)", 0},
     {"--noise", "X", T | E | S, p_noise, "moons noise (0.1)", 0},
     {"--allow-many-classes", NULL, T | S, p_many,
@@ -441,29 +437,42 @@ static const char *const CMD_SYNOPSIS[CMD_COUNT] = {
     "nn export MODEL --c FILE.h | --onnx FILE.onnx [options]   the model for use without libnn",
 };
 
-/* nn sweep runs the tutorial's setup (cli_defaults): its own defaults. */
+/* Help lines of one command where the table's would mislead: what eval
+ * and predict read, what train does with --test-fraction 0, and sweep's own
+ * defaults (it runs the tutorial's setup, cli_defaults). */
 static const struct {
+    cli_cmd cmd;
     const char *flag, *help;
-} SWEEP_HELP[] = {
-    {"--init", "he, xavier, normal or orthogonal (normal, the tutorial's)"},
-    {"--optimizer", "sgd, momentum or adam (sgd)"},
-    {"--batch", "minibatch size (10)"},
-    {"--epochs", "epochs (100); auto: early stopping on the validation split finds them (up to "
-                 "--max-epochs), then the net is refit on every training row"},
-    {"--no-scale", "do not standardize features: sweep's default (the tutorial's setup), so "
-                   "this changes nothing"},
-    {"--validation-fraction", "share of the training split held out for validation (none; 0.2 "
-                              "with auto or --patience)"},
-    {"--patience", "stop after N epochs without a better validation loss and keep that net "
-                   "(off; 20 with auto)"},
+} CMD_HELP[] = {
+    {CMD_TRAIN, "--test-fraction",
+     "share of --data held out for testing (0.25); 0 trains on every row, no test score"},
+    {CMD_EVAL, "--data", "the rows to score, a CSV file (or moons): every row unless --split"},
+    {CMD_EVAL, "--test", "the same as --data"},
+    {CMD_EVAL, "--test-fraction", "with --split: the share nn train held out for testing (0.25)"},
+    {CMD_EVAL, "--split-seed", "with --split: the seed of nn train's split (42)"},
+    {CMD_PREDICT, "--data", "the rows to predict, a CSV file"},
+    {CMD_SWEEP, "--init", "he, xavier, normal or orthogonal (normal, the tutorial's)"},
+    {CMD_SWEEP, "--no-scale",
+     "do not standardize features: sweep's default (the tutorial's setup), so this changes "
+     "nothing"},
+    {CMD_SWEEP, "--optimizer", "sgd, momentum or adam (sgd)"},
+    {CMD_SWEEP, "--batch", "minibatch size (10)"},
+    {CMD_SWEEP, "--epochs",
+     "epochs (100); auto: early stopping on the validation split finds them (up to "
+     "--max-epochs), then the net is refit on every training row"},
+    {CMD_SWEEP, "--validation-fraction",
+     "share of the training split held out for validation (none; 0.2 with auto or --patience)"},
+    {CMD_SWEEP, "--patience",
+     "stop after N epochs without a better validation loss and keep that net (off; 20 with "
+     "auto)"},
 };
 
 /* The help line of op in cmd's help. */
 static const char *help_of(const option *op, cli_cmd cmd)
 {
-    for (size_t i = 0; cmd == CMD_SWEEP && i < sizeof SWEEP_HELP / sizeof SWEEP_HELP[0]; i++)
-        if (strcmp(SWEEP_HELP[i].flag, op->flag) == 0)
-            return SWEEP_HELP[i].help;
+    for (size_t i = 0; i < sizeof CMD_HELP / sizeof CMD_HELP[0]; i++)
+        if (CMD_HELP[i].cmd == cmd && strcmp(CMD_HELP[i].flag, op->flag) == 0)
+            return CMD_HELP[i].help;
     return op->help;
 }
 
