@@ -7,7 +7,8 @@ for classification, random_state=SEED) into a work directory, then:
 
   scikit-learn: make_pipeline(StandardScaler(), MLPClassifier()) with every
                 MLP default (100 ReLU units, Adam 0.001, batch 200, 200
-                iterations, L2 1e-4, early_stopping=False); for regression
+                iterations unless --max-iter, L2 1e-4, tol 1e-4 over 10
+                iterations, early_stopping=False); for regression
                 MLPRegressor inside TransformedTargetRegressor(StandardScaler)
                 so that both sides standardize features and targets.
   libnn:        nn train --data train.csv --test test.csv --header [--task ...]
@@ -20,6 +21,7 @@ R^2), wall time is the whole fit (libnn: the whole nn process). The sets:
   iris           150 x 4, 3 classes written as species names (string labels)
   wine           178 x 13, 3 classes
   breast_cancer  569 x 30, 2 classes written as 'malignant'/'benign'
+  digits         1797 x 64, 10 classes (8x8 images of digits)
   digits-ml      1797 x 64, multi-label derived from digits: the digit is
                  even / >= 5 / prime / a multiple of 3 (4 labels)
   diabetes       442 x 10, regression (disease progression)
@@ -28,10 +30,15 @@ Needs python3-sklearn (Debian); run as /usr/bin/python3 if another python3
 comes first in PATH.
 
 Usage: compare_sklearn.py --nn build/release/tools/nn [--seeds 42,1,2] [--sets iris,wine]
+                          [--splits 10] [--max-iter 2000] [--nn-args "--epochs 100"]
                           [--workdir DIR] [--markdown]
+
+With --workdir, scikit-learn's scores are kept there (sklearn_scores.json)
+and not fitted again by a later run.
 """
 import argparse
 import csv
+import json
 import os
 import re
 import subprocess
@@ -61,6 +68,9 @@ def load(name):
     if name == "breast_cancer":
         d = datasets.load_breast_cancer()
         return d.data, d.target_names[d.target], "classify", d.feature_names
+    if name == "digits":
+        d = datasets.load_digits()
+        return d.data, d.target, "classify", ["p%d" % i for i in range(64)]
     if name == "digits-ml":
         d = datasets.load_digits()
         t = d.target
@@ -81,24 +91,26 @@ def write_csv(path, X, Y, features):
             w.writerow(["%.17g" % v for v in x] + [str(v) for v in y])
 
 
-def sklearn_score(task, Xtr, Ytr, Xte, Yte, seed):
+def sklearn_score(task, Xtr, Ytr, Xte, Yte, seed, max_iter):
     t0 = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         if task == "regress":
             model = TransformedTargetRegressor(
-                regressor=make_pipeline(StandardScaler(), MLPRegressor(random_state=seed)),
+                regressor=make_pipeline(StandardScaler(), MLPRegressor(random_state=seed,
+                                                                     max_iter=max_iter)),
                 transformer=StandardScaler())
         else:
-            model = make_pipeline(StandardScaler(), MLPClassifier(random_state=seed))
+            model = make_pipeline(StandardScaler(), MLPClassifier(random_state=seed,
+                                                                 max_iter=max_iter))
         model.fit(Xtr, Ytr)
     score = model.score(Xte, Yte)
     return score, time.perf_counter() - t0
 
 
-def nn_score(nn, task, train, test, n_targets, seed):
+def nn_score(nn, task, train, test, n_targets, seed, extra):
     cmd = [nn, "train", "--data", train, "--test", test, "--header", "--seed", str(seed),
-           "--quiet"]
+           "--quiet"] + extra
     if task != "classify":
         # The targets are the file's last n_targets columns (--label-col last).
         cmd += ["--task", task, "--targets", str(n_targets)]
@@ -116,14 +128,32 @@ def nn_score(nn, task, train, test, n_targets, seed):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--nn", required=True, help="path of the nn tool")
-    ap.add_argument("--sets", default="iris,wine,breast_cancer,digits-ml,diabetes")
-    ap.add_argument("--seeds", default="42", help="split (and init) seeds, comma-separated")
+    ap.add_argument("--sets", default="iris,wine,breast_cancer,digits,digits-ml,diabetes")
+    ap.add_argument("--seeds", default=None,
+                    help="split (and init) seeds, comma-separated (default: --splits)")
+    ap.add_argument("--splits", type=int, default=1,
+                    help="without --seeds: this many splits, seeds 1..N (1: seed 42)")
+    ap.add_argument("--max-iter", type=int, default=200,
+                    help="scikit-learn's max_iter (200, its default; 2000 lets it converge)")
+    ap.add_argument("--nn-args", default="",
+                    help="more options for nn train, space-separated (default: none)")
     ap.add_argument("--workdir", default=None)
     ap.add_argument("--markdown", action="store_true")
     a = ap.parse_args()
     work = a.workdir or tempfile.mkdtemp(prefix="nn_sklearn_")
     os.makedirs(work, exist_ok=True)
-    seeds = [int(s) for s in a.seeds.split(",")]
+    if a.seeds:
+        seeds = [int(s) for s in a.seeds.split(",")]
+    else:
+        seeds = [42] if a.splits == 1 else list(range(1, a.splits + 1))
+    extra = a.nn_args.split()
+    # scikit-learn's results are kept in the work directory: with --workdir,
+    # a second run (another nn build or --nn-args) does not fit them again.
+    cache_path = os.path.join(work, "sklearn_scores.json")
+    cache = {}
+    if os.path.exists(cache_path):
+        with open(cache_path) as f:
+            cache = json.load(f)
     rows = []
     for name in a.sets.split(","):
         X, Y, task, features = load(name)
@@ -136,8 +166,13 @@ def main():
             write_csv(tr, Xtr, Ytr, features)
             write_csv(te, Xte, Yte, features)
             n_t = 1 if Y.ndim == 1 else Y.shape[1]
-            s_sk, t_sk = sklearn_score(task, Xtr, Ytr, Xte, Yte, seed)
-            s_nn, t_nn, epochs, cmd = nn_score(a.nn, task, tr, te, n_t, seed)
+            key = "%s %d %d" % (name, seed, a.max_iter)
+            if key not in cache:
+                cache[key] = sklearn_score(task, Xtr, Ytr, Xte, Yte, seed, a.max_iter)
+                with open(cache_path, "w") as f:
+                    json.dump(cache, f)
+            s_sk, t_sk = cache[key]
+            s_nn, t_nn, epochs, cmd = nn_score(a.nn, task, tr, te, n_t, seed, extra)
             rows.append((name, seed, len(Xtr), len(Xte), task, s_sk, t_sk, s_nn, t_nn, epochs))
             print("%-14s seed %3d  %4d/%4d rows  sklearn %.4f (%.2f s)  libnn %.4f (%.2f s, "
                   "%d epochs)" % (name, seed, len(Xtr), len(Xte), s_sk, t_sk, s_nn, t_nn,

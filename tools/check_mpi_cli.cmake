@@ -15,7 +15,7 @@ if(NOT rc EQUAL 0 OR NOT out MATCHES "test accuracy (0\\.[0-9]+) .*2 ranks")
     message(FATAL_ERROR "nn train --mpi failed (${rc}):\n${out}\n${err}")
 endif()
 set(acc_train ${CMAKE_MATCH_1})
-execute_process(COMMAND ${NN} eval ${model} RESULT_VARIABLE rc OUTPUT_VARIABLE out)
+execute_process(COMMAND ${NN} eval ${model} --data moons --split RESULT_VARIABLE rc OUTPUT_VARIABLE out)
 if(NOT rc EQUAL 0 OR NOT out MATCHES "accuracy (0\\.[0-9]+) ")
     message(FATAL_ERROR "nn eval failed (${rc}):\n${out}")
 endif()
@@ -81,13 +81,13 @@ check_test_file(1 --data ${train_csv})
 file(WRITE ${test_csv} "10,20,-10\n50,50,0\n80,5,75\n")
 check_test_file(3 --data ${reg_csv} --task regress)
 
-# A class the training data lacks: an error naming the file's row (row 4 is
+# A class the training data lacks: an error naming the file's line (line 4 is
 # rank 1's second row).
 file(WRITE ${test_csv} "90,80,right\n5,7,left\n70,60,right\n10,30,middle\n")
 execute_process(COMMAND ${MPIEXEC} 2 ${NN} train --mpi --data ${train_csv} --test ${test_csv}
         --epochs 2
     RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
-if(NOT rc EQUAL 1 OR NOT err MATCHES "cli_mpi_test.csv: row 4 has the class 'middle'")
+if(NOT rc EQUAL 1 OR NOT err MATCHES "cli_mpi_test.csv: line 4 has the class 'middle'")
     message(FATAL_ERROR "nn train --mpi with an unknown test class (${rc}):\n${out}\n${err}")
 endif()
 # A test file of another width: one error, from rank 0, on every rank's exit.

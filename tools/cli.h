@@ -66,7 +66,8 @@ typedef struct cli_opts {
     /* training */
     nn_train_options train;
     bool epochs_auto;
-    size_t max_epochs; /* the cap of --epochs auto */
+    size_t max_epochs;            /* the cap of --epochs auto */
+    bool patience_set, val_set;   /* --patience, --validation-fraction given */
     size_t runs, from, to, step, trials;
     const char *out, *plot;
     /* predict */
@@ -114,6 +115,15 @@ int cli_load_split(const cli_opts *o, nn_dataset *train, nn_dataset *test);
  * prints. */
 int cli_match_test(const cli_opts *o, const nn_dataset *train, nn_dataset *test, size_t rank,
                    size_t size);
+/* After a failure to read path (or a wrong width): a hint on stderr for
+ * the usual mistakes, a file separated by another delimiter than --delimiter
+ * or a header line without --header; 1 when one was printed. */
+int cli_hint_format(const cli_opts *o, const char *path);
+/* nn eval and predict (m: the options as the model reads files): whether
+ * path's width fits the model (eval: its features and label columns;
+ * predict: with or without them, besides an id column); else a message
+ * naming both widths, and CLI_EXIT_FAIL. */
+int cli_check_width(const cli_opts *m, nn_net *net, const char *path, int id_col);
 /* The number of fields of the data rows of path, or 0 (message printed)
  * when it cannot be read. */
 size_t cli_count_fields(const cli_opts *o, const char *path);
@@ -123,14 +133,19 @@ size_t cli_count_fields(const cli_opts *o, const char *path);
 char **cli_read_ids(const cli_opts *o, const char *path, size_t col, size_t n);
 void cli_free_ids(char **ids, size_t n);
 /* Renumber d's named classes as names (nn_dataset_match_classes); a row
- * of a class that names lacks fails with a message giving its row in path
- * (d holds rows rank::size of the file) and whose names they are. */
+ * of a class that names lacks fails with a message giving its line in path
+ * (d holds rows rank::size of the file, after a header line when header)
+ * and whose names they are. */
 int cli_match_names(nn_dataset *d, const char *const *names, size_t n_names, const char *path,
-                    const char *whose, size_t rank, size_t size);
+                    const char *whose, bool header, size_t rank, size_t size);
 /* nn eval, predict, export: load MODEL (message printed on failure). */
 int cli_load_model(const cli_opts *o, nn_net **net);
 /* The options, with data files read as the model's task and outputs. */
 cli_opts cli_as_model(const cli_opts *o, const nn_net *net);
+/* For a regression or multi-label training set read with --header: the
+ * header's names of its target columns (read once, kept until exit); NULL
+ * without them. */
+const char *const *cli_target_names(const cli_opts *o, const nn_dataset *train);
 /* Warnings about a training set (stderr), e.g. constant features. */
 void cli_warn_data(const cli_opts *o, const nn_dataset *train);
 /* The nn_csv_options the options describe, for a file read with labels. */
@@ -171,10 +186,18 @@ typedef struct cli_progress {
                       seconds; room for `epochs` of them (or, as
                       cli_train_one grows it, for epoch n_curve) */
     size_t n_curve;
+    /* --epochs auto (cli_train_one): how the epochs were found */
+    size_t refit; /* --epochs auto: the epochs of the refit on every
+                     training row (cli_train_one); 0: none */
 } cli_progress;
+/* A validation split of fewer rows than this is noise (a warning). */
+#define CLI_MIN_VAL_ROWS 50
 double cli_now(void);
 int cli_on_epoch(const nn_epoch_stats *s, void *user);
 void cli_progress_end(cli_progress *p);
+/* The 1-based epoch of p's curve with the lowest validation loss (the one
+ * early stopping keeps). */
+size_t cli_best_epoch(const cli_progress *p);
 /* Score name of a task: "accuracy", "subset accuracy", "R^2". */
 const char *cli_score_name(nn_task t);
 /* After run r of nn train: its line (with --runs), the learning curve plot
@@ -197,8 +220,12 @@ int cli_plot_curve(const cli_progress *p, const char *path, nn_task task);
 int cli_plot_sweep(const double *rows, size_t n, const char *path);
 
 /* ---- cmd_train.c ---- */
-/* Train one net (the progress in prog) and score it on test; *out, when
- * out is not NULL, gets the net. */
+/* Train one net (the progress in prog) and score it on test (NaN when test
+ * has no rows); *out, when out is not NULL, gets the net. Under --epochs
+ * auto (without an explicit --patience or --validation-fraction) early
+ * stopping on the validation split finds the epoch count, then a fresh net
+ * of the same seed is fit on every training row for that many epochs: that
+ * is the net scored and returned (prog->refit). */
 int cli_train_one(const cli_opts *o, const nn_dataset *train, const nn_dataset *test,
                   size_t n_hidden, const size_t *hidden, uint64_t seed, cli_progress *prog,
                   nn_net **out, double *score, double *loss);

@@ -183,6 +183,11 @@ static int p_all(cli_opts *o, const char *v)
     (void)v;
     return (o->all_rows = true), 1;
 }
+static int p_split(cli_opts *o, const char *v)
+{
+    (void)v;
+    return (o->all_rows = false), 1;
+}
 static int p_no_scale(cli_opts *o, const char *v)
 {
     (void)v;
@@ -241,7 +246,7 @@ static int p_noise(cli_opts *o, const char *v)
 }
 static int p_test_fraction(cli_opts *o, const char *v)
 {
-    return to_double(v, &o->test_fraction) && o->test_fraction > 0 && o->test_fraction < 1;
+    return to_double(v, &o->test_fraction) && o->test_fraction >= 0 && o->test_fraction < 1;
 }
 static int p_split_seed(cli_opts *o, const char *v)
 {
@@ -298,6 +303,7 @@ static int p_max_epochs(cli_opts *o, const char *v)
 }
 static int p_patience(cli_opts *o, const char *v)
 {
+    o->patience_set = true;
     return to_size(v, &o->train.patience);
 }
 static int p_val_fraction(cli_opts *o, const char *v)
@@ -306,6 +312,7 @@ static int p_val_fraction(cli_opts *o, const char *v)
     if (!to_double(v, &f) || f < 0 || f >= 1)
         return 0;
     o->train.validation_fraction = f;
+    o->val_set = true;
     return 1;
 }
 static int p_export_c(cli_opts *o, const char *v)
@@ -349,7 +356,7 @@ static int p_trials(cli_opts *o, const char *v)
 static const option OPTIONS[] = {
     /* data */
     {"--data", "moons|FILE", DATA, p_data,
-     "data: the tutorial's moons (default for train, sweep) or a CSV file", 0},
+     "data: the tutorial's moons (the default) or a CSV file", 0},
     {"--test", "FILE", T | E, p_test, "a separate test set instead of splitting --data", 0},
     {"--header", NULL, DATA, p_header, "the CSV's first line is a header", 0},
     {"--delimiter", "C", DATA, p_delim, "field separator, one character or 'tab' (',')", 0},
@@ -360,7 +367,9 @@ static const option OPTIONS[] = {
      "multilabel/regress: number of target columns from --label-col (1)", 0},
     {"--no-labels", NULL, P, p_no_labels, "every column is a feature", 0},
     {"--id-col", "N", P, p_id_col, "1-based column of row ids, echoed in the output", 0},
-    {"--all", NULL, E, p_all, "evaluate every row of --data (no split)", 0},
+    {"--split", NULL, E, p_split,
+     "score only the test split nn train made of --data (--test-fraction, --split-seed)", 0},
+    {"--all", NULL, E, p_all, "score every row of --data (the default)", 0},
     {"--test-fraction", "F", T | E | S, p_test_fraction,
      "share of --data held out for testing (0.25)", 0},
     {"--split-seed", "N", T | E | S, p_split_seed, "seed of the train/test split (42)", 0},
@@ -381,16 +390,22 @@ static const option OPTIONS[] = {
     {"--lr", "X", T | S, p_lr, "learning rate, on the mean gradient of a batch (0.001)", 0},
     {"--batch", "N", T | S, p_batch, "minibatch size (32)", CLI_MAX_BATCH},
     {"--epochs", "N|auto", T | S, p_epochs,
-     "epochs; auto: up to --max-epochs, stopping early on the validation split (auto)", CLI_MAX_EPOCHS},
+     "epochs; auto: early stopping on the validation split finds them (up to --max-epochs), "
+     "then the net is refit on every training row (auto)",
+     CLI_MAX_EPOCHS},
     {"--max-epochs", "N", T | S, p_max_epochs, "the cap of --epochs auto (500)", CLI_MAX_EPOCHS},
     {"--momentum", "X", T | S, p_momentum, "momentum of --optimizer momentum (0.9)", 0},
     {"--weight-decay", "X", T | S, p_decay, "L2 weight decay (0)", 0},
     {"--validation-fraction", "F", T | S, p_val_fraction,
      "share of the training split held out for validation (0.2 with auto or --patience)", 0},
     {"--patience", "N", T | S, p_patience,
-     "stop after N epochs without a better validation loss (20 with auto)", CLI_MAX_EPOCHS},
+     "stop after N epochs without a better validation loss and keep that net, no refit "
+     "(20 with auto)",
+     CLI_MAX_EPOCHS},
     {"--shuffle-seed", "N", T | S, p_shuffle_seed, "seed of the row shuffling (0)", 0},
-    {"--runs", "N", T, p_runs, "train N nets (seeds seed..seed+N-1), report mean and std", CLI_MAX_RUNS},
+    {"--runs", "N", T, p_runs,
+     "train N nets (seeds seed..seed+N-1), report mean and std; --out saves the first",
+     CLI_MAX_RUNS},
     {"--out", "FILE", T | P, p_out, "train: save the model; predict: write the CSV here", 0},
     {"--plot", "FILE.png", T | S, p_plot, "plot the learning curve / the sweep (gnuplot)", 0},
     {"--proba", NULL, P, p_proba, "also write each class's probability", 0},
@@ -415,11 +430,51 @@ static const option OPTIONS[] = {
 static const char *const CMD_NAMES[CMD_COUNT] = {"train", "eval", "predict", "sweep", "export"};
 static const char *const CMD_SYNOPSIS[CMD_COUNT] = {
     "nn train [options]        train a net, report its test score; --out saves it",
-    "nn eval MODEL [options]   score, loss and per-class metrics on the test split",
+    "nn eval MODEL --data FILE [options]   score, loss and per-class metrics on every row",
     "nn predict MODEL --data FILE [options]   predictions for every row, as CSV",
-    "nn sweep [options]        test accuracy against hidden size (the tutorial's sweep)",
+    ("nn sweep [options]        test accuracy against hidden size, in the tutorial's setup "
+     "(normal init, SGD at 0.001, batch 10, 100 epochs, features not standardized)"),
     "nn export MODEL --c FILE.h | --onnx FILE.onnx [options]   the model for use without libnn",
 };
+
+/* Help lines of one command where the table's would mislead: what eval
+ * and predict read, what train does with --test-fraction 0, and sweep's own
+ * defaults (it runs the tutorial's setup, cli_defaults). */
+static const struct {
+    cli_cmd cmd;
+    const char *flag, *help;
+} CMD_HELP[] = {
+    {CMD_TRAIN, "--test-fraction",
+     "share of --data held out for testing (0.25); 0 trains on every row, no test score"},
+    {CMD_EVAL, "--data", "the rows to score, a CSV file (or moons): every row unless --split"},
+    {CMD_EVAL, "--test", "the same as --data"},
+    {CMD_EVAL, "--test-fraction", "with --split: the share nn train held out for testing (0.25)"},
+    {CMD_EVAL, "--split-seed", "with --split: the seed of nn train's split (42)"},
+    {CMD_PREDICT, "--data", "the rows to predict, a CSV file"},
+    {CMD_SWEEP, "--init", "he, xavier, normal or orthogonal (normal, the tutorial's)"},
+    {CMD_SWEEP, "--no-scale",
+     "do not standardize features: sweep's default (the tutorial's setup), so this changes "
+     "nothing"},
+    {CMD_SWEEP, "--optimizer", "sgd, momentum or adam (sgd)"},
+    {CMD_SWEEP, "--batch", "minibatch size (10)"},
+    {CMD_SWEEP, "--epochs",
+     "epochs (100); auto: early stopping on the validation split finds them (up to "
+     "--max-epochs), then the net is refit on every training row"},
+    {CMD_SWEEP, "--validation-fraction",
+     "share of the training split held out for validation (none; 0.2 with auto or --patience)"},
+    {CMD_SWEEP, "--patience",
+     "stop after N epochs without a better validation loss and keep that net (off; 20 with "
+     "auto)"},
+};
+
+/* The help line of op in cmd's help. */
+static const char *help_of(const option *op, cli_cmd cmd)
+{
+    for (size_t i = 0; i < sizeof CMD_HELP / sizeof CMD_HELP[0]; i++)
+        if (CMD_HELP[i].cmd == cmd && strcmp(CMD_HELP[i].flag, op->flag) == 0)
+            return CMD_HELP[i].help;
+    return op->help;
+}
 
 const char *cli_cmd_name(cli_cmd cmd)
 {
@@ -430,7 +485,8 @@ void cli_defaults(cli_opts *o, cli_cmd cmd)
 {
     memset(o, 0, sizeof *o);
     o->cmd = cmd;
-    o->data = cmd == CMD_PREDICT ? NULL : "moons";
+    o->data = cmd == CMD_PREDICT || cmd == CMD_EVAL ? NULL : "moons";
+    o->all_rows = cmd == CMD_EVAL; /* eval scores every row unless --split */
     o->csv = nn_csv_defaults();
     o->noise = 0.1;
     o->test_fraction = 0.25;
@@ -483,7 +539,7 @@ void cli_help(FILE *f, cli_cmd cmd)
         char lhs[64];
         snprintf(lhs, sizeof lhs, "%s%s%s", op->flag, op->value ? " " : "",
                  op->value ? op->value : "");
-        fprintf(f, "  %-26s %s", lhs, op->help);
+        fprintf(f, "  %-26s %s", lhs, help_of(op, cmd));
         if (op->max)
             fprintf(f, "; at most %zu", op->max);
         fputc('\n', f);
@@ -491,6 +547,88 @@ void cli_help(FILE *f, cli_cmd cmd)
     fputs("  -h, --help                 this help\n"
           "\nexit status: 0 success, 1 a data, training or file failure, 2 a usage error\n",
           f);
+}
+
+/* Levenshtein distance of a and b, at most 3 (enough to tell "within 2"). */
+static size_t edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 64 || lb > 64)
+        return 3;
+    size_t prev[65], cur[65];
+    for (size_t j = 0; j <= lb; j++)
+        prev[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        cur[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t d = prev[j - 1] + (a[i - 1] != b[j - 1]);
+            d = prev[j] + 1 < d ? prev[j] + 1 : d;
+            cur[j] = cur[j - 1] + 1 < d ? cur[j - 1] + 1 : d;
+        }
+        memcpy(prev, cur, (lb + 1) * sizeof *prev);
+    }
+    return prev[lb] < 3 ? prev[lb] : 3;
+}
+
+/* The option of cmd nearest to k, within an edit distance of 2; NULL if
+ * none is. */
+static const char *nearest_flag(cli_cmd cmd, const char *k)
+{
+    const char *best = NULL;
+    size_t best_d = 3;
+    for (size_t j = 0; j < N_OPTIONS; j++) {
+        if (!(OPTIONS[j].cmds & (1u << cmd)))
+            continue;
+        size_t d = edit_distance(k, OPTIONS[j].flag);
+        if (d < best_d) {
+            best_d = d;
+            best = OPTIONS[j].flag;
+        }
+    }
+    return best;
+}
+
+/* What a value of op must look like, for the message of a bad one. */
+static const char *expected(const option *op)
+{
+    static const struct {
+        parse_fn fn;
+        const char *what;
+    } KINDS[] = {
+        {p_lr, "a number above 0"},
+        {p_decay, "a number, 0 or more"},
+        {p_noise, "a number, 0 or more"},
+        {p_momentum, "a number in [0, 1)"},
+        {p_slope, "a number in (0, 1]"},
+        {p_test_fraction, "a number in [0, 1)"},
+        {p_val_fraction, "a number in [0, 1)"},
+        {p_batch, "a whole number above 0"},
+        {p_runs, "a whole number above 0"},
+        {p_from, "a whole number above 0"},
+        {p_to, "a whole number above 0"},
+        {p_step, "a whole number above 0"},
+        {p_trials, "a whole number above 0"},
+        {p_max_epochs, "a whole number above 0"},
+        {p_targets, "a whole number above 0"},
+        {p_epochs, "a whole number above 0, or auto"},
+        {p_patience, "a whole number"},
+        {p_seed, "a whole number"},
+        {p_split_seed, "a whole number"},
+        {p_shuffle_seed, "a whole number"},
+        {p_label_col, "a column number from 1, or last"},
+        {p_id_col, "a column number from 1"},
+        {p_hidden, "layer sizes above 0 separated by commas (64,32), or none"},
+        {p_delim, "one character, or tab"},
+        {p_task, "classify, multilabel or regress"},
+        {p_init, "he, xavier, normal or orthogonal"},
+        {p_optimizer, "sgd, momentum or adam"},
+        {p_activation, "relu, leaky_relu, tanh, sigmoid, gelu or identity, one or one per "
+                       "hidden layer separated by commas"},
+    };
+    for (size_t i = 0; i < sizeof KINDS / sizeof KINDS[0]; i++)
+        if (KINDS[i].fn == op->parse)
+            return KINDS[i].what;
+    return op->help;
 }
 
 int cli_parse(cli_opts *o, int argc, char **argv, int first)
@@ -506,9 +644,13 @@ int cli_parse(cli_opts *o, int argc, char **argv, int first)
             if (strcmp(k, OPTIONS[j].flag) == 0)
                 op = &OPTIONS[j];
         if (!op) {
+            const char *near = nearest_flag(o->cmd, k);
             if (strcmp(k, "--label-column") == 0)
                 fprintf(stderr, "nn %s: --label-column is now --label-col N (1-based)\n",
                         CMD_NAMES[o->cmd]);
+            else if (near)
+                fprintf(stderr, "nn %s: unknown option '%s': did you mean %s?\n",
+                        CMD_NAMES[o->cmd], k, near);
             else
                 fprintf(stderr, "nn %s: unknown option '%s' (nn %s --help lists them)\n",
                         CMD_NAMES[o->cmd], k, CMD_NAMES[o->cmd]);
@@ -532,8 +674,8 @@ int cli_parse(cli_opts *o, int argc, char **argv, int first)
             return CLI_EXIT_USAGE;
         }
         if (!op->parse(o, v)) {
-            fprintf(stderr, "nn %s: bad value '%s' for %s: expected %s, %s\n", CMD_NAMES[o->cmd], v,
-                    k, op->value, op->help);
+            fprintf(stderr, "nn %s: bad value '%s' for %s: expected %s\n", CMD_NAMES[o->cmd], v,
+                    k, expected(op));
             return CLI_EXIT_USAGE;
         }
     }
@@ -573,12 +715,32 @@ int cli_parse(cli_opts *o, int argc, char **argv, int first)
                 o->prefix ? "--prefix" : "--float");
         return CLI_EXIT_USAGE;
     }
+    if (o->cmd == CMD_EVAL && o->test_data) { /* eval --test FILE: --data FILE */
+        if (o->data) {
+            fprintf(stderr, "nn eval: --data and --test both name the rows to score: give "
+                            "one\n");
+            return CLI_EXIT_USAGE;
+        }
+        o->data = o->test_data;
+        o->test_data = NULL;
+    }
+    if (o->cmd == CMD_EVAL && !o->data) {
+        fprintf(stderr, "nn eval: --data FILE is required (the rows to score; --data moons "
+                        "for the tutorial's data)\n");
+        return CLI_EXIT_USAGE;
+    }
     if (o->cmd == CMD_PREDICT && !o->data) {
         fprintf(stderr, "nn predict: --data FILE is required (the rows to predict)\n");
         return CLI_EXIT_USAGE;
     }
     if (o->test_data && strcmp(o->data ? o->data : "", "moons") == 0) {
         fprintf(stderr, "nn %s: --test needs --data FILE\n", CMD_NAMES[o->cmd]);
+        return CLI_EXIT_USAGE;
+    }
+    if (o->test_fraction == 0 && !o->test_data &&
+        (o->cmd == CMD_SWEEP || (o->cmd == CMD_EVAL && !o->all_rows) || o->mpi)) {
+        fprintf(stderr, "nn %s: --test-fraction 0 leaves no test rows%s\n", CMD_NAMES[o->cmd],
+                o->mpi ? " (not available with --mpi)" : " to score");
         return CLI_EXIT_USAGE;
     }
     if (o->epochs_auto) {
@@ -631,7 +793,7 @@ void cli_markdown(FILE *f)
             fprintf(f, "| `%s%s", op->flag, op->value ? " " : "");
             md_cell(f, op->value);
             fputs("` | ", f);
-            md_cell(f, op->help);
+            md_cell(f, help_of(op, (cli_cmd)c));
             if (op->max)
                 fprintf(f, "; at most %zu", op->max);
             fputs(" |\n", f);

@@ -5,13 +5,49 @@
 
 #include "cli.h"
 
-int cli_fail_flag(const char *flag, const char *what, nn_status s)
+/* The library's message in the user's words: without the name of the
+ * library function it starts with ("nn_net_load: "), and "d"/"x" (its
+ * parameters) named as what they are. */
+static const char *user_words(const char *msg, char *buf, size_t n)
 {
-    fprintf(stderr, "nn: %s%s%s: %s: ", flag ? flag : "", flag ? " " : "", what,
-            nn_status_str(s));
-    cli_put_escaped(stderr, nn_last_error()); /* it may quote a file's text */
+    if (strncmp(msg, "nn_", 3) == 0) {
+        const char *p = msg + 3;
+        while ((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_')
+            p++;
+        if (p[0] == ':' && p[1] == ' ')
+            msg = p + 2;
+    }
+    if (strncmp(msg, "d has ", 6) == 0 || strncmp(msg, "x has ", 6) == 0) {
+        snprintf(buf, n, "the data has %s", msg + 6);
+        msg = buf;
+    }
+    return msg;
+}
+
+/* cli_fail_flag with the library's message given. */
+static int fail_msg(const char *flag, const char *what, nn_status s, const char *error)
+{
+    char buf[1024];
+    const char *msg = s == NN_ENOMEM ? "out of memory" : user_words(error, buf, sizeof buf);
+    /* A path the message names already is not printed twice. */
+    if (what && *msg && strstr(msg, what))
+        what = NULL;
+    fputs("nn: ", stderr);
+    if (flag)
+        fprintf(stderr, "%s ", flag);
+    if (what)
+        fprintf(stderr, "%s: ", what);
+    if (*msg)
+        cli_put_escaped(stderr, msg); /* it may quote a file's text */
+    else
+        fputs(nn_status_str(s), stderr);
     fputc('\n', stderr);
     return CLI_EXIT_FAIL;
+}
+
+int cli_fail_flag(const char *flag, const char *what, nn_status s)
+{
+    return fail_msg(flag, what, s, nn_last_error());
 }
 
 int cli_fail(const char *what, nn_status s)
@@ -26,7 +62,60 @@ nn_csv_options cli_csv(const cli_opts *o)
     return c;
 }
 
-/* ---- what nn_load_csv does not give: widths, row ids --------------------------- */
+/* ---- what nn_load_csv does not give: widths, row ids, hints -------------------- */
+
+static int is_number(const char *t)
+{
+    char *end;
+    if (!t || !*t)
+        return 0;
+    (void)strtod(t, &end);
+    while (*end == ' ' || *end == '\t')
+        end++;
+    return *end == '\0';
+}
+
+int cli_hint_format(const cli_opts *o, const char *path)
+{
+    if (!path || strcmp(path, "moons") == 0)
+        return 0;
+    nn_csv_options c = o->csv;
+    c.has_header = false;
+    size_t fields = 0, rows = 0;
+    if (nn_csv_read_column(path, &c, 0, NULL, NULL, &fields) != NN_OK || fields == 0)
+        return 0;
+    /* The first line's fields (at most the first two columns looked at). */
+    size_t col = o->label_col == 1 && fields > 1 ? 2 : 1;
+    char **texts = NULL;
+    if (nn_csv_read_column(path, &c, col, &texts, &rows, NULL) != NN_OK)
+        return 0;
+    char **second = NULL;
+    size_t rows2 = 0;
+    if (fields > 1 && col == 1 &&
+        nn_csv_read_column(path, &c, 2, &second, &rows2, NULL) != NN_OK)
+        second = NULL;
+    int hinted = 0;
+    const char *seps[] = {";", "\t", "|", ","};
+    const char *names[] = {";", "tab", "|", ","};
+    for (int k = 0; k < 4 && !hinted && rows > 0; k++) {
+        if (seps[k][0] == c.delimiter)
+            continue;
+        if (strchr(texts[0], seps[k][0]) || (second && rows2 > 0 && strchr(second[0], seps[k][0]))) {
+            fprintf(stderr, "nn: hint: %s seems to be '%s'-separated: add --delimiter '%s'\n",
+                    path, names[k], names[k]);
+            hinted = 1;
+        }
+    }
+    if (!hinted && !o->csv.has_header && rows > 1 && !is_number(texts[0]) &&
+        is_number(texts[1])) {
+        fprintf(stderr, "nn: hint: the first line of %s looks like a header: add --header\n",
+                path);
+        hinted = 1;
+    }
+    nn_csv_column_free(texts, rows);
+    nn_csv_column_free(second, rows2);
+    return hinted;
+}
 
 size_t cli_count_fields(const cli_opts *o, const char *path)
 {
@@ -59,6 +148,32 @@ void cli_free_ids(char **ids, size_t n)
     nn_csv_column_free(ids, n);
 }
 
+int cli_check_width(const cli_opts *m, nn_net *net, const char *path, int id_col)
+{
+    size_t fields = cli_count_fields(m, path);
+    if (fields == 0)
+        return CLI_EXIT_FAIL;
+    size_t width = fields - (id_col && fields > 0);
+    size_t n_in = nn_net_n_inputs(net);
+    size_t n_lab = m->csv.task == NN_TASK_CLASSIFY ? 1 : nn_net_n_outputs(net);
+    if (m->cmd == CMD_EVAL ? width == n_in + n_lab
+                           : (width == n_in || (!m->csv.no_labels && width == n_in + n_lab)))
+        return 0;
+    char buf[256];
+    fprintf(stderr, "nn %s: %s has %zu column%s%s, the model takes %zu feature%s", cli_cmd_name(m->cmd),
+            cli_escaped(path, buf, sizeof buf), width, width == 1 ? "" : "s",
+            id_col ? " besides the id column" : "", n_in, n_in == 1 ? "" : "s");
+    if (m->cmd == CMD_EVAL)
+        fprintf(stderr, " (+%zu label column%s)\n", n_lab, n_lab == 1 ? "" : "s");
+    else if (m->csv.no_labels)
+        fputs(" (--no-labels)\n", stderr);
+    else
+        fprintf(stderr, " (+%zu label column%s when the file has labels)\n", n_lab,
+                n_lab == 1 ? "" : "s");
+    cli_hint_format(m, path);
+    return CLI_EXIT_FAIL;
+}
+
 /* ---- models -------------------------------------------------------------------- */
 
 int cli_load_model(const cli_opts *o, nn_net **net)
@@ -76,7 +191,7 @@ cli_opts cli_as_model(const cli_opts *o, const nn_net *net)
 }
 
 int cli_match_names(nn_dataset *d, const char *const *names, size_t n_names, const char *path,
-                    const char *whose, size_t rank, size_t size)
+                    const char *whose, bool header, size_t rank, size_t size)
 {
     nn_status s = nn_dataset_match_classes(d, names, n_names);
     if (s != NN_EINVAL || !d->y || !d->class_names)
@@ -89,8 +204,9 @@ int cli_match_names(nn_dataset *d, const char *const *names, size_t n_names, con
             k++;
         if (k == n_names) {
             char buf[256];
-            fprintf(stderr, "nn: %s: row %zu has the class '%s', which %s does not have\n", path,
-                    rank + i * size + 1, cli_escaped(name, buf, sizeof buf), whose);
+            fprintf(stderr, "nn: %s: line %zu has the class '%s', which %s does not have\n",
+                    path, (size_t)header + rank + i * size + 1, cli_escaped(name, buf, sizeof buf),
+                    whose);
             return CLI_EXIT_FAIL;
         }
     }
@@ -100,14 +216,51 @@ int cli_match_names(nn_dataset *d, const char *const *names, size_t n_names, con
 /* ---- reading and checking ---------------------------------------------------- */
 
 /* nn_load_csv, with a hint where a classification label was not usable. */
+/* Whether the label columns the options name fit rows of `fields` fields;
+ * else a message in the options' words (the library's names its fields). */
+static int check_label_cols(const cli_opts *o, const char *path, size_t fields)
+{
+    size_t n_t = o->csv.n_targets ? o->csv.n_targets : 1;
+    char buf[256];
+    const char *p = cli_escaped(path, buf, sizeof buf);
+    if (o->csv.no_labels)
+        return 0;
+    if (o->label_col > 0 && (size_t)o->label_col > fields) {
+        fprintf(stderr, "nn: --label-col %ld, but %s has %zu column%s\n", o->label_col, p,
+                fields, fields == 1 ? "" : "s");
+        return CLI_EXIT_FAIL;
+    }
+    if (o->label_col > 0 && n_t > fields - (size_t)o->label_col + 1) {
+        fprintf(stderr, "nn: --label-col %ld with --targets %zu goes past the last of the %zu "
+                        "columns of %s\n",
+                o->label_col, n_t, fields, p);
+        return CLI_EXIT_FAIL;
+    }
+    if (n_t >= fields) {
+        fprintf(stderr, "nn: %s has %zu column%s: no feature is left beside %zu label "
+                        "column%s\n",
+                p, fields, fields == 1 ? "" : "s", n_t, n_t == 1 ? "" : "s");
+        return CLI_EXIT_FAIL;
+    }
+    return 0;
+}
+
+/* nn_load_csv, with a hint where the file was not read as meant. */
 static int load(const cli_opts *o, const char *path, nn_dataset *d)
 {
     nn_csv_options c = cli_csv(o);
     nn_status s = nn_load_csv(d, path, &c);
     if (s == NN_OK)
         return 0;
-    cli_fail("reading data", s);
-    if (s == NN_EFORMAT && c.task == NN_TASK_CLASSIFY && strstr(nn_last_error(), "label"))
+    char error[1024];
+    snprintf(error, sizeof error, "%s", nn_last_error());
+    size_t fields = 0;
+    int ours = s == NN_EFORMAT && nn_csv_read_column(path, &o->csv, 0, NULL, NULL, &fields) ==
+                                      NN_OK && check_label_cols(o, path, fields);
+    if (!ours)
+        fail_msg(NULL, NULL, s, error);
+    if (s == NN_EFORMAT && !cli_hint_format(o, path) && !ours && c.task == NN_TASK_CLASSIFY &&
+        strstr(error, "label"))
         fprintf(stderr, "nn: hint: for real-valued targets use --task regress\n");
     return CLI_EXIT_FAIL;
 }
@@ -167,7 +320,7 @@ int cli_match_test(const cli_opts *o, const nn_dataset *train, nn_dataset *test,
         rc = CLI_EXIT_FAIL;
     } else if (train->class_names) {
         rc = cli_match_names(test, (const char *const *)train->class_names, train->n_classes,
-                             o->test_data, "the training data", rank, size);
+                             o->test_data, "the training data", o->csv.has_header, rank, size);
     }
     if (!rc && test->x.cols != train->x.cols) {
         if (rank == 0)
@@ -227,6 +380,11 @@ int cli_load_split(const cli_opts *o, nn_dataset *train, nn_dataset *test)
         *test = all;
         return 0;
     }
+    if (o->test_fraction == 0) { /* nn train --test-fraction 0: no test rows */
+        *train = all;
+        memset(test, 0, sizeof *test);
+        return 0;
+    }
     nn_status s =
         all.y ? nn_train_test_split_stratified(&all, o->test_fraction, o->split_seed, train, test)
               : nn_train_test_split(&all, o->test_fraction, o->split_seed, train, test);
@@ -241,6 +399,60 @@ static size_t file_column(const cli_opts *o, const nn_dataset *d, size_t j)
     size_t total = d->x.cols + n_t;
     size_t first_label = o->label_col > 0 ? (size_t)o->label_col : total - n_t + 1;
     return j + 1 < first_label ? j + 1 : j + 1 + n_t;
+}
+
+/* The text of 1-based column col on the first line of path (its header),
+ * allocated; NULL when it cannot be read or is not a usable name. */
+static char *header_field(const cli_opts *o, const char *path, size_t col)
+{
+    nn_csv_options c = o->csv;
+    c.has_header = false;
+    char **texts = NULL;
+    size_t rows = 0;
+    if (nn_csv_read_column(path, &c, col, &texts, &rows, NULL) != NN_OK)
+        return NULL;
+    char *name = rows > 0 && texts[0][0] && strlen(texts[0]) <= 4096 ? strdup(texts[0]) : NULL;
+    nn_csv_column_free(texts, rows);
+    return name;
+}
+
+static char **target_names;
+static size_t n_target_names;
+
+static void free_target_names(void)
+{
+    for (size_t k = 0; k < n_target_names; k++)
+        free(target_names[k]);
+    free(target_names);
+    target_names = NULL;
+    n_target_names = 0;
+}
+
+const char *const *cli_target_names(const cli_opts *o, const nn_dataset *train)
+{
+    size_t n_t = train->t.data ? train->t.cols : 0;
+    if (n_t == 0 || !o->csv.has_header || strcmp(o->data, "moons") == 0)
+        return NULL;
+    if (target_names && n_target_names == n_t)
+        return (const char *const *)target_names;
+    free_target_names();
+    char **names = calloc(n_t, sizeof *names);
+    if (!names)
+        return NULL;
+    size_t first = o->label_col > 0 ? (size_t)o->label_col : train->x.cols + 1;
+    int ok = 1;
+    for (size_t k = 0; k < n_t && ok; k++)
+        ok = (names[k] = header_field(o, o->data, first + k)) != NULL;
+    static int registered;
+    if (!registered)
+        registered = atexit(free_target_names) == 0;
+    target_names = names;
+    n_target_names = n_t;
+    if (!ok) {
+        free_target_names();
+        return NULL;
+    }
+    return (const char *const *)target_names;
 }
 
 void cli_warn_data(const cli_opts *o, const nn_dataset *train)
@@ -259,8 +471,16 @@ void cli_warn_data(const cli_opts *o, const nn_dataset *train)
             fprintf(stderr, "nn: warning: constant in the training rows of %s, so carrying no "
                             "information: column",
                     o->data);
-        if (n_const <= 8)
-            fprintf(stderr, "%s %zu", n_const > 1 ? "," : "", file_column(o, train, j));
+        if (n_const > 8)
+            continue;
+        size_t col = file_column(o, train, j);
+        char *name = o->csv.has_header ? header_field(o, o->data, col) : NULL;
+        fprintf(stderr, "%s %zu", n_const > 1 ? "," : "", col);
+        if (name) {
+            char buf[256];
+            fprintf(stderr, " (%s)", cli_escaped(name, buf, sizeof buf));
+        }
+        free(name);
     }
     if (n_const > 8)
         fprintf(stderr, " and %zu more", n_const - 8);

@@ -61,6 +61,15 @@ int cli_on_epoch(const nn_epoch_stats *s, void *user)
     return 0;
 }
 
+size_t cli_best_epoch(const cli_progress *p)
+{
+    size_t best = 0;
+    for (size_t e = 1; e < p->n_curve; e++)
+        if (p->curve[4 * e + 1] < p->curve[4 * best + 1])
+            best = e;
+    return best + 1;
+}
+
 void cli_progress_end(cli_progress *p)
 {
     if (p->tty && !p->o->quiet && !p->o->verbose)
@@ -73,9 +82,12 @@ int cli_finish_run(const cli_opts *o, const cli_progress *p, size_t r, double sc
                    int show)
 {
     int rc = 0;
-    if (show && o->runs > 1 && !o->quiet)
+    size_t epochs = p->refit ? p->refit : p->n_curve;
+    if (show && o->runs > 1 && !o->quiet && isnan(score))
+        printf("run %zu: %zu epochs\n", r + 1, epochs);
+    else if (show && o->runs > 1 && !o->quiet)
         printf("run %zu: test %s %.4f  (%zu epochs)\n", r + 1, cli_score_name(o->csv.task),
-               score, p->n_curve);
+               score, epochs);
     if (show && r == 0 && o->plot)
         rc = cli_plot_curve(p, o->plot, o->csv.task);
     if (net) {
@@ -83,6 +95,9 @@ int cli_finish_run(const cli_opts *o, const cli_progress *p, size_t r, double sc
         nn_net_free(net);
         if (s != NN_OK)
             rc = cli_fail("saving the model", s);
+        else if (!o->quiet && o->runs > 1)
+            printf("saved %s (run %zu, seed %llu)\n", o->out, r + 1,
+                   (unsigned long long)(o->seed + r));
         else if (!o->quiet)
             printf("saved %s\n", o->out);
     }
@@ -123,7 +138,7 @@ static int report_classes(nn_net *net, const nn_dataset *d)
     if (s != NN_OK) {
         free(pred);
         free(cm);
-        return cli_fail("predict", s);
+        return cli_fail("predicting", s);
     }
     for (size_t i = 0; i < n; i++)
         cm[(size_t)d->y[i] * C + (size_t)pred[i]]++;
@@ -172,7 +187,7 @@ static int net_outputs(nn_net *net, const nn_dataset *d, int labels01, nn_mat *o
                      : nn_net_forward(net, d->x, *out);
     if (s != NN_OK) {
         nn_mat_free(out);
-        return cli_fail(labels01 ? "predict" : "forward", s);
+        return cli_fail("predicting", s);
     }
     return 0;
 }
@@ -184,7 +199,8 @@ static int report_regression(nn_net *net, const nn_dataset *d)
     nn_mat out;
     if (net_outputs(net, d, 0, &out))
         return CLI_EXIT_FAIL;
-    printf("\n%8s %12s %12s\n", "output", "MAE", "RMSE");
+    char a[32];
+    printf("\n%12s %12s %12s\n", "output", "MAE", "RMSE");
     for (size_t j = 0; j < C; j++) {
         double mae = 0, mse = 0;
         for (size_t i = 0; i < n; i++) {
@@ -192,7 +208,11 @@ static int report_regression(nn_net *net, const nn_dataset *d)
             mae += fabs(e);
             mse += e * e;
         }
-        printf("%8zu %12.6g %12.6g\n", j + 1, mae / (double)n, sqrt(mse / (double)n));
+        if (nn_net_class_name(net, j))
+            printf("%12.12s", class_label(net, j, a, sizeof a));
+        else
+            printf("%12zu", j + 1);
+        printf(" %12.6g %12.6g\n", mae / (double)n, sqrt(mse / (double)n));
     }
     nn_mat_free(&out);
     return 0;

@@ -1,13 +1,14 @@
-/* nn eval: a saved model scored on data. The model decides how the file
- * is read: its task, its number of inputs and outputs, its class names; its
- * scaler is applied by the library. */
+/* nn eval: a saved model scored on data, every row of --data (or with
+ * --split the test split nn train made of it). The model decides how the
+ * file is read: its task, its number of inputs and outputs, its class
+ * names; its scaler is applied by the library. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 
 /* Renumber d's string labels to the model's classes, matched by name. */
-static int labels_to_model(nn_net *net, nn_dataset *d, const char *path)
+static int labels_to_model(nn_net *net, nn_dataset *d, const char *path, bool header)
 {
     if (!d->y || !d->class_names)
         return 0;
@@ -22,7 +23,7 @@ static int labels_to_model(nn_net *net, nn_dataset *d, const char *path)
         return cli_fail(path, NN_ENOMEM);
     for (size_t k = 0; k < C; k++)
         names[k] = nn_net_class_name(net, k);
-    int rc = cli_match_names(d, names, C, path, "the model", 0, 1);
+    int rc = cli_match_names(d, names, C, path, "the model", header, 0, 1);
     free(names);
     return rc;
 }
@@ -35,19 +36,26 @@ int cmd_eval(const cli_opts *o)
     cli_opts m = cli_as_model(o, net);
     m.allow_many_classes = true; /* the model decides the classes */
     nn_dataset train, test;
-    int rc = cli_load_split(&m, &train, &test);
+    int rc = strcmp(o->data, "moons") == 0 ? 0 : cli_check_width(&m, net, o->data, 0);
+    if (rc) {
+        nn_net_free(net);
+        return rc;
+    }
+    rc = cli_load_split(&m, &train, &test);
     if (!rc) {
-        rc = labels_to_model(net, &test, o->data);
+        rc = labels_to_model(net, &test, o->data, o->csv.has_header);
         if (!rc && test.y && test.n_classes > nn_net_n_outputs(net)) {
             fprintf(stderr, "nn: %s has labels up to %zu but the model has %zu classes\n", o->data,
                     test.n_classes - 1, nn_net_n_outputs(net));
             rc = CLI_EXIT_FAIL;
         }
+        char what[512];
+        if (o->all_rows)
+            snprintf(what, sizeof what, "%s", o->data);
+        else
+            snprintf(what, sizeof what, "the test split of %s", o->data);
         if (!rc)
-            rc = cli_report_eval(net, &test,
-                                 o->all_rows    ? o->data
-                                 : o->test_data ? o->test_data
-                                                : "the test split");
+            rc = cli_report_eval(net, &test, what);
         nn_dataset_free(&train);
         nn_dataset_free(&test);
     }

@@ -60,15 +60,19 @@ static void write_predictions(const cli_opts *o, const sink *k, nn_net *net, cha
             put_name(k, net, ",p_", c);
     } else {
         for (size_t c = 0; c < C; c++) {
-            if (task == NN_TASK_REGRESS)
-                fprintf(f, C == 1 ? ",value" : ",value_%zu", c + 1);
-            else if (nn_net_class_name(net, c))
+            if (nn_net_class_name(net, c))
                 put_name(k, net, ",", c);
+            else if (task == NN_TASK_REGRESS)
+                fprintf(f, C == 1 ? ",value" : ",value_%zu", c + 1);
             else
                 fprintf(f, ",label_%zu", c + 1);
         }
-        for (size_t c = 0; task == NN_TASK_MULTILABEL && o->proba && c < C; c++)
-            fprintf(f, ",p_%zu", c + 1);
+        for (size_t c = 0; task == NN_TASK_MULTILABEL && o->proba && c < C; c++) {
+            if (nn_net_class_name(net, c))
+                put_name(k, net, ",p_", c);
+            else
+                fprintf(f, ",p_%zu", c + 1);
+        }
     }
     fputc('\n', f);
     for (size_t i = 0; i < n; i++) {
@@ -112,14 +116,8 @@ int cmd_predict(const cli_opts *o)
     }
     if (!rc && width == n_in)
         m.csv.no_labels = true;
-    else if (!rc && (m.csv.no_labels || width != n_in + n_lab)) {
-        fprintf(stderr,
-                "nn predict: %s has %zu columns%s, but the model takes %zu features (plus %zu "
-                "label column%s when the file has labels)\n",
-                o->data, width, o->id_col > 0 ? " besides the id column" : "", n_in, n_lab,
-                n_lab == 1 ? "" : "s");
-        rc = CLI_EXIT_FAIL;
-    }
+    else if (!rc && (m.csv.no_labels || width != n_in + n_lab))
+        rc = cli_check_width(&m, net, o->data, o->id_col > 0);
     nn_dataset d;
     memset(&d, 0, sizeof d);
     if (!rc) {
@@ -128,7 +126,8 @@ int cmd_predict(const cli_opts *o)
         nn_status s = nn_load_csv(&d, o->data, &c);
         if (s != NN_OK) {
             rc = cli_fail("reading data", s);
-            if (!c.no_labels && o->id_col == 0)
+            if (s == NN_EFORMAT && !cli_hint_format(&m, o->data) && !c.no_labels &&
+                o->id_col == 0)
                 fprintf(stderr, "nn predict: hint: %s was read as %zu features and %zu label "
                                 "column%s; a column of row ids needs --id-col N\n",
                         o->data, n_in, n_lab, n_lab == 1 ? "" : "s");

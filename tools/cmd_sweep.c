@@ -14,13 +14,18 @@ int cmd_sweep(const cli_opts *o)
     /* at most CLI_MAX_SWEEP sizes (cli_parse), 3 doubles each */
     size_t n_rows = (o->to - o->from) / o->step + 1;
     double *rows = malloc(3 * n_rows * sizeof *rows);
-    cli_progress prog = {o, o->train.epochs, 0, 0, NULL, 0};
+    cli_progress prog = {.o = o, .epochs = o->train.epochs};
     if (!rows) {
         nn_dataset_free(&train);
         nn_dataset_free(&test);
         return cli_fail("sweep", NN_ENOMEM);
     }
-    printf("%8s %10s %10s %10s\n", "hidden", "mean acc", "std", "seconds");
+    /* the score's name: "mean acc", "mean subset acc", "mean R^2" */
+    const char *score_name = o->csv.task == NN_TASK_REGRESS      ? "mean R^2"
+                       : o->csv.task == NN_TASK_MULTILABEL ? "mean subset acc"
+                                                           : "mean acc";
+    printf("%8s %*s %10s %10s\n", "hidden", o->csv.task == NN_TASK_MULTILABEL ? 15 : 10, score_name,
+           "std", "seconds");
     size_t done = 0;
     for (size_t h = o->from; h <= o->to && !rc && done < n_rows; h += o->step) {
         double sum = 0, sum2 = 0, t0 = cli_now();
@@ -33,7 +38,8 @@ int cmd_sweep(const cli_opts *o)
         if (!rc) {
             double mean = sum / (double)o->trials;
             double sd = sqrt(fmax(0, sum2 / (double)o->trials - mean * mean));
-            printf("%8zu %10.5f %10.5f %10.3f\n", h, mean, sd, cli_now() - t0);
+            printf("%8zu %*.5f %10.5f %10.3f\n", h, o->csv.task == NN_TASK_MULTILABEL ? 15 : 10,
+                   mean, sd, cli_now() - t0);
             fflush(stdout);
             rows[3 * done] = (double)h;
             rows[3 * done + 1] = mean;

@@ -6,7 +6,7 @@
  *   nn sweep   [options]                  test accuracy against hidden size
  *   nn export  MODEL --c F.h | --onnx F   the model as a C header or ONNX
  *
- * `nn COMMAND --help` lists a command's options; docs/cli.md documents them
+ * `nn COMMAND --help` (or `nn help COMMAND`) lists a command's options; docs/cli.md documents them
  * all. The files of the tool are listed in cli.h.
  */
 #include <string.h>
@@ -24,6 +24,17 @@ int main(int argc, char **argv)
         return CLI_EXIT_USAGE;
     }
     const char *name = argv[1];
+    if (strcmp(name, "help") == 0 && argc > 2) { /* nn help CMD: nn CMD --help */
+        for (int c = 0; c < CMD_COUNT; c++)
+            if (strcmp(argv[2], cli_cmd_name((cli_cmd)c)) == 0) {
+                cli_help(stdout, (cli_cmd)c);
+                return cli_stdout_done(0);
+            }
+        char buf[256];
+        fprintf(stderr, "nn help: unknown command '%s'\n\n", cli_escaped(argv[2], buf, sizeof buf));
+        cli_usage(stderr);
+        return CLI_EXIT_USAGE;
+    }
     if (strcmp(name, "help") == 0 || strcmp(name, "-h") == 0 || strcmp(name, "--help") == 0) {
         cli_usage(stdout);
         return cli_stdout_done(0);

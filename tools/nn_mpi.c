@@ -377,11 +377,11 @@ static int run(const cli_opts *o)
                 o->train.batch_size, g_size,
                 (o->train.batch_size + (size_t)g_size - 1) / (size_t)g_size,
                 (o->train.batch_size + (size_t)g_size - 1) / (size_t)g_size * (size_t)g_size);
-    cli_progress prog = {o, o->train.epochs, isatty(2), 0, NULL, 0};
+    cli_progress prog = {.o = o, .epochs = o->train.epochs, .tty = isatty(2)};
     /* epochs x 4 doubles, refused when the size does not fit in a size_t. */
-    size_t epochs = o->train.epochs ? o->train.epochs : 1;
-    prog.curve = g_rank == 0 && epochs <= SIZE_MAX / (4 * sizeof(double))
-                     ? malloc(epochs * 4 * sizeof(double))
+    size_t curve_len = o->train.epochs ? o->train.epochs : 1;
+    prog.curve = g_rank == 0 && curve_len <= SIZE_MAX / (4 * sizeof(double))
+                     ? malloc(curve_len * 4 * sizeof(double))
                      : NULL;
     if (any_failed(g_rank == 0 && !prog.curve)) {
         if (g_rank == 0)
@@ -392,6 +392,7 @@ static int run(const cli_opts *o)
         return CLI_EXIT_FAIL;
     }
     double sum = 0, sum2 = 0, t0 = cli_now(), loss = 0;
+    size_t epochs_run = 0;
     int rc = 0;
     for (size_t r = 0; r < o->runs && !rc; r++) {
         nn_net *net = NULL;
@@ -402,6 +403,7 @@ static int run(const cli_opts *o)
             break;
         sum += score;
         sum2 += score * score;
+        epochs_run += prog.n_curve;
         rc = cli_finish_run(o, &prog, r, score, net, g_rank == 0);
         /* Rank 0's plot or save failing stops every rank. */
         if (any_failed(rc) && !rc)
@@ -409,8 +411,18 @@ static int run(const cli_opts *o)
     }
     if (!rc && g_rank == 0) {
         cli_print_score(o, sum, sum2, loss);
-        printf("  [%.0f train / %.0f test rows, %d ranks, %.2f s]\n", rows[0], rows[1], g_size,
-               cli_now() - t0);
+        double epochs = (double)epochs_run / (double)o->runs;
+        printf("  [%.0f train / %.0f test rows, %d rank%s, ", rows[0], rows[1], g_size,
+               g_size == 1 ? "" : "s");
+        if (o->runs > 1)
+            printf(epochs == floor(epochs) ? "%.0f epochs a run, " : "%.1f epochs a run, ",
+                   epochs);
+        else if (o->train.patience > 0 && prog.n_curve > 0)
+            printf("%zu epochs (best validation loss at %zu), ", prog.n_curve,
+                   cli_best_epoch(&prog));
+        else
+            printf("%zu epochs, ", prog.n_curve);
+        printf("%.2f s]\n", cli_now() - t0);
     }
     free(prog.curve);
     nn_dataset_free(&shard);

@@ -62,7 +62,7 @@ expect 2 "bad value 'my-model' for --prefix: .*character 3 \('-'\)" -- \
 expect 2 'starts with a digit' -- export moons.nnet --c x.h --prefix 2nd
 expect 1 '--c /nonexistent-dir/x.h: cannot write there: No such file' -- \
     export moons.nnet --c /nonexistent-dir/x.h
-expect 1 'input/output error' -- export /nonexistent.nnet --c x.h
+expect 1 'cannot open /nonexistent.nnet' -- export /nonexistent.nnet --c x.h
 expect 2 'is not an option of this command' -- export moons.nnet --c x.h --hidden 3
 [ -e x.h ] && fail "a failed export left x.h"
 ls ./*.tmp.* > /dev/null 2>&1 && fail "a temporary file was left"

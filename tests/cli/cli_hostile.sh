@@ -122,10 +122,10 @@ expect 0 'saved e.nnet' -- train --data esc.csv --epochs 20 --out e.nnet
 expect 0 '\\x1b\[31mred' -- eval e.nnet --data esc.csv --all
 check 'no raw ESC in nn eval' sh -c '! "$1" eval e.nnet --data esc.csv --all 2>&1 | grep -q "$2"' sh "$nn" "$esc"
 printf '1,2,%s[31mred\n' "$esc" > esc_test.csv
-expect 1 "row 1 has the class '\\\\x1b\\[31mred', which the training data does not have" -- \
+expect 1 "line 1 has the class '\\\\x1b\\[31mred', which the training data does not have" -- \
     train --data d.csv --test esc_test.csv --epochs 1
 check 'no raw ESC in the message' sh -c '! "$1" train --data d.csv --test esc_test.csv --epochs 1 2>&1 | grep -q "$2"' sh "$nn" "$esc"
-expect 1 "row 1 has the class '\\\\x1b\\[31mred', which the model does not have" -- \
+expect 1 "line 1 has the class '\\\\x1b\\[31mred', which the model does not have" -- \
     eval m.nnet --data esc_test.csv --all
 # predictions written to a file keep the names as they are
 "$nn" predict e.nnet --data esc.csv --out esc_pred.csv 2>/dev/null

@@ -23,7 +23,7 @@ printf '1,2,3,left\n' > "$dir/wide_test.csv"
 awk 'BEGIN { for (i = 0; i < 40; i++) printf "%d,%d,%d\n", i, 40 - i, i < 20 }' > "$dir/two.csv"
 printf '1,2,5\n' > "$dir/label5_test.csv"
 
-expect 1 "named_test.csv: row 2 has the class 'middle', which the training data" -- \
+expect 1 "named_test.csv: line 2 has the class 'middle', which the training data" -- \
     train --data "$dir/named.csv" --test "$dir/named_test.csv" --epochs 1
 expect 1 'numbered_test.csv: labels are numbers here but names in the training data' -- \
     train --data "$dir/named.csv" --test "$dir/numbered_test.csv" --epochs 1
@@ -61,7 +61,7 @@ expect 1 'ragged.csv:2' -- train --data "$dir/ragged.csv"
 expect 1 '--out /nonexistent/dir/m.nnet: cannot write there' -- train --out /nonexistent/dir/m.nnet
 expect 1 "--out $dir: not a regular file" -- train --out "$dir"
 expect 1 'cannot open' -- train --data "$dir/missing.csv"
-expect 1 'input/output error' -- eval /nonexistent.nnet
-expect 1 'not a libnn net file' -- eval "$dir/one_class.csv"
+expect 1 'cannot open /nonexistent.nnet' -- eval /nonexistent.nnet --data "$dir/two.csv"
+expect 1 'not a libnn net file' -- eval "$dir/one_class.csv" --data "$dir/two.csv"
 
 finish

@@ -36,3 +36,19 @@ finish() {
     echo "$passes passed, $fails failed"
     [ "$fails" -eq 0 ]
 }
+
+# refuse STATUS REGEX -- ARGS...: run nn ARGS, check the status and that
+# its output does NOT match REGEX (no internal names, no placeholders).
+refuse() {
+    want=$1 re=$2
+    shift 3
+    out=$("$nn" "$@" 2>&1)
+    got=$?
+    if [ "$got" -ne "$want" ] || printf '%s' "$out" | grep -Eq -- "$re"; then
+        fail "nn $* -> status $got (want $want), output:"
+        printf '%s\n' "$out" | sed 's/^/    /' | head -5
+        echo "    (must not match /$re/)"
+    else
+        passes=$((passes + 1))
+    fi
+}
