@@ -43,7 +43,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(o.n_hidden <= CLI_MAX_HIDDEN && o.n_act <= CLI_MAX_HIDDEN);
         FUZZ_CHECK(o.n_act <= 1 || o.n_act == o.n_hidden);
         FUZZ_CHECK(o.train.batch_size > 0 && o.train.epochs > 0);
-        FUZZ_CHECK(o.test_fraction > 0 && o.test_fraction < 1);
+        FUZZ_CHECK(o.test_fraction >= 0 && o.test_fraction < 1);
         FUZZ_CHECK(o.train.validation_fraction >= 0 && o.train.validation_fraction < 1);
         FUZZ_CHECK(!o.epochs_auto || o.train.patience > 0);
         FUZZ_CHECK(o.train.patience == 0 || o.train.validation_fraction > 0);
