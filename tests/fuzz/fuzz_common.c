@@ -106,3 +106,23 @@ void fuzz_fix_checksum(uint8_t *file, size_t size)
     for (int i = 0; i < 8; i++)
         file[size - 8 + (size_t)i] = (uint8_t)(h >> (8 * i));
 }
+
+nn_net *fuzz_load_fixed(const uint8_t *data, size_t size, const char **path)
+{
+    uint8_t *model = malloc(size ? size : 1);
+    FUZZ_CHECK(model != NULL);
+    if (size)
+        memcpy(model, data, size);
+    fuzz_fix_checksum(model, size);
+    const char *p = fuzz_write_temp(model, size);
+    free(model);
+    if (path)
+        *path = p;
+    nn_net *net = NULL;
+    nn_status s = nn_net_load(&net, p);
+    if (s != NN_OK) {
+        fuzz_check_failure(s);
+        return NULL;
+    }
+    return net;
+}

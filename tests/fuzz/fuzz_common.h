@@ -47,6 +47,11 @@ void fuzz_csv_encode(uint8_t h[FUZZ_CSV_HEADER], const nn_csv_options *o);
  * checksum to the code behind it. No-op below 8 bytes. */
 void fuzz_fix_checksum(uint8_t *file, size_t size);
 
+/* Load the model file image data[0..size) with its checksum made right
+ * (through fuzz_write_temp, whose path goes to *path when not NULL): the
+ * net, or NULL after checking that the failure explains itself. */
+nn_net *fuzz_load_fixed(const uint8_t *data, size_t size, const char **path);
+
 /* fuzz_predict input: u16 little-endian model length, the model file, then
  * the bytes rows and labels are drawn from. */
 #define FUZZ_PREDICT_HEADER 2

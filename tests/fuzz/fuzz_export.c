@@ -65,19 +65,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint8_t opt = data[0];
     data++;
     size--;
-    uint8_t *model = malloc(size ? size : 1);
-    FUZZ_CHECK(model != NULL);
-    if (size)
-        memcpy(model, data, size);
-    fuzz_fix_checksum(model, size);
-    const char *path = fuzz_write_temp(model, size);
-    free(model);
-    nn_net *net = NULL;
-    nn_status s = nn_net_load(&net, path);
-    if (s != NN_OK) {
-        fuzz_check_failure(s);
+    const char *path;
+    nn_net *net = fuzz_load_fixed(data, size, &path);
+    if (!net)
         return 0;
-    }
+    nn_status s;
     int finite = params_finite(net);
     const char *prefix = PREFIXES[opt & 7];
     for (int single = 0; single < 2; single++) {

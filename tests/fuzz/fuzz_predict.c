@@ -154,18 +154,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size -= FUZZ_PREDICT_HEADER;
     if (len > size)
         len = size;
-    uint8_t *model = malloc(len ? len : 1);
-    FUZZ_CHECK(model != NULL);
-    memcpy(model, data, len);
-    fuzz_fix_checksum(model, len);
-    const char *path = fuzz_write_temp(model, len);
-    free(model);
-    nn_net *net = NULL;
-    nn_status s = nn_net_load(&net, path);
-    if (s != NN_OK) {
-        fuzz_check_failure(s);
+    nn_net *net = fuzz_load_fixed(data, len, NULL);
+    if (!net)
         return 0;
-    }
     check_extras(net);
     run_net(net, data + len, size - len);
     nn_net_free(net);
