@@ -469,16 +469,16 @@ static nn_status load_stream(nn_net **out, stream *st, const char *path)
     if (left < 0)
         return nn__fail(NN_EIO, "%s: cannot seek", path);
     if ((uint64_t)left < P * 8 + 8 || (version == 1 && (uint64_t)left != P * 8 + 8))
-        return nn__fail(NN_EFORMAT, "%s: the file holds %ld bytes after the header, expected %s%llu",
-                        path, left, version == 1 ? "" : "at least ",
-                        (unsigned long long)(P * 8 + 8));
+        return nn__fail(NN_EFORMAT,
+                        "%s: the file holds %ld bytes after the header, expected %s%llu", path,
+                        left, version == 1 ? "" : "at least ", (unsigned long long)(P * 8 + 8));
     /* A large net is allocated only once the file's checksum is known good
      * (a small one is checked as it is read, with finer messages). */
     nn_status s = P > PRECHECK_PARAMS ? verify_checksum(st, path) : NN_OK;
     if (s != NN_OK)
         return s;
     nn_net *net;
-    if ((s = nn__net_alloc(&net, &spec)) != NN_OK)
+    if ((s = nn__net_alloc(&net, &spec, "nn_net_load")) != NN_OK)
         return s;
     if (version >= 2 && (s = read_v2(st, net, &task, &left, path)) != NN_OK) {
         nn_net_free(net);

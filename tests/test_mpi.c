@@ -347,9 +347,13 @@ static void divergence_agrees(void **state)
     o.learning_rate = 1e200;
     nn_net *net = make_net(2, 2, NN_TASK_CLASSIFY, 2);
     nn_status s = nn_net_fit_mpi(net, &shard, &o, MPI_COMM_WORLD);
+    char err[200];
+    snprintf(err, sizeof err, "%s", nn_last_error());
     int same = same_as_rank0(net);
     assert_status(s, NN_ENUMERIC);
     assert_true(same);
+    /* The message names the function the caller called. */
+    assert_true(strncmp(err, "nn_net_fit_mpi: ", 16) == 0);
     nn_net_free(net);
     nn_dataset_free(&shard);
     nn_dataset_free(&all);

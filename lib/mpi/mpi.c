@@ -119,9 +119,23 @@ static nn_status comm_end(comm_call *c, nn_status s)
     return s;
 }
 
+/* A failure of inner (a core function this one calls) as the caller's:
+ * "inner: why" becomes "func: why", so the message names the function the
+ * caller called. */
+static nn_status as_caller(nn_status s, const char *inner, const char *func)
+{
+    char text[512];
+    snprintf(text, sizeof text, "%s", nn_last_error());
+    size_t n = strlen(inner);
+    if (strncmp(text, inner, n) != 0 || text[n] != ':')
+        return s;
+    return nn_set_last_error(s, "%s%s", func, text + n);
+}
+
 /* fn(hooks, arg) with hooks over comm's MPI_Allreduce, inside a comm_call:
- * how nn_net_fit_distributed and nn_scaler_fit_distributed run over MPI. */
-static nn_status with_hooks(MPI_Comm comm, const char *func,
+ * how nn_net_fit_distributed and nn_scaler_fit_distributed (inner, the
+ * name their messages carry) run over MPI. */
+static nn_status with_hooks(MPI_Comm comm, const char *func, const char *inner,
                             nn_status (*fn)(const nn_fit_hooks *h, void *arg), void *arg)
 {
     comm_call cc;
@@ -133,6 +147,8 @@ static nn_status with_hooks(MPI_Comm comm, const char *func,
     s = fn(&h, arg);
     if (c.err != MPI_SUCCESS)
         s = mpi_fail(cc.func, "MPI_Allreduce", c.err);
+    else if (s != NN_OK)
+        s = as_caller(s, inner, cc.func);
     return comm_end(&cc, s);
 }
 
@@ -152,7 +168,7 @@ nn_status nn_net_fit_mpi(nn_net *net, const nn_dataset *shard, const nn_train_op
                          MPI_Comm comm)
 {
     fit_args a = {net, shard, opt};
-    return with_hooks(comm, "nn_net_fit_mpi", fit_hooked, &a);
+    return with_hooks(comm, "nn_net_fit_mpi", "nn_net_fit_distributed", fit_hooked, &a);
 }
 
 typedef struct scaler_args {
@@ -169,7 +185,7 @@ static nn_status scaler_hooked(const nn_fit_hooks *h, void *arg)
 nn_status nn_scaler_fit_mpi(nn_scaler *s, nn_mat x, MPI_Comm comm)
 {
     scaler_args a = {s, x};
-    return with_hooks(comm, "nn_scaler_fit_mpi", scaler_hooked, &a);
+    return with_hooks(comm, "nn_scaler_fit_mpi", "nn_scaler_fit_distributed", scaler_hooked, &a);
 }
 
 /* ---- agreement ----------------------------------------------------------------- */

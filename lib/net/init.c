@@ -156,7 +156,7 @@ nn_status nn_net_create(nn_net **out, const nn_net_config *cfg)
     spec.init = cfg->init;
     spec.seed = cfg->seed;
     nn_net *net;
-    NN_TRY(nn__net_alloc(&net, &spec));
+    NN_TRY(nn__net_alloc(&net, &spec, "nn_net_create"));
     nn_status s = init_params(net);
     if (s != NN_OK) {
         nn_net_free(net);

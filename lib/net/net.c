@@ -28,17 +28,18 @@
 
 /* Count the parameters, refusing a net whose parameter block would not fit
  * in memory (each term is at most INT_MAX^2, so check as we add). */
-static nn_status count_params(const size_t *units, size_t n_layers, size_t *out)
+static nn_status count_params(const size_t *units, size_t n_layers, size_t *out,
+                              const char *func)
 {
     size_t total = 0;
     for (size_t l = 0; l < n_layers; l++) {
         size_t in = units[l], o = units[l + 1];
         if (in > (SIZE_MAX / sizeof(double)) / o)
-            return nn__fail(NN_ENOMEM, "nn_net_create: layer %zu (%zux%zu) is too large", l,
+            return nn__fail(NN_ENOMEM, "%s: layer %zu (%zux%zu) is too large", func, l,
                             in, o);
         size_t n = in * o + o;
         if (n > SIZE_MAX / sizeof(double) - total)
-            return nn__fail(NN_ENOMEM, "nn_net_create: too many parameters");
+            return nn__fail(NN_ENOMEM, "%s: too many parameters", func);
         total += n;
     }
     *out = total;
@@ -46,15 +47,15 @@ static nn_status count_params(const size_t *units, size_t n_layers, size_t *out)
 }
 
 /* Allocate a net of the given spec with zeroed parameters. */
-nn_status nn__net_alloc(nn_net **out, const nn__net_spec *spec)
+nn_status nn__net_alloc(nn_net **out, const nn__net_spec *spec, const char *func)
 {
     size_t n_params = 0;
-    NN_TRY(count_params(spec->units, spec->n_layers, &n_params));
+    NN_TRY(count_params(spec->units, spec->n_layers, &n_params, func));
     nn__env env; /* NN_GEMM, read once per net: created, loaded or cloned */
     NN_TRY(nn__env_read(&env, NN__ENV_GEMM));
     nn_net *net = calloc(1, sizeof *net);
     if (!net)
-        return nn__fail(NN_ENOMEM, "nn_net_create: out of memory");
+        return nn__fail(NN_ENOMEM, "%s: out of memory", func);
     net->spec = *spec;
     net->n_layers = spec->n_layers;
     net->units = net->spec.units;
@@ -65,7 +66,7 @@ nn_status nn__net_alloc(nn_net **out, const nn__net_spec *spec)
     net->slots = nn__ws_slots_new();
     if (!net->params || !net->ws.scratch || !net->slots) {
         nn_net_free(net);
-        return nn__fail(NN_ENOMEM, "nn_net_create: cannot allocate %zu parameters", n_params);
+        return nn__fail(NN_ENOMEM, "%s: cannot allocate %zu parameters", func, n_params);
     }
     size_t off = 0;
     for (size_t l = 0; l < spec->n_layers; l++) {
@@ -102,7 +103,7 @@ nn_status nn_net_clone(nn_net **out, const nn_net *src)
     if (!out || !src)
         return nn__fail(NN_EINVAL, "nn_net_clone: %s is NULL", out ? "src" : "out");
     nn_net *net;
-    NN_TRY(nn__net_alloc(&net, &src->spec));
+    NN_TRY(nn__net_alloc(&net, &src->spec, "nn_net_clone"));
     memcpy(net->params, src->params, src->n_params * sizeof(double));
     /* The clone computes as the original does, under auto too. */
     net->gemm_path = src->gemm_path;

@@ -98,7 +98,8 @@ typedef enum nn__fwd_mode {
 
 /* ---- net.c: allocation, workspace, scalers ---------------------------------- */
 
-nn_status nn__net_alloc(nn_net **out, const nn__net_spec *spec);
+/* A net of spec with zeroed parameters; func names the caller in messages. */
+nn_status nn__net_alloc(nn_net **out, const nn__net_spec *spec, const char *func);
 /* Make the training workspace hold batches of at least rows rows. */
 nn_status nn__net_reserve(nn_net *net, size_t rows);
 
