@@ -525,7 +525,8 @@ void cli_usage(FILE *f)
         fprintf(f, "  %s\n", CMD_SYNOPSIS[c]);
     fputs("  nn --version              libnn's version and kernel path\n"
           "\nexit status: 0 success, 1 a data, training or file failure, 2 a usage error\n"
-          "docs/cli.md documents every option.\n",
+          "every option: nn COMMAND --help, man nn, or docs/cli.md (installed under\n"
+          "share/doc/libnn/docs/)\n",
           f);
 }
 
