@@ -347,6 +347,59 @@ static int get_elem(const npy_info *info, const unsigned char *p, double *out)
     return 0;
 }
 
+/* Rows [first, first + n) (within the shape) of the checked file fd into
+ * *out, written only on success; n == 0 gives the empty {NULL, 0, cols,
+ * cols}. */
+static nn_status read_rows(int fd, const char *path, const npy_info *info, size_t first, size_t n,
+                           nn_mat *out)
+{
+    nn_mat m = {NULL, 0, info->cols, info->cols};
+    if (n == 0) {
+        *out = m;
+        return NN_OK;
+    }
+    nn_status s = nn_mat_alloc(&m, n, info->cols);
+    if (s != NN_OK)
+        return nn__fail(s, "%s: cannot allocate %zu x %zu doubles", path, n, info->cols);
+    unsigned char *buf = malloc(NPY_CHUNK);
+    if (!buf)
+        s = nn__fail(NN_ENOMEM, "%s: out of memory", path);
+    /* Whole elements per chunk; element e of the range is m.data[e]. */
+    size_t total = n * info->cols, per = NPY_CHUNK / info->size;
+    off_t off = (off_t)(info->offset + first * info->cols * info->size);
+    for (size_t e = 0; s == NN_OK && e < total; e += per) {
+        size_t k = total - e < per ? total - e : per;
+        if (read_at(fd, buf, k * info->size, off) != 0) {
+            s = nn__fail(NN_EIO, "%s: cannot read: %s", path,
+                         errno ? strerror(errno) : "the file shrank");
+            break;
+        }
+        off += (off_t)(k * info->size);
+        for (size_t i = 0; i < k; i++) {
+            int bad = get_elem(info, buf + i * info->size, &m.data[e + i]);
+            if (!bad)
+                continue;
+            size_t r = first + (e + i) / info->cols, col = (e + i) % info->cols;
+            s = bad == 1
+                    ? nn__fail(NN_ENUMERIC, "%s: row %zu, column %zu (0-based) is %s", path, r, col,
+                               isnan(m.data[e + i]) ? "NaN" : "infinite")
+                    : nn__fail(NN_ENUMERIC,
+                               "%s: row %zu, column %zu (0-based) is %lld, "
+                               "beyond 2^53: a double does not hold it exactly",
+                               path, r, col,
+                               (long long)(int64_t)get_bits(buf + i * info->size, 8, info->big));
+            break;
+        }
+    }
+    free(buf);
+    if (s != NN_OK) {
+        nn_mat_free(&m);
+        return s;
+    }
+    *out = m;
+    return NN_OK;
+}
+
 /* Open path and read rows [first, first + n) into *out (written only on
  * success), or with `all` every row. */
 static nn_status load_rows(nn_mat *out, const char *path, int all, size_t first, size_t n,
@@ -364,46 +417,10 @@ static nn_status load_rows(nn_mat *out, const char *path, int all, size_t first,
     if (s == NN_OK && (first > info.rows || n > info.rows - first))
         s = nn__fail(NN_EINVAL, "%s: %s: %zu rows from row %zu are out of range: the file has %zu",
                      func, path, n, first, info.rows);
-    nn_mat m = {NULL, 0, info.cols, info.cols};
-    if (s == NN_OK && n > 0 && (s = nn_mat_alloc(&m, n, info.cols)) != NN_OK)
-        s = nn__fail(s, "%s: cannot allocate %zu x %zu doubles", path, n, info.cols);
-    unsigned char *buf = s == NN_OK && n > 0 ? malloc(NPY_CHUNK) : NULL;
-    if (s == NN_OK && n > 0 && !buf)
-        s = nn__fail(NN_ENOMEM, "%s: out of memory", path);
-    /* Whole elements per chunk; element e of the range is m.data[e]. */
-    size_t total = n * info.cols, per = NPY_CHUNK / info.size;
-    off_t off = (off_t)(info.offset + first * info.cols * info.size);
-    for (size_t e = 0; s == NN_OK && e < total; e += per) {
-        size_t k = total - e < per ? total - e : per;
-        if (read_at(fd, buf, k * info.size, off) != 0) {
-            s = nn__fail(NN_EIO, "%s: cannot read: %s", path,
-                         errno ? strerror(errno) : "the file shrank");
-            break;
-        }
-        off += (off_t)(k * info.size);
-        for (size_t i = 0; i < k; i++) {
-            int bad = get_elem(&info, buf + i * info.size, &m.data[e + i]);
-            if (!bad)
-                continue;
-            size_t r = first + (e + i) / info.cols, col = (e + i) % info.cols;
-            s = bad == 1 ? nn__fail(NN_ENUMERIC, "%s: row %zu, column %zu (0-based) is %s", path, r,
-                                    col, isnan(m.data[e + i]) ? "NaN" : "infinite")
-                         : nn__fail(NN_ENUMERIC,
-                                    "%s: row %zu, column %zu (0-based) is %lld, "
-                                    "beyond 2^53: a double does not hold it exactly",
-                                    path, r, col,
-                                    (long long)(int64_t)get_bits(buf + i * info.size, 8, info.big));
-            break;
-        }
-    }
-    free(buf);
+    if (s == NN_OK)
+        s = read_rows(fd, path, &info, first, n, out);
     close(fd);
-    if (s != NN_OK) {
-        nn_mat_free(&m);
-        return s;
-    }
-    *out = m;
-    return NN_OK;
+    return s;
 }
 
 nn_status nn_load_npy(nn_mat *out, const char *path)
