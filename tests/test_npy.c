@@ -382,6 +382,11 @@ static void test_malformed(void **state)
     assert_int_equal(m.rows, 2);
     assert_int_equal(m.cols, 1);
     nn_mat_free(&m);
+    /* '<u1', the other spelling of an unsigned byte. */
+    ok = with_header("lt_u1.npy", "{'descr': '<u1', 'fortran_order': False, 'shape': (2,)}", 2);
+    assert_int_equal(nn_load_npy(&m, ok), NN_OK);
+    assert_true(m.rows == 2 && m.cols == 1 && m.data[0] == 0);
+    nn_mat_free(&m);
     /* 0 rows: the empty matrix. */
     ok = with_header("empty.npy", "{'descr': '<f8', 'fortran_order': False, 'shape': (0, 4)}", 0);
     assert_int_equal(nn_load_npy(&m, ok), NN_OK);
