@@ -1,7 +1,7 @@
 #ifndef NN_LIB_ATOMIC_FILE_H
 #define NN_LIB_ATOMIC_FILE_H
 
-/* For the files that replace a file on disk (io.c, lib/export/), and tests:
+/* For the files that replace a file on disk (io.c, npy.c, lib/export/), and tests:
  * atomic file replacement (atomic_file.c). */
 
 #include <stdio.h>

@@ -357,6 +357,22 @@ static const char *long_name(void)
     X(csv_label_column_past, NN_EFORMAT, "label_column 5 is out of range: rows have 3",            \
       (I.csv.label_column = 5, CSV("good.csv")))                                                   \
     X(csv_nul_byte, NN_EFORMAT, "binary content", CSV("nul.csv"))                                  \
+    /* NumPy files */                                                                              \
+    X(npy_out_null, NN_EINVAL, "nn_load_npy: out is NULL", nn_load_npy(NULL, path("good.csv")))    \
+    X(npy_path_null, NN_EINVAL, "path is NULL", nn_load_npy(&O.mat_out, NULL))                     \
+    X(npy_missing, NN_EIO, "missing.npy: cannot open",                                             \
+      nn_load_npy(&O.mat_out, path("missing.npy")))                                                \
+    X(npy_directory, NN_EIO, "a_dir: not a regular file",                                          \
+      nn_load_npy_rows(&O.mat_out, path("a_dir"), 0, 1))                                           \
+    X(npy_not_npy, NN_EFORMAT, "good.csv: not a .npy file",                                        \
+      nn_load_npy(&O.mat_out, path("good.csv")))                                                   \
+    X(npy_save_path_null, NN_EINVAL, "nn_save_npy: path is NULL", nn_save_npy(NULL, X43))          \
+    X(npy_save_ld, NN_EINVAL, "ld 2 < cols 3", nn_save_npy(path("o.npy"), V(O.x, 4, 3, 2)))        \
+    X(npy_save_nan, NN_ENUMERIC, "m[2, 1] is NaN", nn_save_npy(path("o.npy"), XNAN))               \
+    X(npy_dataset_null, NN_EINVAL, "x_path is NULL",                                               \
+      nn_load_npy_dataset(&O.set_a, NULL, path("y.npy"), NN_TASK_CLASSIFY))                        \
+    X(npy_dataset_task, NN_EINVAL, "task 9 is out of range",                                       \
+      nn_load_npy_dataset(&O.set_a, path("x.npy"), path("y.npy"), (nn_task)9))                     \
     /* net creation */                                                                             \
     X(create_out_null, NN_EINVAL, "out", nn_net_create(NULL, &I.cfg))                              \
     X(create_cfg_null, NN_EINVAL, "cfg", nn_net_create(&O.net_out, NULL))                          \

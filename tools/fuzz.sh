@@ -5,12 +5,12 @@
 # than 10 s), memory blow-up (above 2 GB) or sanitizer report; the input that
 # did it is kept as build/fuzz/run/<target>-<kind>-<hash>: add it to
 # tests/fuzz/regressions/<target>/ once fixed, so ctest replays it forever.
-# Usage: tools/fuzz.sh [seconds per target (60)] [target ...]   (csv load predict cli train export)
+# Usage: tools/fuzz.sh [seconds per target (60)] [target ...]   (csv load predict cli train export npy)
 set -eu
 cd "$(dirname "$0")/.."
 secs="${1:-60}"
 [ $# -gt 0 ] && shift
-targets="${*:-csv load predict cli train export}"
+targets="${*:-csv load predict cli train export npy}"
 cmake --preset fuzz >/dev/null
 cmake --build --preset fuzz -j"$(nproc)"
 out=build/fuzz/run

@@ -122,6 +122,69 @@ NN_API nn_csv_options nn_csv_defaults(void);
  *         NN_ENOMEM. *out is written only on success. */
 NN_API nn_status nn_load_csv(nn_dataset *out, const char *path, const nn_csv_options *opt);
 
+/* NumPy .npy files: format 1.0-3.0, C order; little- or big-endian
+ * f8 f4 i8 i4 i2 i1 u1 b1; a 1-D array is n x 1. Fortran order, object arrays and
+ * anything else are NN_EFORMAT with the reason. Row ranges read only their bytes.
+ *
+ * nn_load_npy: *out = the whole array as doubles, rows x cols (a 1-D array of n
+ * elements: n x 1), allocated as nn_mat_alloc allocates (ld = cols; free with
+ * nn_mat_free). An array of 0 rows gives {NULL, 0, cols, cols}, which
+ * nn_mat_free accepts. Every value must be finite, and an i8 value within
+ * +-2^53 (so the double holds it exactly); b1 is 0 or 1. The header (at most
+ * 64 KiB), the shape (1-D or 2-D, at least one column, rows and columns at
+ * most INT_MAX) and the file's size are checked before anything is allocated.
+ * @return NN_OK; NN_EINVAL for NULL out or path; NN_EIO if the file cannot be
+ *         opened or read, or is not a regular file; NN_EFORMAT for a file
+ *         that is not a supported .npy (bad magic or version, a malformed,
+ *         truncated or oversized header, a missing key, Fortran order, an
+ *         unsupported dtype, a 0-D or 3-D+ shape, no columns, truncated data
+ *         or trailing bytes); NN_ENUMERIC for a NaN or infinite value or an
+ *         i8 beyond 2^53 (naming its 0-based row and column); NN_ENOMEM.
+ *         nn_last_error() names the path: "x.npy: truncated data: ...".
+ *         *out is written only on success. */
+NN_API nn_status nn_load_npy(nn_mat *out, const char *path);
+/* As nn_load_npy, but only rows [first_row, first_row + n_rows), read with
+ * pread from their place in the file: *out is n_rows x cols (n_rows 0 gives
+ * the empty {NULL, 0, cols, cols}). Only the header and these rows are read
+ * and checked.
+ * @return as nn_load_npy; also NN_EINVAL for a range past the array's rows
+ *         ("nn_load_npy_rows: x.npy: 4 rows from row 8 are out of range: the
+ *         file has 10"). *out is written only on success. */
+NN_API nn_status nn_load_npy_rows(nn_mat *out, const char *path, size_t first_row,
+                                  size_t n_rows);
+/* Write m (its rows x cols elements; a view with ld > cols writes only the cols
+ * of each row) to path as NumPy writes a C-order float64 array: '<f8', format
+ * 1.0, the header padded with spaces and ended with '\n' so that the data
+ * starts at a multiple of 64 bytes. The file is replaced atomically (a
+ * temporary file beside it, renamed over it), so a failure leaves the old
+ * file intact. m is not modified.
+ * @return NN_OK; NN_EINVAL for a NULL or empty path or an invalid view
+ *         (NULL data, a zero dimension, ld < cols, a dimension above
+ *         INT_MAX); NN_ENUMERIC for a NaN or infinite element (which
+ *         nn_load_npy would refuse); NN_EIO if the file cannot be written;
+ *         NN_ENOMEM. */
+NN_API nn_status nn_save_npy(const char *path, nn_mat m);                 /* little-endian f8 */
+/* x_path: n x F features; y_path: CLASSIFY n integer labels (1-D, or n x 1), MULTILABEL
+ * and REGRESS n x T targets (1-D: T = 1); n_classes set as nn_load_csv sets it.
+ *
+ * Both files are read as nn_load_npy reads them (any supported dtype). *out
+ * gets x (owned), and by task:
+ *   CLASSIFY    y: whole numbers (an integer dtype, or floats holding whole
+ *               values) in [0, 65535]; n_classes = max + 1, at least 2
+ *   MULTILABEL  t = the targets, every one 0 or 1; n_classes = T
+ *   REGRESS     t = the targets (finite, as every loaded value); n_classes = T
+ * class_names is NULL. Release with nn_dataset_free.
+ * @return NN_OK; NN_EINVAL for NULL pointers or a task out of range, and as
+ *         nn_load_npy for either file; NN_ESHAPE when the files' row counts
+ *         differ ("nn_load_npy_dataset: x.npy has 100 rows but y.npy has
+ *         99"); NN_EFORMAT for x with no rows, CLASSIFY labels of more than
+ *         one column, a label that is not a whole number in [0, 65535] or a
+ *         multilabel target not 0 or 1 (naming the file and its 0-based row);
+ *         NN_EIO, NN_ENUMERIC, NN_ENOMEM as nn_load_npy. *out is written only
+ *         on success. */
+NN_API nn_status nn_load_npy_dataset(nn_dataset *out, const char *x_path, const char *y_path,
+                                     nn_task task);
+
 /* One participant's shard for data-parallel training (nn/mpi.h): the rows
  * rank, rank + size, rank + 2 size, ... of all (row i goes to rank
  * i % size), in their order, as a new owned data set. The shards of one set
