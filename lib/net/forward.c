@@ -116,15 +116,23 @@ static void emit_outputs(const nn_net *net, size_t i, size_t n, nn_mat out, void
     }
 }
 
+/* An output matrix of rows(x) x n_outputs, named what in messages. */
+static nn_status check_output(const nn_net *net, nn_mat x, nn_mat out, const char *f,
+                              const char *what)
+{
+    NN_TRY(nn__check_view(out, f, what));
+    size_t C = net->units[net->n_layers];
+    if (out.rows != x.rows || out.cols != C)
+        return nn__fail(NN_ESHAPE, "%s: %s is %zux%zu but must be %zux%zu", f, what, out.rows,
+                        out.cols, x.rows, C);
+    return NN_OK;
+}
+
 nn_status nn_net_forward(const nn_net *net, nn_mat x, nn_mat probs)
 {
     const char *f = "nn_net_forward";
     NN_TRY(nn__net_check_input(net, x, f));
-    NN_TRY(nn__check_view(probs, f, "probs"));
-    size_t C = net->units[net->n_layers];
-    if (probs.rows != x.rows || probs.cols != C)
-        return nn__fail(NN_ESHAPE, "%s: probs is %zux%zu but must be %zux%zu", f, probs.rows,
-                        probs.cols, x.rows, C);
+    NN_TRY(check_output(net, x, probs, f, "probs"));
     return run_chunks(net, x, NN__FWD_OUTPUT, emit_outputs, &probs, f);
 }
 
@@ -160,11 +168,7 @@ nn_status nn_net_predict_multilabel(const nn_net *net, nn_mat x, nn_mat out01)
     if (net->spec.task != NN_TASK_MULTILABEL)
         return nn__fail(NN_EINVAL, "%s: the net's task is %s, not multilabel", f,
                         nn_task_name(net->spec.task));
-    NN_TRY(nn__check_view(out01, f, "out01"));
-    size_t C = net->units[net->n_layers];
-    if (out01.rows != x.rows || out01.cols != C)
-        return nn__fail(NN_ESHAPE, "%s: out01 is %zux%zu but must be %zux%zu", f, out01.rows,
-                        out01.cols, x.rows, C);
+    NN_TRY(check_output(net, x, out01, f, "out01"));
     /* sigmoid(z) >= 0.5 exactly when z >= 0: decide on the logits. */
     return run_chunks(net, x, NN__FWD_LOGITS, emit_01, &out01, f);
 }
