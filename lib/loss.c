@@ -18,6 +18,10 @@
 
 #include "loss.h"
 
+#include "real.h"
+
+#include "loss_tasks.inc"
+
 static const char *const TASKS[] = {"classify", "multilabel", "regress"};
 
 const char *nn_task_name(nn_task t)
@@ -35,106 +39,6 @@ nn_status nn_task_parse(const char *name, nn_task *out)
             return NN_OK;
         }
     return nn__fail(NN_EINVAL, "unknown task '%s' (classify, multilabel, regress)", name);
-}
-
-/* ---- CLASSIFY: softmax + cross-entropy ------------------------------------ */
-
-static void classify_output(const nn__kernels *k, double *z, size_t rows, size_t cols, size_t ld,
-                            const double *b)
-{
-    k->bias_add(z, rows, cols, ld, b);
-    k->softmax_rows(z, rows, cols, ld);
-}
-
-static double classify_grad(const nn__kernels *k, double *z, size_t rows, size_t cols,
-                            size_t ld, const double *b, nn__targets t, double scale)
-{
-    return k->bias_softmax_xent(z, rows, cols, ld, b, t.y, scale);
-}
-
-/* The clamped cross-entropy of v1 (from the probabilities), and hits =
- * rows whose argmax is the label. */
-static void classify_eval(const nn__kernels *k, nn__eval *e, double *z, size_t rows, size_t cols,
-                          size_t ld, nn__targets t)
-{
-    k->softmax_rows(z, rows, cols, ld);
-    e->loss += k->xent_sum(z, rows, cols, ld, t.y);
-    k->argmax_rows(z, rows, cols, ld, e->labels);
-    for (size_t i = 0; i < rows; i++)
-        e->hits += e->labels[i] == t.y[i];
-}
-
-/* ---- MULTILABEL: sigmoid + binary cross-entropy ---------------------------- */
-
-static void multilabel_output(const nn__kernels *k, double *z, size_t rows, size_t cols,
-                              size_t ld, const double *b)
-{
-    k->act_forward[NN_ACT_SIGMOID](z, ld, z, ld, rows, cols, b, 0.0);
-}
-
-static double multilabel_grad(const nn__kernels *k, double *z, size_t rows, size_t cols,
-                              size_t ld, const double *b, nn__targets t, double scale)
-{
-    return k->bias_sigmoid_bce(z, rows, cols, ld, b, t.t, t.ldt, scale);
-}
-
-/* BCE from the logits, and hits = rows whose every output is on the right
- * side of 0.5 (logit >= 0 predicts 1). */
-static void multilabel_eval(const nn__kernels *k, nn__eval *e, double *z, size_t rows,
-                            size_t cols, size_t ld, nn__targets t)
-{
-    (void)k;
-    for (size_t i = 0; i < rows; i++) {
-        const double *zr = z + i * ld, *tr = t.t + i * t.ldt;
-        int all = 1;
-        for (size_t j = 0; j < cols; j++) {
-            e->loss += nn__bce_logit(zr[j], tr[j]);
-            all &= (zr[j] >= 0.0) == (tr[j] > 0.5);
-        }
-        e->hits += (size_t)all;
-    }
-}
-
-/* ---- REGRESS: identity + squared error -------------------------------------- */
-
-static void regress_output(const nn__kernels *k, double *z, size_t rows, size_t cols, size_t ld,
-                           const double *b)
-{
-    k->bias_add(z, rows, cols, ld, b);
-}
-
-static double regress_grad(const nn__kernels *k, double *z, size_t rows, size_t cols, size_t ld,
-                           const double *b, nn__targets t, double scale)
-{
-    return k->bias_mse(z, rows, cols, ld, b, t.t, t.ldt, scale);
-}
-
-/* R^2 needs, per output j, SS_res = sum (t - z)^2 and SS_tot = sum (t - mean)^2
- * in one pass over chunks. SS_tot comes from sums shifted by the first
- * target K_j (Welford's shifted-data form), which avoids the cancellation
- * of sum t^2 - n mean^2 when |mean| >> sd:
- *   SS_tot = sum (t-K)^2 - (sum (t-K))^2 / n.
- * e->ss holds 4 arrays of C: K, sum (t-K), sum (t-K)^2, SS_res. */
-static void regress_eval(const nn__kernels *k, nn__eval *e, double *z, size_t rows, size_t cols,
-                         size_t ld, nn__targets t)
-{
-    (void)k;
-    double *K = e->ss, *s1 = K + cols, *s2 = s1 + cols, *res = s2 + cols;
-    if (e->rows == 0)
-        for (size_t j = 0; j < cols; j++) {
-            K[j] = t.t[j];
-            s1[j] = s2[j] = res[j] = 0.0;
-        }
-    for (size_t i = 0; i < rows; i++) {
-        const double *zr = z + i * ld, *tr = t.t + i * t.ldt;
-        for (size_t j = 0; j < cols; j++) {
-            double d = zr[j] - tr[j], c = tr[j] - K[j];
-            e->loss += d * d;
-            res[j] += d * d;
-            s1[j] += c;
-            s2[j] += c * c;
-        }
-    }
 }
 
 /* scikit-learn's r2_score, multioutput="uniform_average", with its
@@ -164,23 +68,20 @@ static const nn__loss LOSSES[] = {
     [NN_TASK_CLASSIFY] = {.task = NN_TASK_CLASSIFY,
                           .min_outputs = 2,
                           .per_element = 0,
-                          .output = classify_output,
-                          .grad = classify_grad,
-                          .eval = classify_eval,
+                          .run = &nn__loss_tasks[NN_TASK_CLASSIFY],
+                          .run_f32 = &nn__loss_tasks_f32[NN_TASK_CLASSIFY],
                           .score = hit_rate},
     [NN_TASK_MULTILABEL] = {.task = NN_TASK_MULTILABEL,
                             .min_outputs = 1,
                             .per_element = 1,
-                            .output = multilabel_output,
-                            .grad = multilabel_grad,
-                            .eval = multilabel_eval,
+                            .run = &nn__loss_tasks[NN_TASK_MULTILABEL],
+                            .run_f32 = &nn__loss_tasks_f32[NN_TASK_MULTILABEL],
                             .score = hit_rate},
     [NN_TASK_REGRESS] = {.task = NN_TASK_REGRESS,
                          .min_outputs = 1,
                          .per_element = 1,
-                         .output = regress_output,
-                         .grad = regress_grad,
-                         .eval = regress_eval,
+                         .run = &nn__loss_tasks[NN_TASK_REGRESS],
+                         .run_f32 = &nn__loss_tasks_f32[NN_TASK_REGRESS],
                          .score = regress_score},
 };
 

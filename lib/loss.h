@@ -9,13 +9,6 @@
 
 #include "kernels/kernels.h"
 
-/* What a batch is trained or scored against: labels (CLASSIFY) or a
- * rows x C target matrix (the other tasks). */
-typedef struct nn__targets {
-    const int32_t *y;
-    const double *t;
-    size_t ldt;
-} nn__targets;
 
 /* Evaluation statistics summed over chunks of rows. */
 typedef struct nn__eval {
@@ -26,21 +19,17 @@ typedef struct nn__eval {
     int32_t *labels; /* CLASSIFY: chunk-sized scratch (workspace) */
 } nn__eval;
 
-/* One output task: see loss.c for the formulas. */
+#define NN__EACH_REAL "loss_fns.inc"
+#include "each_real.h"
+
+/* One output task: see loss.c for the formulas. The functions that run on
+ * a net's numbers come in one set per element type (loss_tasks.inc). */
 typedef struct nn__loss {
     nn_task task;
     size_t min_outputs;
     int per_element; /* the mean loss is over rows * C (1) or over rows (0) */
-    /* Inference: z += b, then the output function, in place. */
-    void (*output)(const nn__kernels *k, double *z, size_t rows, size_t cols, size_t ld,
-                   const double *b);
-    /* Training: z (no bias yet) becomes scale * dL/dz of the summed loss;
-     * returns the summed loss. */
-    double (*grad)(const nn__kernels *k, double *z, size_t rows, size_t cols, size_t ld,
-                   const double *b, nn__targets t, double scale);
-    /* Evaluation of a chunk whose logits z (bias added) may be overwritten. */
-    void (*eval)(const nn__kernels *k, nn__eval *e, double *z, size_t rows, size_t cols,
-                 size_t ld, nn__targets t);
+    const nn__loss_fns *run;
+    const nn__loss_fns_f32 *run_f32;
     double (*score)(const nn__eval *e, size_t cols);
 } nn__loss;
 

@@ -15,7 +15,7 @@
 typedef struct nn__optim {
     nn_optimizer kind;
     double lr, mu, b1, b2, eps;
-    double *m, *v;
+    void *m, *v;             /* of the net's element type */
     double beta1_t, beta2_t; /* Adam: b1^t and b2^t after step t (1 before the first) */
     double c1, c2;           /* Adam: 1/(1-b1^t), 1/(1-b2^t) for the current step */
     nn__pool *pool;          /* splits the passes over runs of NN__POOL_MIN_LEN or
@@ -24,20 +24,28 @@ typedef struct nn__optim {
 
 /* Advance the step count (Adam's bias corrections); once per step. */
 void nn__optim_begin_step(nn__optim *o);
-/* Update len parameters p at offset off of the block from their gradient
- * g, with weight decay decay (0 for biases). */
-void nn__optim_apply(const nn__optim *o, double *p, const double *g, size_t off, size_t len,
-                     double decay);
-/* Whether the update is linear in the gradient (SGD, momentum), so that the
- * weight-gradient GEMM can apply it: C = beta C + alpha Aᵀ dZ on the C that
- * nn__optim_gemm_begin returns (W or its velocity; it may first update the
- * velocity for weight decay), followed by nn__optim_gemm_end. */
+/* The passes, once per element type (optim_passes.inc; _f32 for float,
+ * whose state blocks are float):
+ *   apply      update len parameters p at offset off of the block from
+ *              their gradient g, with weight decay decay (0 for biases);
+ *   gemm_begin when the update is linear in the gradient (SGD, momentum;
+ *              nn__optim_folds_into_gemm), the weight-gradient GEMM applies
+ *              it: C = beta C + alpha Aᵀ dZ on the C returned (W or its
+ *              velocity; it may first update the velocity for weight
+ *              decay), followed by gemm_end. */
+#define NN__OPTIM_DECLS(real, S)                                                           \
+    void nn__optim_apply##S(const nn__optim *o, real *p, const real *g, size_t off,        \
+                            size_t len, double decay);                                     \
+    real *nn__optim_gemm_begin##S(const nn__optim *o, real *w, size_t off, size_t len,     \
+                                  double decay, double *alpha, double *beta);              \
+    void nn__optim_gemm_end##S(const nn__optim *o, real *w, size_t off, size_t len);
+NN__OPTIM_DECLS(double, )
+NN__OPTIM_DECLS(float, _f32)
+#undef NN__OPTIM_DECLS
+
 static inline int nn__optim_folds_into_gemm(const nn__optim *o)
 {
     return o->kind == NN_SGD || o->kind == NN_MOMENTUM;
 }
-double *nn__optim_gemm_begin(const nn__optim *o, double *w, size_t off, size_t len, double decay,
-                             double *alpha, double *beta);
-void nn__optim_gemm_end(const nn__optim *o, double *w, size_t off, size_t len);
 
 #endif /* NN_LIB_OPTIM_H */

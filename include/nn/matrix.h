@@ -20,6 +20,13 @@ typedef struct nn_mat {
     size_t rows, cols, ld;
 } nn_mat;
 
+/* The same view over floats: the parameters and gradients of a single
+ * precision (NN_F32) net, see nn_net_weights_f32. */
+typedef struct nn_matf {
+    float *data;
+    size_t rows, cols, ld;
+} nn_matf;
+
 /* Allocate a zeroed rows x cols matrix, 64-byte aligned, with ld = cols.
  * Callers must still index through ld. On failure *m is left unchanged.
  * @return NN_OK; NN_EINVAL if m is NULL or rows or cols is 0;

@@ -57,6 +57,14 @@ NN_API const char *nn_activation_name(nn_activation a);
 /* The activation with that name; NN_EINVAL for an unknown name. */
 NN_API nn_status nn_activation_parse(const char *name, nn_activation *out);
 
+/* The element type of a net's parameters, activations and gradients. Data in
+ * and out stay double (nn_mat, nn_dataset) whatever the net's dtype: an F32
+ * net converts each chunk of rows into its float workspace as it scales
+ * them, and writes its outputs back as double. F32 halves the memory and
+ * model size and runs the large products on cblas_sgemm; F64 is the
+ * default and gives the tutorial's numbers. */
+typedef enum nn_dtype { NN_F64 = 0, NN_F32 } nn_dtype;
+
 typedef enum nn_init {
     NN_INIT_HE = 0,     /* W ~ N(0, 2/in), b = 0 (the default; suits ReLU) */
     NN_INIT_XAVIER,     /* W ~ U(-a, a), a = sqrt(6/(in+out)), b = 0 */
@@ -78,6 +86,8 @@ typedef struct nn_net_config {
     const nn_activation *activations; /* n_hidden_layers entries; NULL = all ReLU */
     double leaky_slope;   /* NN_ACT_LEAKY_RELU slope, in (0, 1]; 0 means 0.01 */
     nn_task task;
+    /* v3 */
+    nn_dtype dtype;       /* 0 = NN_F64 */
 } nn_net_config;
 
 /* Create a net with freshly initialised parameters.
@@ -205,6 +215,24 @@ NN_API nn_mat nn_net_weights(nn_net *net, size_t layer);
 NN_API nn_mat nn_net_bias(nn_net *net, size_t layer);
 NN_API nn_mat nn_net_weight_grad(nn_net *net, size_t layer);
 NN_API nn_mat nn_net_bias_grad(nn_net *net, size_t layer);
+
+/* The net's element type (NN_F64 for NULL). */
+NN_API nn_dtype nn_net_dtype(const nn_net *net);
+/* A new net with src's layers, task, activations, scalers and class names,
+ * its parameters rounded to float (NN_F32) or widened to double (NN_F64);
+ * converting to src's own dtype is a clone. Float to double is exact.
+ * @return NN_OK; NN_EINVAL for NULL pointers or an unknown dtype;
+ *         NN_ENUMERIC when a parameter does not fit in a float (its
+ *         magnitude is above FLT_MAX); NN_ENOMEM. *out is written only on
+ *         success. */
+NN_API nn_status nn_net_convert(nn_net **out, const nn_net *src, nn_dtype dtype);
+/* The views of an NN_F32 net, as nn_net_weights & co. above give them for
+ * an NN_F64 net; an empty view ({NULL, 0, 0, 0}) on an F64 net, as
+ * nn_net_weights & co. give on an F32 net. */
+NN_API nn_matf nn_net_weights_f32(nn_net *net, size_t layer);
+NN_API nn_matf nn_net_bias_f32(nn_net *net, size_t layer);
+NN_API nn_matf nn_net_weight_grad_f32(nn_net *net, size_t layer);
+NN_API nn_matf nn_net_bias_grad_f32(nn_net *net, size_t layer);
 
 typedef enum nn_optimizer { NN_SGD = 0, NN_MOMENTUM, NN_ADAM } nn_optimizer;
 

@@ -32,17 +32,18 @@ static int runs_anywhere(void)
  * run it. */
 typedef struct path_entry {
     const nn__kernels *k;
+    const nn__kernels_f32 *kf; /* the same path's float table */
     int (*runs_here)(void);
 } path_entry;
 
 static const path_entry PATHS[] = {
 #if defined(NN_HAVE_AVX512_BUILD)
-    {.k = &nn__kernels_avx512, .runs_here = cpu_has_avx512},
+    {.k = &nn__kernels_avx512, .kf = &nn__kernels_scalar_f32, .runs_here = cpu_has_avx512},
 #endif
 #if defined(NN_HAVE_AVX2_BUILD)
-    {.k = &nn__kernels_avx2, .runs_here = cpu_has_avx2},
+    {.k = &nn__kernels_avx2, .kf = &nn__kernels_scalar_f32, .runs_here = cpu_has_avx2},
 #endif
-    {.k = &nn__kernels_scalar, .runs_here = runs_anywhere},
+    {.k = &nn__kernels_scalar, .kf = &nn__kernels_scalar_f32, .runs_here = runs_anywhere},
 };
 #define N_PATHS (sizeof PATHS / sizeof PATHS[0])
 
@@ -54,6 +55,14 @@ const nn__kernels *nn__kernels_by_name(const char *name)
         if (strcmp(name, PATHS[i].k->name) == 0)
             return PATHS[i].runs_here() ? PATHS[i].k : NULL;
     return NULL;
+}
+
+const nn__kernels_f32 *nn__kernels_f32_of(const nn__kernels *k)
+{
+    for (size_t i = 0; i < N_PATHS; i++)
+        if (PATHS[i].k == k)
+            return PATHS[i].kf;
+    return &nn__kernels_scalar_f32;
 }
 
 static const nn__kernels *chosen;

@@ -2,6 +2,8 @@
  * when the dispatcher has chosen the avx512 path, which checks CPUID. */
 #include "kernels/ref.h"
 
+#include "real.h"
+
 #if defined(NN_HAVE_AVX512_BUILD)
 #define NN_GEMM_SMALL_NAME nn__gemm_small_avx512
 #define NN_GEMM_FUSED_NAME nn__gemm_fused_avx512

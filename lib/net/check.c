@@ -93,30 +93,45 @@ nn_status nn__net_check_data(const nn_net *net, const nn_dataset *d, const char 
  * marks both. Integer operations only, so the loop vectorizes without
  * reassociating floating-point sums; it costs about one pass over the
  * parameters, which the forward pass makes anyway. */
-static int all_finite(const double *p, size_t n)
+static int all_finite(const nn_net *net)
 {
     uint64_t bad = 0;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; net->params && i < net->n_params; i++) {
         uint64_t bits;
-        memcpy(&bits, &p[i], sizeof bits);
+        memcpy(&bits, &net->params[i], sizeof bits);
         bad |= (((bits >> 52) & 0x7ff) + 1) >> 11;
+    }
+    for (size_t i = 0; net->params_f32 && i < net->n_params; i++) {
+        uint32_t bits;
+        memcpy(&bits, &net->params_f32[i], sizeof bits);
+        bad |= (((bits >> 23) & 0xff) + 1) >> 8;
     }
     return bad == 0;
 }
 
+/* Parameter i of layer l's weights (bias 0) or bias (bias 1) as a double. */
+static double param(const nn_net *net, size_t l, int bias, size_t i)
+{
+    if (net->spec.dtype == NN_F32)
+        return (double)(bias ? net->b_f32[l] : net->W_f32[l]).data[i];
+    return (bias ? net->b[l] : net->W[l]).data[i];
+}
+
 nn_status nn__net_check_params(const nn_net *net, const char *func)
 {
-    if (all_finite(net->params, net->n_params))
+    if (all_finite(net))
         return NN_OK;
     for (size_t l = 0; l < net->n_layers; l++)
         for (int bias = 0; bias < 2; bias++) {
-            nn_mat m = bias ? net->b[l] : net->W[l];
-            for (size_t i = 0; i < m.rows * m.cols; i++)
-                if (!isfinite(m.data[i]))
+            size_t rows = bias ? 1 : net->units[l], cols = net->units[l + 1];
+            for (size_t i = 0; i < rows * cols; i++) {
+                double v = param(net, l, bias, i);
+                if (!isfinite(v))
                     return nn__fail(NN_ENUMERIC, "%s: layer %zu's %s[%zu][%zu] is %s; a net "
                                     "with non-finite parameters cannot be used", func, l,
-                                    bias ? "bias" : "weight", i / m.cols, i % m.cols,
-                                    isnan(m.data[i]) ? "NaN" : "infinite");
+                                    bias ? "bias" : "weight", i / cols, i % cols,
+                                    isnan(v) ? "NaN" : "infinite");
+            }
         }
     return NN_OK;
 }

@@ -1,5 +1,5 @@
 /* The GEMM plan: which path (the small gemm or cblas_dgemm) each product of
- * a training step takes. nn__net_gemm follows the plan; a product that no
+ * a training step takes. The layer loop's gemm (net/layers.inc) follows the plan; a product that no
  * plan covers follows the path's rule (small_by_rule); nn__net_plan_gemms
  * makes a plan for a fit's row counts, under NN_GEMM_PATH_AUTO by timing
  * both paths on each shape (the calibration, below). */
@@ -61,29 +61,14 @@ static int small_by_rule(const nn_net *net, size_t m, size_t n, size_t k)
     }
     /* The portable small gemm does not beat OpenBLAS's own SIMD code on
      * most shapes; only a measured plan sends products there. */
-    return net->k->tiles != NN__TILES_PORTABLE && within(m, n, k, NN__SMALL_GEMM_MAX);
+    nn__gemm_tiles tiles = net->spec.dtype == NN_F32 ? net->k_f32->tiles : net->k->tiles;
+    return tiles != NN__TILES_PORTABLE && within(m, n, k, NN__SMALL_GEMM_MAX);
 }
 
 int nn__net_gemm_by_rule(const nn_net *net, size_t l, int q, size_t n)
 {
     nn__gemm_shape sh = nn__net_gemm_shape(net, l, q, n);
     return small_by_rule(net, sh.m, sh.n, sh.k);
-}
-
-/* C = op(A)·op(B) (beta = 0) on validated, row-major operands: product
- * kind q of layer l with rows rows (see nn__net_gemm_shape), through the path that
- * the plan or the rule gives. The plan is found by row count, a compare or
- * two, which costs nothing next to the smallest product. */
-void nn__net_gemm(const nn_net *net, double *scratch, size_t l, int q, size_t rows,
-                  const double *a, size_t lda, const double *b, size_t ldb, double *c, size_t ldc)
-{
-    nn__gemm_shape s = nn__net_gemm_shape(net, l, q, rows);
-    if (nn__net_gemm_is_small(net, l, q, rows)) {
-        net->gemm_small(s.ta, s.tb, s.m, s.n, s.k, a, lda, b, ldb, c, ldc, scratch);
-        return;
-    }
-    cblas_dgemm(CblasRowMajor, s.ta ? CblasTrans : CblasNoTrans, s.tb ? CblasTrans : CblasNoTrans,
-                (int)s.m, (int)s.n, (int)s.k, 1.0, a, (int)lda, b, (int)ldb, 0.0, c, (int)ldc);
 }
 
 /* ---- calibration ------------------------------------------------------------ */
@@ -106,8 +91,8 @@ typedef struct plan_item {
     size_t first; /* the first item with the same shape (itself if none) */
     /* Timing (candidates only): operands in the net's own buffers, and the
      * fastest call of each path in ns, index 0 cblas_dgemm, 1 small gemm. */
-    const double *a, *b;
-    double *c;
+    const void *a, *b; /* of the net's element type */
+    void *c;
     size_t lda, ldb, ldc;
     double best[2];
 } plan_item;
@@ -125,21 +110,29 @@ static int same_shape(nn__gemm_shape a, nn__gemm_shape b)
 static void item_operands(const nn_net *net, plan_item *x)
 {
     size_t l = x->l;
-    const double *prev = l ? net->ws.act[l - 1].data : net->ws.x.data;
-    size_t ldprev = l ? net->ws.act[l - 1].ld : net->ws.x.ld;
-    nn_mat z = net->ws.pre[l].data ? net->ws.pre[l] : net->ws.act[l];
+    const nn__ws *ws = &net->ws;
+    /* The views of the net's dtype; the other dtype's are empty (ld 0). */
+    const int f32 = net->spec.dtype == NN_F32;
+    const void *prev = f32 ? (l ? (const void *)ws->act_f32[l - 1].data : ws->x_f32.data)
+                           : (l ? (const void *)ws->act[l - 1].data : ws->x.data);
+    size_t ldprev = l ? ws->act[l - 1].ld + ws->act_f32[l - 1].ld : ws->x.ld + ws->x_f32.ld;
+    void *z = f32 ? (void *)(ws->pre_f32[l].data ? ws->pre_f32[l].data : ws->act_f32[l].data)
+                  : (void *)(ws->pre[l].data ? ws->pre[l].data : ws->act[l].data);
+    size_t ldz = net->units[l + 1], ldw = net->units[l + 1];
+    const void *w = f32 ? (const void *)net->W_f32[l].data : net->W[l].data;
+    void *act = f32 ? (void *)ws->act_f32[l].data : ws->act[l].data;
     if (x->q == NN__GEMM_FWD) {
         x->a = prev, x->lda = ldprev;
-        x->b = net->W[l].data, x->ldb = net->W[l].ld;
-        x->c = z.data, x->ldc = z.ld;
+        x->b = w, x->ldb = ldw;
+        x->c = z, x->ldc = ldz;
     } else if (x->q == NN__GEMM_DW) {
         x->a = prev, x->lda = ldprev;
-        x->b = net->ws.act[l].data, x->ldb = net->ws.act[l].ld;
-        x->c = net->dW[l].data, x->ldc = net->dW[l].ld;
+        x->b = act, x->ldb = ldz;
+        x->c = f32 ? (void *)net->dW_f32[l].data : net->dW[l].data, x->ldc = ldw;
     } else {
-        x->a = net->ws.act[l].data, x->lda = net->ws.act[l].ld;
-        x->b = net->W[l].data, x->ldb = net->W[l].ld;
-        x->c = net->ws.delta[l & 1], x->ldc = net->units[l];
+        x->a = act, x->lda = ldz;
+        x->b = w, x->ldb = ldw;
+        x->c = f32 ? (void *)ws->delta_f32[l & 1] : ws->delta[l & 1], x->ldc = net->units[l];
     }
 }
 
@@ -148,12 +141,19 @@ static double time_call(const nn_net *net, plan_item *x, int small)
 {
     nn__gemm_shape s = x->s;
     double t0 = now_ns();
-    if (small)
+    const CBLAS_TRANSPOSE ta = s.ta ? CblasTrans : CblasNoTrans;
+    const CBLAS_TRANSPOSE tb = s.tb ? CblasTrans : CblasNoTrans;
+    if (net->spec.dtype == NN_F32 && small)
+        net->gemm_small_f32(s.ta, s.tb, s.m, s.n, s.k, x->a, x->lda, x->b, x->ldb, x->c, x->ldc,
+                            net->ws.scratch_f32);
+    else if (net->spec.dtype == NN_F32)
+        cblas_sgemm(CblasRowMajor, ta, tb, (int)s.m, (int)s.n, (int)s.k, 1.0f, x->a,
+                    (int)x->lda, x->b, (int)x->ldb, 0.0f, x->c, (int)x->ldc);
+    else if (small)
         net->gemm_small(s.ta, s.tb, s.m, s.n, s.k, x->a, x->lda, x->b, x->ldb, x->c, x->ldc,
                         net->ws.scratch);
     else
-        cblas_dgemm(CblasRowMajor, s.ta ? CblasTrans : CblasNoTrans,
-                    s.tb ? CblasTrans : CblasNoTrans, (int)s.m, (int)s.n, (int)s.k, 1.0, x->a,
+        cblas_dgemm(CblasRowMajor, ta, tb, (int)s.m, (int)s.n, (int)s.k, 1.0, x->a,
                     (int)x->lda, x->b, (int)x->ldb, 0.0, x->c, (int)x->ldc);
     double t = now_ns() - t0;
     x->best[small] = t < x->best[small] ? t : x->best[small];
@@ -252,8 +252,11 @@ static void fill_inputs(nn_net *net, size_t n)
 {
     for (size_t l = 0; l <= net->n_layers; l++) {
         nn_mat m = l ? net->ws.act[l - 1] : net->ws.x;
-        for (size_t i = 0; i < n * m.ld; i++)
+        nn_matf f = l ? net->ws.act_f32[l - 1] : net->ws.x_f32;
+        for (size_t i = 0; m.data && i < n * m.ld; i++)
             m.data[i] = 0.25 * (double)(i & 7) - 0.75;
+        for (size_t i = 0; f.data && i < n * f.ld; i++)
+            f.data[i] = 0.25f * (float)(i & 7) - 0.75f;
     }
 }
 

@@ -60,10 +60,6 @@ typedef struct nn__gemm_shape {
 
 /* The path's rule for a product that no plan covers. */
 int nn__net_gemm_by_rule(const nn_net *net, size_t l, int q, size_t n);
-/* C = op(A) op(B) (beta 0) for product kind q of layer l with rows rows,
- * on the path the GEMM plan gives; scratch: the caller's workspace's. */
-void nn__net_gemm(const nn_net *net, double *scratch, size_t l, int q, size_t rows,
-                  const double *a, size_t lda, const double *b, size_t ldb, double *c, size_t ldc);
 /* Plan the GEMM path of every product of a training step with each of the
  * n_rows row counts in rows (zeros and repeats are skipped; at most
  * NN__GEMM_PLAN_ROWS), replacing the plan of other row counts; row counts

@@ -41,6 +41,9 @@ static nn_status check_config(const nn_net_config *cfg)
     if (!(cfg->leaky_slope >= 0.0 && cfg->leaky_slope <= 1.0))
         return nn__fail(NN_EINVAL, "%s: leaky_slope %g is not in [0, 1] (0 = 0.01)", f,
                         cfg->leaky_slope);
+    if (cfg->dtype != NN_F64 && cfg->dtype != NN_F32)
+        return nn__fail(NN_EINVAL, "%s: unknown dtype %d (NN_F64 or NN_F32)", f,
+                        (int)cfg->dtype);
     return NN_OK;
 }
 
@@ -155,13 +158,19 @@ nn_status nn_net_create(nn_net **out, const nn_net_config *cfg)
     spec.task = cfg->task;
     spec.init = cfg->init;
     spec.seed = cfg->seed;
-    nn_net *net;
+    /* The parameters are drawn in double; an F32 net gets them rounded, so
+     * that one seed gives the same net in both types up to that rounding. */
+    nn_net *net, *conv = NULL;
     NN_TRY(nn__net_alloc(&net, &spec, "nn_net_create"));
     nn_status s = init_params(net);
-    if (s != NN_OK) {
+    if (s == NN_OK && cfg->dtype == NN_F32)
+        s = nn_net_convert(&conv, net, NN_F32);
+    if (s != NN_OK || conv) {
         nn_net_free(net);
-        return s;
+        net = conv;
     }
+    if (s != NN_OK)
+        return s;
     *out = net;
     return NN_OK;
 }

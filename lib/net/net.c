@@ -15,6 +15,7 @@
  * weights) is in init.c, the layer loop in forward.c, the training step in
  * step.c, the GEMM plan in gemm_plan.c.
  */
+#include <float.h>
 #include <limits.h>
 #include <math.h>
 #include <stdlib.h>
@@ -46,6 +47,38 @@ static nn_status count_params(const size_t *units, size_t n_layers, size_t *out,
     return NN_OK;
 }
 
+/* n zeroed elements of dtype's type, 64-byte aligned (nn__alloc_doubles:
+ * an F32 block takes half as many doubles, rounded up); NULL on failure. */
+static void *alloc_elems(size_t n, nn_dtype dtype)
+{
+    return nn__alloc_doubles(dtype == NN_F32 ? n / 2 + 1 : n);
+}
+
+/* Point the net's parameter views (grad 0) or gradient views (grad 1) of
+ * its dtype into block, [W_0 b_0 W_1 b_1 ...]. */
+static void set_views(nn_net *net, void *block, int grad)
+{
+    const int f32 = net->spec.dtype == NN_F32;
+    if (f32)
+        *(grad ? &net->grads_f32 : &net->params_f32) = block;
+    else
+        *(grad ? &net->grads : &net->params) = block;
+    size_t off = 0;
+    for (size_t l = 0; l < net->n_layers; l++) {
+        size_t in = net->units[l], o = net->units[l + 1];
+        if (f32) {
+            float *p = (float *)block + off;
+            (grad ? net->dW_f32 : net->W_f32)[l] = (nn_matf){p, in, o, o};
+            (grad ? net->db_f32 : net->b_f32)[l] = (nn_matf){p + in * o, 1, o, o};
+        } else {
+            double *p = (double *)block + off;
+            (grad ? net->dW : net->W)[l] = nn_mat_view(p, in, o, o);
+            (grad ? net->db : net->b)[l] = nn_mat_view(p + in * o, 1, o, o);
+        }
+        off += in * o + o;
+    }
+}
+
 /* Allocate a net of the given spec with zeroed parameters. */
 nn_status nn__net_alloc(nn_net **out, const nn__net_spec *spec, const char *func)
 {
@@ -61,24 +94,21 @@ nn_status nn__net_alloc(nn_net **out, const nn__net_spec *spec, const char *func
     net->units = net->spec.units;
     net->loss = nn__loss_for(spec->task);
     net->n_params = n_params;
-    net->params = nn__alloc_doubles(n_params);
     net->ws.scratch = nn__alloc_doubles(NN__GEMM_SCRATCH);
     net->slots = nn__ws_slots_new();
-    if (!net->params || !net->ws.scratch || !net->slots) {
+    void *params = alloc_elems(n_params, spec->dtype);
+    if (!params || !net->ws.scratch || !net->slots) {
+        nn__free(params);
         nn_net_free(net);
         return nn__fail(NN_ENOMEM, "%s: cannot allocate %zu parameters", func, n_params);
     }
-    size_t off = 0;
-    for (size_t l = 0; l < spec->n_layers; l++) {
-        size_t in = spec->units[l], o = spec->units[l + 1];
-        net->W[l] = nn_mat_view(net->params + off, in, o, o);
-        off += in * o;
-        net->b[l] = nn_mat_view(net->params + off, 1, o, o);
-        off += o;
-    }
+    set_views(net, params, 0);
     net->k = nn__kernels_get();
+    net->k_f32 = nn__kernels_f32_of(net->k);
     net->gemm_small = net->k->gemm_small;
     net->gemm_fused = net->k->gemm_fused;
+    net->gemm_small_f32 = net->k_f32->gemm_small;
+    net->gemm_fused_f32 = net->k_f32->gemm_fused;
     net->gemm_path = env.gemm_path;
     *out = net;
     return NN_OK;
@@ -92,24 +122,50 @@ void nn_net_free(nn_net *net)
     nn__ws_slots_free(net->slots);
     nn__free(net->params);
     nn__free(net->grads);
+    nn__free(net->params_f32);
+    nn__free(net->grads_f32);
     nn_scaler_free(&net->scaler);
     nn_scaler_free(&net->target_scaler);
     nn__strings_free(net->class_names, net->units[net->n_layers]);
     free(net);
 }
 
-nn_status nn_net_clone(nn_net **out, const nn_net *src)
+/* Copy src's parameters into dst of dtype's type: exact between equal
+ * types and from float to double; rounded to nearest from double to float,
+ * NN_ENUMERIC naming the parameter when its magnitude is above FLT_MAX. */
+static nn_status copy_params(nn_net *dst, const nn_net *src, const char *func)
 {
-    if (!out || !src)
-        return nn__fail(NN_EINVAL, "nn_net_clone: %s is NULL", out ? "src" : "out");
+    const size_t P = src->n_params;
+    if (dst->spec.dtype == src->spec.dtype) {
+        memcpy(nn__net_params(dst), nn__net_params(src), nn__net_param_bytes(src));
+    } else if (dst->spec.dtype == NN_F64) {
+        for (size_t i = 0; i < P; i++)
+            dst->params[i] = (double)src->params_f32[i];
+    } else {
+        for (size_t i = 0; i < P; i++) {
+            if (fabs(src->params[i]) > (double)FLT_MAX)
+                return nn__fail(NN_ENUMERIC, "%s: parameter %zu (%g) does not fit in a float",
+                                func, i, src->params[i]);
+            dst->params_f32[i] = (float)src->params[i];
+        }
+    }
+    return NN_OK;
+}
+
+/* A net like src, of element type dtype (clone and convert). */
+static nn_status copy_net(nn_net **out, const nn_net *src, nn_dtype dtype, const char *func)
+{
     nn_net *net;
-    NN_TRY(nn__net_alloc(&net, &src->spec, "nn_net_clone"));
-    memcpy(net->params, src->params, src->n_params * sizeof(double));
-    /* The clone computes as the original does, under auto too. */
+    nn__net_spec spec = src->spec;
+    spec.dtype = dtype;
+    NN_TRY(nn__net_alloc(&net, &spec, func));
+    nn_status s = copy_params(net, src, func);
+    /* The copy computes as the original does, under auto too (a plan is
+     * made for one dtype's products). */
     net->gemm_path = src->gemm_path;
-    net->gemm_plan = src->gemm_plan;
-    nn_status s;
-    if ((s = nn_net_set_scaler(net, nn_net_scaler(src))) != NN_OK ||
+    if (dtype == src->spec.dtype)
+        net->gemm_plan = src->gemm_plan;
+    if (s != NN_OK || (s = nn_net_set_scaler(net, nn_net_scaler(src))) != NN_OK ||
         (s = nn_net_set_target_scaler(net, nn_net_target_scaler(src))) != NN_OK ||
         (s = nn_net_set_class_names(net, (const char *const *)src->class_names)) != NN_OK) {
         nn_net_free(net);
@@ -117,6 +173,23 @@ nn_status nn_net_clone(nn_net **out, const nn_net *src)
     }
     *out = net;
     return NN_OK;
+}
+
+nn_status nn_net_clone(nn_net **out, const nn_net *src)
+{
+    if (!out || !src)
+        return nn__fail(NN_EINVAL, "nn_net_clone: %s is NULL", out ? "src" : "out");
+    return copy_net(out, src, src->spec.dtype, "nn_net_clone");
+}
+
+nn_status nn_net_convert(nn_net **out, const nn_net *src, nn_dtype dtype)
+{
+    if (!out || !src)
+        return nn__fail(NN_EINVAL, "nn_net_convert: %s is NULL", out ? "src" : "out");
+    if (dtype != NN_F64 && dtype != NN_F32)
+        return nn__fail(NN_EINVAL, "nn_net_convert: unknown dtype %d (NN_F64 or NN_F32)",
+                        (int)dtype);
+    return copy_net(out, src, dtype, "nn_net_convert");
 }
 
 /* ---- accessors ----------------------------------------------------------- */
@@ -187,6 +260,39 @@ nn_mat nn_net_weight_grad(nn_net *net, size_t layer)
 nn_mat nn_net_bias_grad(nn_net *net, size_t layer)
 {
     return layer_view(net, layer, net ? net->db : NULL);
+}
+
+nn_dtype nn_net_dtype(const nn_net *net)
+{
+    return net ? net->spec.dtype : NN_F64;
+}
+
+static nn_matf layer_view_f32(const nn_net *net, size_t layer, const nn_matf *views)
+{
+    nn_matf empty = {NULL, 0, 0, 0};
+    if (!net || layer >= net->n_layers)
+        return empty;
+    return views[layer];
+}
+
+nn_matf nn_net_weights_f32(nn_net *net, size_t layer)
+{
+    return layer_view_f32(net, layer, net ? net->W_f32 : NULL);
+}
+
+nn_matf nn_net_bias_f32(nn_net *net, size_t layer)
+{
+    return layer_view_f32(net, layer, net ? net->b_f32 : NULL);
+}
+
+nn_matf nn_net_weight_grad_f32(nn_net *net, size_t layer)
+{
+    return layer_view_f32(net, layer, net ? net->dW_f32 : NULL);
+}
+
+nn_matf nn_net_bias_grad_f32(nn_net *net, size_t layer)
+{
+    return layer_view_f32(net, layer, net ? net->db_f32 : NULL);
 }
 
 /* ---- what travels with the model ------------------------------------------ */
@@ -298,20 +404,29 @@ void nn__scale_rows(const nn_scaler *s, const double *x, size_t ldx, size_t rows
  * as one flat buffer (train.c). */
 nn_status nn__net_reserve(nn_net *net, size_t rows)
 {
-    if (!net->grads) {
-        net->grads = nn__alloc_doubles(net->n_params + 2);
-        if (!net->grads)
+    if (!nn__net_grads(net)) {
+        void *grads = alloc_elems(net->n_params + 2, net->spec.dtype);
+        if (!grads)
             return nn__fail(NN_ENOMEM, "libnn: cannot allocate the gradients of %zu parameters",
                             net->n_params);
-        size_t off = 0;
-        for (size_t l = 0; l < net->n_layers; l++) {
-            size_t in = net->units[l], o = net->units[l + 1];
-            net->dW[l] = nn_mat_view(net->grads + off, in, o, o);
-            net->db[l] = nn_mat_view(net->grads + off + in * o, 1, o, o);
-            off += in * o + o;
-        }
+        set_views(net, grads, 1);
     }
     return nn__ws_reserve(net, &net->ws, rows, 1, "libnn");
+}
+
+void *nn__net_params(const nn_net *net)
+{
+    return net->spec.dtype == NN_F32 ? (void *)net->params_f32 : (void *)net->params;
+}
+
+size_t nn__net_param_bytes(const nn_net *net)
+{
+    return net->n_params * (net->spec.dtype == NN_F32 ? sizeof(float) : sizeof(double));
+}
+
+void *nn__net_grads(const nn_net *net)
+{
+    return net->spec.dtype == NN_F32 ? (void *)net->grads_f32 : (void *)net->grads;
 }
 
 double nn__net_mean_scale(const nn_net *net, size_t n)

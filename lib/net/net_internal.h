@@ -31,15 +31,21 @@
 typedef struct nn__ws {
     size_t cap;
     int train;                   /* holds pre and delta */
-    double *block;
+    double *block;               /* of the net's element type, then eval */
     int32_t *labels;             /* cap predicted labels */
+    double *eval;                /* 4 x outputs: evaluation sums (double) */
+    double *scratch;             /* NN__GEMM_SCRATCH doubles */
+    /* The views, of the net's element type: an F64 net's in nn_mat, an F32
+     * net's in nn_matf (the _f32 fields); the others stay empty. */
     nn_mat act[NN__MAX_LAYERS];  /* cap x units[l+1] activations */
     nn_mat pre[NN__MAX_LAYERS];  /* pre-activations the backward needs, else empty */
     double *delta[2];            /* cap x max hidden, backward ping-pong */
     nn_mat x;                    /* cap x n_inputs: scaled inputs */
     nn_mat t;                    /* cap x outputs: scaled targets */
-    double *eval;                /* 4 x outputs: evaluation sums */
-    double *scratch;
+    nn_matf act_f32[NN__MAX_LAYERS], pre_f32[NN__MAX_LAYERS];
+    float *delta_f32[2];
+    nn_matf x_f32, t_f32;
+    float *scratch_f32;          /* = scratch */
 } nn__ws;
 
 /* Inference on a const net from many threads at once: each call takes a
@@ -64,6 +70,7 @@ typedef struct nn__net_spec {
     nn_task task;
     nn_init init;
     uint64_t seed;
+    nn_dtype dtype;
 } nn__net_spec;
 
 struct nn_net {
@@ -72,13 +79,22 @@ struct nn_net {
     const size_t *units;                 /* = spec.units */
     const nn__loss *loss;                /* the task's loss module */
     size_t n_params;
+    /* Parameters and gradients of the net's element type (spec.dtype): an
+     * F64 net's in the double fields, an F32 net's in the _f32 ones; the
+     * others stay NULL and empty. */
     double *params;                      /* [W_0 b_0 W_1 b_1 ...], owned */
-    double *grads;                       /* same layout, owned */
+    double *grads;                       /* same layout, owned (+2 spare) */
     nn_mat W[NN__MAX_LAYERS], b[NN__MAX_LAYERS];   /* views into params */
     nn_mat dW[NN__MAX_LAYERS], db[NN__MAX_LAYERS]; /* views into grads */
+    float *params_f32, *grads_f32;
+    nn_matf W_f32[NN__MAX_LAYERS], b_f32[NN__MAX_LAYERS];
+    nn_matf dW_f32[NN__MAX_LAYERS], db_f32[NN__MAX_LAYERS];
     const nn__kernels *k;                /* kernel path, fixed at creation */
+    const nn__kernels_f32 *k_f32;        /* the same path's float table */
     nn__gemm_small_fn gemm_small;        /* k's small gemm (tests may swap it) */
     nn__gemm_fused_fn gemm_fused;        /* and k's with epilogues, or NULL */
+    nn__gemm_small_fn_f32 gemm_small_f32;
+    nn__gemm_fused_fn_f32 gemm_fused_f32;
     int gemm_path;                       /* an nn_gemm_path: NN_GEMM, or nn_net_set_gemm_path */
     nn__gemm_plan gemm_plan;             /* per-shape choice for the fit's batches */
     /* What travels with the model. */
@@ -102,6 +118,12 @@ typedef enum nn__fwd_mode {
 nn_status nn__net_alloc(nn_net **out, const nn__net_spec *spec, const char *func);
 /* Make the training workspace hold batches of at least rows rows. */
 nn_status nn__net_reserve(nn_net *net, size_t rows);
+/* The parameter block (of the net's element type) and its size in bytes. */
+void *nn__net_params(const nn_net *net);
+size_t nn__net_param_bytes(const nn_net *net);
+/* The gradient block (n_params + 2 elements of the net's type), or NULL
+ * before the first nn__net_reserve. */
+void *nn__net_grads(const nn_net *net);
 
 /* ---- workspace.c: workspaces and the inference slots ------------------------ */
 
@@ -141,20 +163,24 @@ nn_status nn__net_check_data(const nn_net *net, const nn_dataset *d, const char 
 /* NN_ENUMERIC naming the layer when a weight or bias is NaN or infinite. */
 nn_status nn__net_check_params(const nn_net *net, const char *func);
 
-/* ---- forward.c: the layer loop and inference -------------------------------- */
+/* ---- layers.inc: the layer loop, once per element type ----------------------
+ * layers.c compiles lib/net/layers.inc for double (F64 nets), layers_f32.c
+ * for float (F32 nets); the entry points below take the net's dtype and
+ * call the instance. Data in and out are double: an F32 instance converts
+ * rows into its float workspace and writes outputs back as double. */
 
-/* Forward pass of n <= ws->cap rows x, already scaled by the net's scaler,
- * in ws. */
+/* Forward pass of n <= ws->cap rows x, already scaled by the net's scaler
+ * (an F64 net: x itself is the first layer's input). */
 void nn__net_forward_rows(const nn_net *net, nn__ws *ws, const double *x, size_t ldx, size_t n,
                           nn__fwd_mode mode);
-/* Rows [i, i+n) of x as the net sees them: standardized into the workspace
- * when the net has a scaler, else x itself (row stride in *ld). */
-const double *nn__net_input_rows(const nn_net *net, nn__ws *ws, nn_mat x, size_t i, size_t n,
-                                size_t *ld);
-/* Targets rows [i, i+n) as training sees them (standardized by the target
- * scaler into the workspace). */
-nn__targets nn__net_target_rows(const nn_net *net, nn__ws *ws, const int32_t *y, nn_mat t,
-                                size_t i, size_t n);
+/* What an inference chunk loop writes: the outputs (mapped back through
+ * the target scaler), the argmax labels, or 0/1 from the logits' signs. */
+typedef enum nn__emit { NN__EMIT_OUTPUTS, NN__EMIT_LABELS, NN__EMIT_01 } nn__emit;
+/* Rows of x (raw features) chunk by chunk through ws (which holds
+ * nn__net_chunk_rows(x.rows) rows) in mode, written to out (OUTPUTS, 01)
+ * or labels (LABELS). Allocates nothing. */
+void nn__net_infer(const nn_net *net, nn__ws *ws, nn_mat x, nn__fwd_mode mode, nn__emit what,
+                   nn_mat out, int32_t *labels);
 /* Score and mean loss of the net on d (validated by nn__net_check_data; raw
  * features and targets), in chunks of min(rows, NN__INFER_CHUNK) rows, which
  * ws must hold. Allocates nothing. */
@@ -165,9 +191,6 @@ static inline size_t nn__net_chunk_rows(size_t n)
 {
     return n < NN__INFER_CHUNK ? n : NN__INFER_CHUNK;
 }
-
-/* ---- step.c: the training step ----------------------------------------------- */
-
 /* Forward and backward pass over n <= cap rows of scaled inputs x against
  * t (targets already scaled), filling the gradient block with scale times
  * the gradient of the summed loss; returns the summed loss. Allocates
@@ -182,6 +205,10 @@ double nn__net_step_grads(nn_net *net, const double *x, size_t ldx, size_t n, nn
  * unspecified. Allocates nothing. */
 double nn__net_step_update(nn_net *net, const double *x, size_t ldx, size_t n, nn__targets t,
                            double scale, nn__optim *o, double weight_decay);
+/* One update of every parameter by o from the whole gradient block times
+ * grad_scale (the data-parallel step, after the reduction). */
+void nn__net_update_all(nn_net *net, nn__optim *o, double weight_decay, double grad_scale);
+#include "net/layers.h"
 
 /* ---- the GEMM dispatch of a step (gemm_plan.c makes the plan) ------------- */
 
@@ -210,19 +237,6 @@ static inline int nn__net_gemm_is_small(const nn_net *net, size_t l, int q, size
         if (p->rows[s] == n)
             return p->small[s][l][q];
     return nn__net_gemm_by_rule(net, l, q, n);
-}
-
-/* As nn__net_gemm with epilogue e fused into the small gemm's tiles, when
- * the plan sends the product to the small gemm and the kernel path fuses
- * e; returns 0, having done nothing, otherwise. */
-static inline int nn__net_gemm_fused(const nn_net *net, double *scratch, size_t l, int q,
-                                     size_t rows, const double *a, size_t lda, const double *b,
-                                     size_t ldb, double *c, size_t ldc, const nn__gemm_epi *e)
-{
-    if (!net->gemm_fused || !nn__net_gemm_is_small(net, l, q, rows))
-        return 0;
-    nn__gemm_shape s = nn__net_gemm_shape(net, l, q, rows);
-    return net->gemm_fused(s.ta, s.tb, s.m, s.n, s.k, a, lda, b, ldb, c, ldc, scratch, e);
 }
 
 #endif /* NN_NET_INTERNAL_H */

@@ -20,6 +20,19 @@ void nn__ws_free(nn__ws *ws)
     *ws = (nn__ws){0};
 }
 
+/* The rows x cols view at element off of ws's block, in the dtype's field
+ * (an F32 net's in *f, an F64 net's in *d); the other stays empty. */
+static void carve(const nn__ws *ws, int f32, nn_mat *d, nn_matf *f, size_t off, size_t rows,
+                  size_t cols)
+{
+    *d = (nn_mat){0};
+    *f = (nn_matf){0};
+    if (f32)
+        *f = (nn_matf){(float *)(void *)ws->block + off, rows, cols, cols};
+    else
+        *d = nn_mat_view(ws->block + off, rows, cols, cols);
+}
+
 nn_status nn__ws_reserve(const nn_net *net, nn__ws *ws, size_t rows, int train, const char *func)
 {
     if (rows <= ws->cap && (ws->train || !train) && ws->scratch)
@@ -38,9 +51,13 @@ nn_status nn__ws_reserve(const nn_net *net, nn__ws *ws, size_t rows, int train, 
         if (net->units[l] > max_hidden)
             max_hidden = net->units[l];
     per_row += 2 * max_hidden;
-    if (rows > INT_MAX || per_row > (SIZE_MAX / sizeof(double) - 4 * C) / rows)
+    /* The views take rows * per_row elements of the net's type; an F32
+     * net's take half as many doubles of the block. eval follows. */
+    const int f32 = net->spec.dtype == NN_F32;
+    if (rows > INT_MAX || per_row > (SIZE_MAX / sizeof(double) - 4 * C - 1) / rows)
         return nn__fail(NN_ENOMEM, "%s: a workspace of %zu rows is too large", func, rows);
-    double *block = nn__alloc_doubles(rows * per_row + 4 * C);
+    size_t elems = rows * per_row, n_dbl = f32 ? elems / 2 + 1 : elems;
+    double *block = nn__alloc_doubles(n_dbl + 4 * C);
     int32_t *labels = malloc(rows * sizeof *labels);
     double *scratch = ws->scratch ? ws->scratch : nn__alloc_doubles(NN__GEMM_SCRATCH);
     if (!block || !labels || !scratch) {
@@ -53,28 +70,35 @@ nn_status nn__ws_reserve(const nn_net *net, nn__ws *ws, size_t rows, int train, 
     ws->scratch = NULL; /* kept */
     nn__ws_free(ws);
     ws->scratch = scratch;
+    ws->scratch_f32 = (float *)(void *)scratch;
     ws->block = block;
     ws->labels = labels;
     ws->cap = rows;
     ws->train = train;
-    double *p = block;
+    ws->eval = block + n_dbl;
+    /* Carve the views: offsets in elements, the same for both types. */
+    size_t off = 0;
     for (size_t l = 0; l < L; l++) {
         size_t o = net->units[l + 1];
-        ws->act[l] = nn_mat_view(p, rows, o, o);
-        p += rows * o;
-        if (train && l + 1 < L && nn__act_needs_pre(net->spec.act[l])) {
-            ws->pre[l] = nn_mat_view(p, rows, o, o);
-            p += rows * o;
+        int pre = train && l + 1 < L && nn__act_needs_pre(net->spec.act[l]);
+        carve(ws, f32, &ws->act[l], &ws->act_f32[l], off, rows, o);
+        off += rows * o;
+        if (pre) {
+            carve(ws, f32, &ws->pre[l], &ws->pre_f32[l], off, rows, o);
+            off += rows * o;
         }
     }
-    ws->delta[0] = train ? p : NULL;
-    ws->delta[1] = train ? p + rows * max_hidden : NULL;
-    p += 2 * rows * max_hidden;
-    ws->x = nn_mat_view(p, rows, net->units[0], net->units[0]);
-    p += rows * net->units[0];
-    ws->t = nn_mat_view(p, rows, C, C);
-    p += rows * C;
-    ws->eval = p;
+    for (int i = 0; i < 2 && train; i++) {
+        nn_mat d;
+        nn_matf df;
+        carve(ws, f32, &d, &df, off + (size_t)i * rows * max_hidden, rows, max_hidden);
+        ws->delta[i] = d.data;
+        ws->delta_f32[i] = df.data;
+    }
+    off += 2 * rows * max_hidden;
+    carve(ws, f32, &ws->x, &ws->x_f32, off, rows, net->units[0]);
+    off += rows * net->units[0];
+    carve(ws, f32, &ws->t, &ws->t_f32, off, rows, C);
     return NN_OK;
 }
 

@@ -8,6 +8,8 @@
  * instruction selection differs (and FMA contraction, hence rounding). */
 #include "support.h"
 
+#include "real.h"
+
 #define NN_GEMM_SMALL_NAME ts_gemm_small_vw8
 #define NN_GEMM_FUSED_NAME ts_gemm_fused_vw8
 #define NN_GEMM_SMALL_CORE ts_gemm_small_core_vw8
