@@ -71,6 +71,8 @@ check 'eval: the same report on .npy as on CSV' sh -c \
 expect 0 'accuracy' -- eval c_npy.nnet --data x.npy --labels k.npy
 expect 0 'accuracy' -- eval c_npy.nnet --data x.npy --labels k.npy --split
 expect 0 'accuracy' -- eval c_npy.nnet --test x.npy --labels k.npy
+# nn sweep on .npy
+expect 0 'mean acc' -- sweep --data x.npy --labels k.npy --from 3 --to 6 --trials 1 --epochs 3
 # a separate test set, as .npy
 expect 0 'test accuracy' -- train --data x.npy --labels k.npy --test x.npy \
     --test-labels k.npy $opts
