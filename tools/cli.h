@@ -7,6 +7,7 @@
  *   cli_args.c    the option table, parsing, limits, per-command help
  *   cli_data.c    reading and splitting data, checks and warnings, row ids,
  *                 models
+ *   cli_npy.c     which data files are NumPy .npy, and the options they take
  *   cli_out.c     outputs: checked before any work, written atomically;
  *                 text from files made safe for a terminal
  *   cli_plot.c    plots through gnuplot (no user text in its script)
@@ -19,8 +20,9 @@
  *   nn_mpi.c      nn train --mpi (built with libnn_mpi; else nn_nompi.c)
  *
  * Everything a file holds is read through the library (nn_load_csv,
- * nn_csv_read_column, nn_net_load), and every file written goes through its
- * atomic writer (nn_net_save, nn_atomic_file_*, the exporters).
+ * nn_csv_read_column, nn_load_npy*, nn_net_load), and every file written
+ * goes through its atomic writer (nn_net_save, nn_save_npy,
+ * nn_atomic_file_*, the exporters).
  *
  * Exit codes: 0 success, 1 a runtime failure (data, training, I/O), 2 a
  * usage error (unknown option, bad value, missing argument). */
@@ -47,7 +49,8 @@ typedef struct cli_opts {
     cli_cmd cmd;
     const char *model; /* eval, predict, export: the model file */
     /* data */
-    const char *data, *test_data; /* "moons" or a CSV; --test FILE */
+    const char *data, *test_data; /* "moons", a CSV or a .npy; --test FILE */
+    const char *labels, *test_labels; /* .npy data: --labels, --test-labels */
     nn_csv_options csv;
     long label_col; /* 1-based; 0 = the last column(s) */
     long id_col;    /* predict: 1-based column of row ids; 0 = none */
@@ -146,12 +149,33 @@ cli_opts cli_as_model(const cli_opts *o, const nn_net *net);
  * header's names of its target columns (read once, kept until exit); NULL
  * without them. */
 const char *const *cli_target_names(const cli_opts *o, const nn_dataset *train);
+/* x_path and y_path (its labels or targets) as o's task reads them
+ * (nn_load_npy_dataset); a message naming the file on failure. */
+int cli_load_npy(const cli_opts *o, const char *x_path, const char *y_path, nn_dataset *d);
+/* nn predict: the features of path (no labels) into d->x, checked against
+ * the model's inputs; a message naming the file on failure. */
+int cli_load_npy_features(const nn_net *net, const char *path, nn_dataset *d);
+/* nn eval: whether the features and targets loaded from path (and labels)
+ * fit the model; else a message naming both widths, CLI_EXIT_FAIL. */
+int cli_npy_fits(nn_net *net, const nn_dataset *d, const char *path, const char *labels);
 /* Warnings about a training set (stderr), e.g. constant features. */
 void cli_warn_data(const cli_opts *o, const nn_dataset *train);
 /* The nn_csv_options the options describe, for a file read with labels. */
 nn_csv_options cli_csv(const cli_opts *o);
 /* Fail early when path cannot be written (before a long training). */
 int cli_check_writable(const char *path, const char *flag);
+
+/* ---- cli_npy.c ---- */
+/* Whether path names a .npy file by its name (it ends in ".npy", any
+ * case): how an output's format is chosen. */
+int cli_npy_name(const char *path);
+/* Whether the data file path is a .npy: by its name, or by NumPy's magic
+ * bytes at the start of a regular file. */
+int cli_is_npy(const char *path);
+/* After parsing: .npy data has its --labels (--test-labels) and no
+ * CSV-only option (given with a value other than its default); --labels
+ * is only for .npy data. A usage error names the flag: CLI_EXIT_USAGE. */
+int cli_check_npy(const cli_opts *o);
 
 /* ---- cli_out.c ---- */
 /* Before any work: no output names an input or another output (the same

@@ -160,6 +160,14 @@ static int p_test(cli_opts *o, const char *v)
 {
     return (o->test_data = v), 1;
 }
+static int p_labels(cli_opts *o, const char *v)
+{
+    return (o->labels = v), 1;
+}
+static int p_test_labels(cli_opts *o, const char *v)
+{
+    return (o->test_labels = v), 1;
+}
 static int p_out(cli_opts *o, const char *v)
 {
     return (o->out = v), 1;
@@ -356,8 +364,12 @@ static int p_trials(cli_opts *o, const char *v)
 static const option OPTIONS[] = {
     /* data */
     {"--data", "moons|FILE", DATA, p_data,
-     "data: the tutorial's moons (the default) or a CSV file", 0},
+     "data: the tutorial's moons (the default), a CSV file or a .npy file (with --labels)", 0},
+    {"--labels", "FILE.npy", T | E | S, p_labels,
+     "with .npy --data: its rows' labels (classify) or targets, a .npy file", 0},
     {"--test", "FILE", T | E, p_test, "a separate test set instead of splitting --data", 0},
+    {"--test-labels", "FILE.npy", T, p_test_labels, "with a .npy --test: its labels or targets",
+     0},
     {"--header", NULL, DATA, p_header, "the CSV's first line is a header", 0},
     {"--delimiter", "C", DATA, p_delim, "field separator, one character or 'tab' (',')", 0},
     {"--label-col", "N|last", DATA, p_label_col,
@@ -406,7 +418,10 @@ static const option OPTIONS[] = {
     {"--runs", "N", T, p_runs,
      "train N nets (seeds seed..seed+N-1), report mean and std; --out saves the first",
      CLI_MAX_RUNS},
-    {"--out", "FILE", T | P, p_out, "train: save the model; predict: write the CSV here", 0},
+    {"--out", "FILE", T | P, p_out,
+     "train: save the model; predict: write the predictions here (FILE.npy: float64 .npy, "
+     "else CSV)",
+     0},
     {"--plot", "FILE.png", T | S, p_plot, "plot the learning curve / the sweep (gnuplot)", 0},
     {"--proba", NULL, P, p_proba, "also write each class's probability", 0},
     /* sweep */
@@ -431,7 +446,7 @@ static const char *const CMD_NAMES[CMD_COUNT] = {"train", "eval", "predict", "sw
 static const char *const CMD_SYNOPSIS[CMD_COUNT] = {
     "nn train [options]        train a net, report its test score; --out saves it",
     "nn eval MODEL --data FILE [options]   score, loss and per-class metrics on every row",
-    "nn predict MODEL --data FILE [options]   predictions for every row, as CSV",
+    "nn predict MODEL --data FILE [options]   predictions for every row, as CSV or .npy",
     ("nn sweep [options]        test accuracy against hidden size, in the tutorial's setup "
      "(normal init, SGD at 0.001, batch 10, 100 epochs, features not standardized)"),
     "nn export MODEL --c FILE.h | --onnx FILE.onnx [options]   the model for use without libnn",
@@ -446,11 +461,12 @@ static const struct {
 } CMD_HELP[] = {
     {CMD_TRAIN, "--test-fraction",
      "share of --data held out for testing (0.25); 0 trains on every row, no test score"},
-    {CMD_EVAL, "--data", "the rows to score, a CSV file (or moons): every row unless --split"},
+    {CMD_EVAL, "--data",
+     "the rows to score, a CSV or .npy file (or moons): every row unless --split"},
     {CMD_EVAL, "--test", "the same as --data"},
     {CMD_EVAL, "--test-fraction", "with --split: the share nn train held out for testing (0.25)"},
     {CMD_EVAL, "--split-seed", "with --split: the seed of nn train's split (42)"},
-    {CMD_PREDICT, "--data", "the rows to predict, a CSV file"},
+    {CMD_PREDICT, "--data", "the rows to predict, a CSV file or a .npy file of features"},
     {CMD_SWEEP, "--init", "he, xavier, normal or orthogonal (normal, the tutorial's)"},
     {CMD_SWEEP, "--no-scale",
      "do not standardize features: sweep's default (the tutorial's setup), so this changes "
@@ -738,6 +754,9 @@ int cli_parse(cli_opts *o, int argc, char **argv, int first)
         fprintf(stderr, "nn %s: --test needs --data FILE\n", CMD_NAMES[o->cmd]);
         return CLI_EXIT_USAGE;
     }
+    int rc = cli_check_npy(o);
+    if (rc)
+        return rc;
     if (o->test_fraction == 0 && !o->test_data &&
         (o->cmd == CMD_SWEEP || (o->cmd == CMD_EVAL && !o->all_rows) || o->mpi)) {
         fprintf(stderr, "nn %s: --test-fraction 0 leaves no test rows%s\n", CMD_NAMES[o->cmd],

@@ -245,9 +245,67 @@ static int check_label_cols(const cli_opts *o, const char *path, size_t fields)
     return 0;
 }
 
-/* nn_load_csv, with a hint where the file was not read as meant. */
-static int load(const cli_opts *o, const char *path, nn_dataset *d)
+/* ---- .npy data (cli_npy.c recognises it) ---- */
+
+int cli_load_npy(const cli_opts *o, const char *x_path, const char *y_path, nn_dataset *d)
 {
+    nn_status s = nn_load_npy_dataset(d, x_path, y_path, o->csv.task);
+    if (s == NN_OK)
+        return 0;
+    char error[1024];
+    snprintf(error, sizeof error, "%s", nn_last_error());
+    cli_fail(NULL, s); /* the library's message names the file */
+    if (s == NN_EFORMAT && o->csv.task == NN_TASK_CLASSIFY && o->cmd != CMD_EVAL &&
+        strstr(error, "label"))
+        fprintf(stderr, "nn: hint: for real-valued targets use --task regress\n");
+    return CLI_EXIT_FAIL;
+}
+
+int cli_load_npy_features(const nn_net *net, const char *path, nn_dataset *d)
+{
+    char buf[256];
+    nn_status s = nn_load_npy(&d->x, path);
+    if (s != NN_OK)
+        return cli_fail(NULL, s);
+    size_t n_in = nn_net_n_inputs(net);
+    if (d->x.rows == 0) {
+        fprintf(stderr, "nn predict: %s has no rows\n", cli_escaped(path, buf, sizeof buf));
+        return CLI_EXIT_FAIL;
+    }
+    if (d->x.cols != n_in) {
+        fprintf(stderr, "nn predict: %s has %zu column%s, the model takes %zu feature%s\n",
+                cli_escaped(path, buf, sizeof buf), d->x.cols, d->x.cols == 1 ? "" : "s", n_in,
+                n_in == 1 ? "" : "s");
+        return CLI_EXIT_FAIL;
+    }
+    return 0;
+}
+
+int cli_npy_fits(nn_net *net, const nn_dataset *d, const char *path, const char *labels)
+{
+    char buf[256];
+    size_t n_in = nn_net_n_inputs(net), n_out = nn_net_n_outputs(net);
+    if (d->x.cols != n_in) {
+        fprintf(stderr, "nn eval: %s has %zu column%s, the model takes %zu feature%s\n",
+                cli_escaped(path, buf, sizeof buf), d->x.cols, d->x.cols == 1 ? "" : "s", n_in,
+                n_in == 1 ? "" : "s");
+        return CLI_EXIT_FAIL;
+    }
+    if (d->t.data && d->t.cols != n_out) {
+        fprintf(stderr, "nn eval: %s has %zu column%s, the model has %zu output%s\n",
+                cli_escaped(labels, buf, sizeof buf), d->t.cols, d->t.cols == 1 ? "" : "s",
+                n_out, n_out == 1 ? "" : "s");
+        return CLI_EXIT_FAIL;
+    }
+    return 0;
+}
+
+/* nn_load_csv, with a hint where the file was not read as meant; a .npy
+ * file and its labels through cli_load_npy. */
+static int load(const cli_opts *o, const char *path, const char *labels, nn_dataset *d)
+{
+    if (cli_is_npy(path))
+        return cli_load_npy(o, path, labels, d);
     nn_csv_options c = cli_csv(o);
     nn_status s = nn_load_csv(d, path, &c);
     if (s == NN_OK)
@@ -328,6 +386,14 @@ int cli_match_test(const cli_opts *o, const nn_dataset *train, nn_dataset *test,
                     test->x.cols, o->data, train->x.cols);
         rc = CLI_EXIT_FAIL;
     }
+    if (!rc && test->t.data && train->t.data && test->t.cols != train->t.cols) {
+        if (rank == 0) /* .npy targets: --test-labels against --labels */
+            fprintf(stderr, "nn: %s has %zu target column%s but %s has %zu\n",
+                    o->test_labels ? o->test_labels : o->test_data, test->t.cols,
+                    test->t.cols == 1 ? "" : "s", o->labels ? o->labels : o->data,
+                    train->t.cols);
+        rc = CLI_EXIT_FAIL;
+    }
     if (!rc && test->y && test->n_classes > train->n_classes) {
         if (rank == 0)
             fprintf(stderr, "nn: %s has label %zu, above the training data's largest (%zu)\n",
@@ -352,7 +418,7 @@ int cli_load_split(const cli_opts *o, nn_dataset *train, nn_dataset *test)
         nn_status s = nn_make_moons(&all, 5000, o->noise, 42);
         if (s != NN_OK)
             return cli_fail("moons", s);
-    } else if (load(o, o->data, &all)) {
+    } else if (load(o, o->data, o->labels, &all)) {
         return CLI_EXIT_FAIL;
     }
     if (check_classes(o, &all, o->data)) {
@@ -361,7 +427,7 @@ int cli_load_split(const cli_opts *o, nn_dataset *train, nn_dataset *test)
     }
     if (o->test_data) {
         nn_dataset t;
-        if (load(o, o->test_data, &t)) {
+        if (load(o, o->test_data, o->test_labels, &t)) {
             nn_dataset_free(&all);
             return CLI_EXIT_FAIL;
         }

@@ -61,7 +61,7 @@ typedef struct named_path {
 int cli_check_outputs(const cli_opts *o)
 {
     const char *name = cli_cmd_name(o->cmd);
-    named_path in[3], out[4];
+    named_path in[5], out[4];
     size_t n_in = 0, n_out = 0;
     if (o->model)
         in[n_in++] = (named_path){"MODEL", o->model};
@@ -69,6 +69,10 @@ int cli_check_outputs(const cli_opts *o)
         in[n_in++] = (named_path){"--data", o->data};
     if (o->test_data)
         in[n_in++] = (named_path){"--test", o->test_data};
+    if (o->labels)
+        in[n_in++] = (named_path){"--labels", o->labels};
+    if (o->test_labels)
+        in[n_in++] = (named_path){"--test-labels", o->test_labels};
     if (o->out)
         out[n_out++] = (named_path){"--out", o->out};
     if (o->plot)

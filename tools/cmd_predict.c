@@ -1,5 +1,6 @@
-/* nn predict: a saved model's predictions for every row of a file, as CSV
- * on stdout or in --out (written atomically). */
+/* nn predict: a saved model's predictions for every row of a file (CSV or
+ * .npy), as CSV on stdout or in --out, or as .npy in --out FILE.npy (both
+ * written atomically). */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -98,15 +99,41 @@ static void write_predictions(const cli_opts *o, const sink *k, nn_net *net, cha
     }
 }
 
-int cmd_predict(const cli_opts *o)
+/* The CSV's columns without the first (row or id), as numbers: a class
+ * index (not its name), 0/1 per label or the values, then with --proba
+ * the probabilities; written by nn_save_npy (float64, atomically). */
+static int write_npy(const cli_opts *o, nn_net *net, size_t n, const int32_t *labels,
+                     nn_mat out)
 {
-    nn_net *net;
-    if (cli_load_model(o, &net))
-        return CLI_EXIT_FAIL;
-    cli_opts m = cli_as_model(o, net);
+    nn_task task = nn_net_task(net);
+    size_t C = nn_net_n_outputs(net);
+    size_t first = task == NN_TASK_CLASSIFY ? 1 : task == NN_TASK_MULTILABEL ? C : 0;
+    size_t cols = task == NN_TASK_REGRESS ? C : first + (o->proba ? C : 0);
+    nn_mat w = {NULL, 0, 0, 0};
+    nn_status s = nn_mat_alloc(&w, n, cols);
+    for (size_t i = 0; s == NN_OK && i < n; i++) {
+        const double *r = out.data + i * out.ld;
+        double *row = w.data + i * w.ld;
+        if (task == NN_TASK_CLASSIFY)
+            row[0] = labels[i];
+        for (size_t c = 0; task == NN_TASK_MULTILABEL && c < C; c++)
+            row[c] = r[c] >= 0.5;
+        for (size_t c = first; c < cols; c++)
+            row[c] = r[c - first];
+    }
+    if (s == NN_OK)
+        s = nn_save_npy(o->out, w);
+    nn_mat_free(&w);
+    return s == NN_OK ? 0 : cli_fail_flag("--out", o->out, s);
+}
+
+/* The rows of a CSV --data: with or without its label column(s), besides
+ * an --id-col; the ids into *ids. */
+static int read_csv(const cli_opts *o, cli_opts *m, nn_net *net, nn_dataset *d, char ***ids)
+{
     size_t n_in = nn_net_n_inputs(net);
-    size_t n_lab = m.csv.task == NN_TASK_CLASSIFY ? 1 : nn_net_n_outputs(net);
-    size_t fields = cli_count_fields(&m, o->data);
+    size_t n_lab = m->csv.task == NN_TASK_CLASSIFY ? 1 : nn_net_n_outputs(net);
+    size_t fields = cli_count_fields(m, o->data);
     size_t width = fields - (o->id_col > 0 && fields > 0);
     int rc = fields == 0 ? CLI_EXIT_FAIL : 0;
     if (!rc && o->id_col > 0 && (size_t)o->id_col > fields) {
@@ -115,28 +142,40 @@ int cmd_predict(const cli_opts *o)
         rc = CLI_EXIT_USAGE;
     }
     if (!rc && width == n_in)
-        m.csv.no_labels = true;
-    else if (!rc && (m.csv.no_labels || width != n_in + n_lab))
-        rc = cli_check_width(&m, net, o->data, o->id_col > 0);
-    nn_dataset d;
-    memset(&d, 0, sizeof d);
+        m->csv.no_labels = true;
+    else if (!rc && (m->csv.no_labels || width != n_in + n_lab))
+        rc = cli_check_width(m, net, o->data, o->id_col > 0);
     if (!rc) {
-        nn_csv_options c = cli_csv(&m);
+        nn_csv_options c = cli_csv(m);
         c.ignore_column = (size_t)(o->id_col > 0 ? o->id_col : 0);
-        nn_status s = nn_load_csv(&d, o->data, &c);
+        nn_status s = nn_load_csv(d, o->data, &c);
         if (s != NN_OK) {
             rc = cli_fail("reading data", s);
-            if (s == NN_EFORMAT && !cli_hint_format(&m, o->data) && !c.no_labels &&
+            if (s == NN_EFORMAT && !cli_hint_format(m, o->data) && !c.no_labels &&
                 o->id_col == 0)
                 fprintf(stderr, "nn predict: hint: %s was read as %zu features and %zu label "
                                 "column%s; a column of row ids needs --id-col N\n",
                         o->data, n_in, n_lab, n_lab == 1 ? "" : "s");
         }
     }
-    size_t n = d.x.rows, C = nn_net_n_outputs(net);
-    char **ids = NULL;
-    if (!rc && o->id_col > 0 && !(ids = cli_read_ids(&m, o->data, (size_t)o->id_col, n)))
+    if (!rc && o->id_col > 0 &&
+        !(*ids = cli_read_ids(m, o->data, (size_t)o->id_col, d->x.rows)))
         rc = CLI_EXIT_FAIL;
+    return rc;
+}
+
+int cmd_predict(const cli_opts *o)
+{
+    nn_net *net;
+    if (cli_load_model(o, &net))
+        return CLI_EXIT_FAIL;
+    cli_opts m = cli_as_model(o, net);
+    nn_dataset d;
+    memset(&d, 0, sizeof d);
+    char **ids = NULL;
+    int rc = cli_is_npy(o->data) ? cli_load_npy_features(net, o->data, &d)
+                                 : read_csv(o, &m, net, &d, &ids);
+    size_t n = d.x.rows, C = nn_net_n_outputs(net);
     nn_mat out = {NULL, 0, 0, 0};
     int32_t *labels = NULL;
     if (!rc) {
@@ -150,7 +189,11 @@ int cmd_predict(const cli_opts *o)
             rc = cli_fail("predicting", s);
     }
     cli_output w;
-    if (!rc && !(rc = cli_output_open(&w, o->out, "--out"))) {
+    if (!rc && cli_npy_name(o->out)) {
+        rc = write_npy(o, net, n, labels, out);
+        if (!rc && !o->quiet)
+            fprintf(stderr, "nn predict: %zu rows written to %s\n", n, o->out);
+    } else if (!rc && !(rc = cli_output_open(&w, o->out, "--out"))) {
         sink k = {w.f, !o->out && isatty(fileno(stdout))};
         write_predictions(o, &k, net, ids, n, labels, out);
         rc = cli_output_close(&w, 1);

@@ -66,7 +66,7 @@ from_table() {
     printf '.TH NN 1 "" "libnn %s" "libnn manual"\n' "$version"
     cat <<'EOF'
 .SH NAME
-nn \- train, evaluate, use and export multilayer perceptrons on CSV files
+nn \- train, evaluate, use and export multilayer perceptrons on CSV or .npy files
 .SH SYNOPSIS
 .nf
 EOF
@@ -92,6 +92,11 @@ Columns are numbered from 1 in options and in every error message
 Class labels may be integers or names, which the model keeps;
 \fB\-\-task multilabel \-\-targets\fR \fIN\fR reads \fIN\fR columns of 0/1,
 \fB\-\-task regress\fR real\-valued targets.
+.PP
+NumPy \fI.npy\fR files (by their name, or NumPy's magic bytes) hold the
+features, with the labels or targets in a second file:
+\fB\-\-data\fR \fIX.npy\fR \fB\-\-labels\fR \fIy.npy\fR;
+\fBpredict \-\-out\fR \fIFILE.npy\fR writes the predictions as float64 \fI.npy\fR.
 .PP
 The model carries its preprocessing: \fBnn train\fR fits a standardizer on the
 training rows and stores it in the model, so \fBeval\fR, \fBpredict\fR and exported

@@ -2,7 +2,7 @@
  *
  *   nn train   [options]                  train a net, report its test score
  *   nn eval    MODEL [options]            score a saved net on data
- *   nn predict MODEL --data FILE [opts]   predictions for new rows, as CSV
+ *   nn predict MODEL --data FILE [opts]   predictions for new rows, CSV or .npy
  *   nn sweep   [options]                  test accuracy against hidden size
  *   nn export  MODEL --c F.h | --onnx F   the model as a C header or ONNX
  *
