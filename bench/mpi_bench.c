@@ -162,7 +162,7 @@ static int run_cell(const char *name, const size_t *units, size_t L, const nn_da
     o.epochs = epochs + 1;
     o.on_epoch = on_epoch;
     o.user = &t;
-    nn_fit_hooks h = {hook_sum, hook_max, &t, g_rank};
+    nn_fit_hooks h = {.allreduce_sum = hook_sum, .allreduce_max = hook_max, .ctx = &t, .rank = g_rank};
     nn_status s = nn_net_fit_distributed(net, &shard, &o, &h);
     if (s != NN_OK) {
         fprintf(stderr, "mpi_bench: rank %d: %s: %s\n", g_rank, nn_status_str(s),

@@ -1,26 +1,29 @@
 /* Saving and loading a net.
  *
- * The file format (version 2; version 1 files are still read) is specified
- * in docs/model-format.md. All integers unsigned little-endian, all doubles
- * IEEE-754 binary64 little-endian:
+ * The file format (version 2 for F64 nets, version 3 for F32 nets; every
+ * version 1, 2 and 3 file is read) is specified in docs/model-format.md.
+ * All integers unsigned little-endian, all doubles IEEE-754 binary64 and
+ * floats binary32, little-endian:
  *
  *     8 bytes   magic "LIBNN\0NT"
- *     u32       format version (2)
+ *     u32       format version (2, or 3 for an F32 net)
  *     u32       init scheme (nn_init)
  *     u64       seed
  *     u64       L, the number of dense layers (1 .. NN__MAX_LAYERS)
  *     u64 x L+1 units: n_inputs, hidden sizes..., n_outputs
  *     u64       P, the number of parameters (must match the units)
- *   version 2 only:
+ *   versions 2 and 3:
  *     u32       task (nn_task)
+ *     u32       (version 3 only) dtype (nn_dtype: 0 F64, 1 F32)
  *     f64       leaky ReLU slope
  *     u32 x L-1 hidden activations (nn_activation)
  *     u32       flags: 1 input scaler, 2 target scaler, 4 class names
  *     f64 x 2n  input scaler (flag 1): n_inputs means, then n_inputs scales
  *     f64 x 2C  target scaler (flag 2): C = n_outputs means, then scales
  *     names     (flag 4) C times: u32 length (1 .. 4096), then its bytes
- *   both:
+ *   all:
  *     f64 x P   parameters in the order W_0 (row-major, in x out), b_0, W_1 ...
+ *               (f32 x P for an F32 net)
  *     u64       FNV-1a 64 checksum of every byte above
  *
  * nn_net_save writes to a temporary file in the same directory, flushes it
@@ -50,7 +53,8 @@
 #include "net/net_internal.h"
 
 static const unsigned char MAGIC[8] = {'L', 'I', 'B', 'N', 'N', 0, 'N', 'T'};
-#define FORMAT_VERSION 2u
+#define FORMAT_VERSION 2u     /* what an F64 net is written as */
+#define FORMAT_VERSION_F32 3u /* an F32 net; the newest version read */
 enum { HAS_SCALER = 1, HAS_TARGET_SCALER = 2, HAS_NAMES = 4 };
 
 /* ---- a checksummed byte stream ---------------------------------------------- */
@@ -149,24 +153,43 @@ static void put_doubles(stream *s, const double *v, size_t n)
         put_u64(s, double_bits(v[i]));
 }
 
+static void put_params(stream *s, const nn_net *net)
+{
+    if (net->spec.dtype != NN_F32) {
+        put_doubles(s, net->params, net->n_params);
+        return;
+    }
+    for (size_t i = 0; i < net->n_params; i++) {
+        uint32_t u;
+        memcpy(&u, &net->params_f32[i], sizeof u);
+        put_u32(s, u);
+    }
+}
+
+/* Parameter i of the block, of either dtype, as a double. */
+static double param_at(const nn_net *net, size_t i)
+{
+    return net->spec.dtype == NN_F32 ? (double)net->params_f32[i] : net->params[i];
+}
+
 /* NN_ENUMERIC when a parameter of the net is NaN or infinite, naming the
  * layer (0-based, as nn_net_weights), the part and the element. */
-static nn_status check_finite(const nn__net_spec *sp, const double *params, const char *func,
-                              const char *path)
+static nn_status check_finite(const nn_net *net, const char *func, const char *path)
 {
-    const double *p = params;
+    const nn__net_spec *sp = &net->spec;
+    size_t at = 0;
     for (size_t l = 0; l < sp->n_layers; l++) {
         size_t in = sp->units[l], out = sp->units[l + 1];
         for (int bias = 0; bias < 2; bias++) {
             size_t n = bias ? out : in * out;
             for (size_t i = 0; i < n; i++)
-                if (!isfinite(p[i])) {
+                if (!isfinite(param_at(net, at + i))) {
                     size_t r = bias ? 0 : i / out, c = bias ? i : i % out;
                     return nn__fail(NN_ENUMERIC, "%s: %s: layer %zu's %s [%zu][%zu] is %s",
                                     func, path, l, bias ? "bias" : "weight", r, c,
-                                    isnan(p[i]) ? "NaN" : "infinite");
+                                    isnan(param_at(net, at + i)) ? "NaN" : "infinite");
                 }
-            p += n;
+            at += n;
         }
     }
     return NN_OK;
@@ -178,7 +201,8 @@ static void write_body(stream *st, const nn_net *net)
     const nn__net_spec *sp = &net->spec;
     size_t L = sp->n_layers, C = sp->units[L];
     put_bytes(st, MAGIC, sizeof MAGIC);
-    put_u32(st, FORMAT_VERSION);
+    const int f32 = sp->dtype == NN_F32;
+    put_u32(st, f32 ? FORMAT_VERSION_F32 : FORMAT_VERSION);
     put_u32(st, (uint32_t)sp->init);
     put_u64(st, sp->seed);
     put_u64(st, L);
@@ -186,6 +210,8 @@ static void write_body(stream *st, const nn_net *net)
         put_u64(st, sp->units[l]);
     put_u64(st, net->n_params);
     put_u32(st, (uint32_t)sp->task);
+    if (f32)
+        put_u32(st, (uint32_t)sp->dtype);
     put_u64(st, double_bits(sp->slope));
     for (size_t l = 0; l + 1 < L; l++)
         put_u32(st, (uint32_t)sp->act[l]);
@@ -208,7 +234,7 @@ static void write_body(stream *st, const nn_net *net)
             put_u32(st, (uint32_t)len);
             put_bytes(st, net->class_names[k], len);
         }
-    put_doubles(st, net->params, net->n_params);
+    put_params(st, net);
 }
 
 nn_status nn_net_save(const nn_net *net, const char *path)
@@ -216,7 +242,7 @@ nn_status nn_net_save(const nn_net *net, const char *path)
     if (!net || !path || !*path)
         return nn__fail(NN_EINVAL, "nn_net_save: %s",
                         !net ? "net is NULL" : !path ? "path is NULL" : "path is empty");
-    nn_status s = check_finite(&net->spec, net->params, "nn_net_save", path);
+    nn_status s = check_finite(net, "nn_net_save", path);
     if (s != NN_OK)
         return s;
     nn__atomic_file af;
@@ -231,6 +257,12 @@ nn_status nn_net_save(const nn_net *net, const char *path)
 }
 
 /* ---- load ---------------------------------------------------------------- */
+
+/* Bytes of one stored parameter. */
+static uint64_t param_size(nn_dtype dtype)
+{
+    return dtype == NN_F32 ? 4 : 8;
+}
 
 /* Bytes left in the file after the current position (its fstat size), or
  * -1. */
@@ -367,7 +399,7 @@ static nn_status read_v2(stream *st, nn_net *net, uint32_t *task, long *left, co
         return nn__fail(NN_EFORMAT, "%s: bad flags", path);
     /* Fixed-size parts first, checked against the file before allocating
      * (a class name takes 5 bytes at least: its length and one byte). */
-    uint64_t need = (uint64_t)net->n_params * 8 + 8;
+    uint64_t need = (uint64_t)net->n_params * param_size(sp->dtype) + 8;
     if (flags & HAS_SCALER)
         need += 16 * (uint64_t)sp->units[0];
     if (flags & HAS_TARGET_SCALER)
@@ -410,9 +442,9 @@ static nn_status load_stream(nn_net **out, stream *st, const char *path)
     uint64_t L = get_u64(st);
     if (st->failed)
         return nn__fail(NN_EFORMAT, "%s: truncated header", path);
-    if (version != 1 && version != FORMAT_VERSION)
-        return nn__fail(NN_EFORMAT, "%s: format version %u, this libnn reads versions 1 and %u",
-                        path, (unsigned)version, FORMAT_VERSION);
+    if (version < 1 || version > FORMAT_VERSION_F32)
+        return nn__fail(NN_EFORMAT, "%s: format version %u, this libnn reads versions 1 to %u",
+                        path, (unsigned)version, FORMAT_VERSION_F32);
     if (init > (uint32_t)NN_INIT_ORTHOGONAL)
         return nn__fail(NN_EFORMAT, "%s: unknown init scheme %u", path, (unsigned)init);
     if (L < 1 || L > NN__MAX_LAYERS)
@@ -434,6 +466,10 @@ static nn_status load_stream(nn_net **out, stream *st, const char *path)
     spec.slope = 0.01;
     if (version >= 2) {
         task = get_u32(st);
+        uint32_t dtype = version >= 3 ? get_u32(st) : NN_F64;
+        if (!st->failed && dtype > NN_F32)
+            return nn__fail(NN_EFORMAT, "%s: unknown dtype %u", path, (unsigned)dtype);
+        spec.dtype = (nn_dtype)dtype;
         spec.slope = bits_double(get_u64(st));
         for (size_t l = 0; l + 1 < L; l++) {
             uint32_t a = get_u32(st);
@@ -468,10 +504,11 @@ static nn_status load_stream(nn_net **out, stream *st, const char *path)
     long left = bytes_left(st->f);
     if (left < 0)
         return nn__fail(NN_EIO, "%s: cannot seek", path);
-    if ((uint64_t)left < P * 8 + 8 || (version == 1 && (uint64_t)left != P * 8 + 8))
+    const uint64_t body = P * param_size(spec.dtype) + 8;
+    if ((uint64_t)left < body || (version == 1 && (uint64_t)left != body))
         return nn__fail(NN_EFORMAT,
                         "%s: the file holds %ld bytes after the header, expected %s%llu", path,
-                        left, version == 1 ? "" : "at least ", (unsigned long long)(P * 8 + 8));
+                        left, version == 1 ? "" : "at least ", (unsigned long long)body);
     /* A large net is allocated only once the file's checksum is known good
      * (a small one is checked as it is read, with finer messages). */
     nn_status s = P > PRECHECK_PARAMS ? verify_checksum(st, path) : NN_OK;
@@ -484,7 +521,13 @@ static nn_status load_stream(nn_net **out, stream *st, const char *path)
         nn_net_free(net);
         return s;
     }
-    get_doubles(st, net->params, net->n_params);
+    if (spec.dtype == NN_F32)
+        for (size_t i = 0; i < net->n_params; i++) {
+            uint32_t u = get_u32(st);
+            memcpy(&net->params_f32[i], &u, sizeof u);
+        }
+    else
+        get_doubles(st, net->params, net->n_params);
     uint64_t want = st->hash;
     uint64_t sum = get_u64(st);
     unsigned char extra;
@@ -496,7 +539,7 @@ static nn_status load_stream(nn_net **out, stream *st, const char *path)
                         : trailing ? "unexpected data after the checksum"
                                    : "checksum mismatch (the file is corrupt)");
     }
-    if ((s = check_finite(&net->spec, net->params, "nn_net_load", path)) != NN_OK) {
+    if ((s = check_finite(net, "nn_net_load", path)) != NN_OK) {
         nn_net_free(net);
         return s;
     }

@@ -111,6 +111,15 @@ static nn_status reduce_sum(const fit_comm *c, double *buf, size_t n)
     return NN_OK;
 }
 
+/* Sum n elements of the net's type at buf (parameters or gradients): in
+ * float for an F32 net, half the bytes of double. */
+static int reduce_block(const fit_comm *c, const nn_net *net, void *buf, size_t n)
+{
+    if (net->spec.dtype == NN_F32)
+        return c->h.allreduce_sum_f32(buf, n, c->h.ctx);
+    return c->h.allreduce_sum(buf, n, c->h.ctx);
+}
+
 static nn_status reduce_max(const fit_comm *c, double *buf, size_t n)
 {
     if (c->h.allreduce_max(buf, n, c->h.ctx) != 0)
@@ -120,6 +129,14 @@ static nn_status reduce_max(const fit_comm *c, double *buf, size_t n)
 
 /* The reduction over a communicator of one. */
 static int reduce_one(double *buf, size_t n, void *ctx)
+{
+    (void)buf;
+    (void)n;
+    (void)ctx;
+    return 0;
+}
+
+static int reduce_one_f32(float *buf, size_t n, void *ctx)
 {
     (void)buf;
     (void)n;
@@ -138,9 +155,10 @@ struct fit_state {
     int32_t *y;       /* their labels (CLASSIFY) */
     double *t;        /* or their targets, n x C, standardized for REGRESS */
     size_t *perm;     /* n */
-    double *m, *v;    /* optimizer state: velocity (momentum) or moments (Adam) */
-    double *epoch_start; /* parameters at the start of the epoch (NaN recovery) */
-    double *best;     /* parameters of the best validation loss */
+    void *m, *v;      /* optimizer state: velocity (momentum) or moments (Adam) */
+    void *epoch_start; /* parameters at the start of the epoch (NaN recovery) */
+    void *best;       /* parameters of the best validation loss */
+    /* (these four have the parameter block's layout and element type) */
     nn__optim opt;    /* the optimizer, over m and v */
     nn__pool *pool;   /* workers for the optimizer's passes, or NULL */
 };
@@ -198,7 +216,7 @@ static nn__pool *fit_pool(const nn_net *net, size_t threads)
 {
     size_t largest = 0;
     for (size_t l = 0; l < net->n_layers; l++) {
-        size_t len = net->W[l].rows * net->W[l].cols;
+        size_t len = net->units[l] * net->units[l + 1];
         largest = len > largest ? len : largest;
     }
     if (threads < 2 || largest < NN__POOL_MIN_LEN)
@@ -213,7 +231,7 @@ static nn_status fit_begin(fit_state *st, nn_net *net, const nn_dataset *train,
     NN_TRY(nn__env_read(&env, NN__ENV_THREADS));
     NN_TRY(carve_validation(st, train, o, func));
     train = st->train;
-    size_t n = train->x.rows, d = train->x.cols, P = net->n_params;
+    size_t n = train->x.rows, d = train->x.cols;
     size_t C = net->units[net->n_layers];
     int ok = 1;
     if (n > 0) {
@@ -225,13 +243,15 @@ static nn_status fit_begin(fit_state *st, nn_net *net, const nn_dataset *train,
         if (ok && net->scaler.mean && (ok = (st->src = malloc(n * d * sizeof *st->src)) != NULL))
             nn__scale_rows(&net->scaler, train->x.data, train->x.ld, n, st->src, d);
     }
-    ok = ok && (st->epoch_start = nn__alloc_doubles(P));
+    /* Blocks of the parameters' bytes, zeroed (as doubles, rounded up). */
+    const size_t P_dbl = nn__net_param_bytes(net) / sizeof(double) + 1;
+    ok = ok && (st->epoch_start = nn__alloc_doubles(P_dbl));
     if (ok && o->optimizer != NN_SGD)
-        ok = (st->m = nn__alloc_doubles(P)) != NULL;
+        ok = (st->m = nn__alloc_doubles(P_dbl)) != NULL;
     if (ok && o->optimizer == NN_ADAM)
-        ok = (st->v = nn__alloc_doubles(P)) != NULL;
+        ok = (st->v = nn__alloc_doubles(P_dbl)) != NULL;
     if (ok && (st->val || o->validation || o->validation_fraction > 0.0))
-        ok = (st->best = nn__alloc_doubles(P)) != NULL;
+        ok = (st->best = nn__alloc_doubles(P_dbl)) != NULL;
     size_t batch = o->batch_size < n ? o->batch_size : n;
     if (!ok || nn__net_reserve(net, batch ? batch : 1) != NN_OK ||
         (st->val && nn__net_reserve(net, nn__net_chunk_rows(st->val->x.rows)) != NN_OK))
@@ -283,20 +303,6 @@ static nn_status step_local(nn_net *net, fit_state *st, const nn_train_options *
     return NN_OK;
 }
 
-/* One update of every parameter from the whole gradient block (the
- * data-parallel step, after the reduction). */
-static void optimizer_step(nn_net *net, fit_state *st, const nn_train_options *o)
-{
-    nn__optim_begin_step(&st->opt);
-    for (size_t l = 0; l < net->n_layers; l++) {
-        nn_mat w = net->W[l], b = net->b[l];
-        nn__optim_apply(&st->opt, w.data, net->dW[l].data, (size_t)(w.data - net->params),
-                        w.rows * w.cols, o->weight_decay);
-        nn__optim_apply(&st->opt, b.data, net->db[l].data, (size_t)(b.data - net->params),
-                        b.cols, 0.0);
-    }
-}
-
 /* Shards: gradient -> reduce -> update, on the sum's gradient. One
  * allreduce over [gradients, rows, loss] (the P+2 doubles of the gradient
  * block) gives every participant the sums over the whole step, which are
@@ -308,24 +314,29 @@ static nn_status step_reduced(nn_net *net, fit_state *st, const nn_train_options
                               size_t *rows_out)
 {
     const size_t d = net->units[0], P = net->n_params;
+    const int f32 = net->spec.dtype == NN_F32;
     *loss = 0.0;
     if (rows > 0)
         *loss = nn__net_step_grads(net, st->x + i * d, d, rows, step_targets(net, st, i), 1.0);
     else
-        memset(net->grads, 0, P * sizeof(double));
-    net->grads[P] = (double)rows;
-    net->grads[P + 1] = *loss;
-    if (c->h.allreduce_sum(net->grads, P + 2, c->h.ctx) != 0)
+        memset(nn__net_grads(net), 0, nn__net_param_bytes(net));
+    /* The two spare elements after the gradients carry the rows and the
+     * loss (in float for an F32 net: exact for rows below 2^24 a step). */
+    if (f32) {
+        net->grads_f32[P] = (float)rows;
+        net->grads_f32[P + 1] = (float)*loss;
+    } else {
+        net->grads[P] = (double)rows;
+        net->grads[P + 1] = *loss;
+    }
+    if (reduce_block(c, net, nn__net_grads(net), P + 2) != 0)
         return nn__fail(NN_EIO, "%s: the gradient allreduce failed", c->func);
-    *rows_out = (size_t)net->grads[P];
-    *loss = net->grads[P + 1];
+    *rows_out = f32 ? (size_t)net->grads_f32[P] : (size_t)net->grads[P];
+    *loss = f32 ? (double)net->grads_f32[P + 1] : net->grads[P + 1];
     if (*rows_out == 0)
         return NN_OK;
-    const double mean = nn__net_mean_scale(net, *rows_out);
-    for (size_t j = 0; j < P; j++)
-        net->grads[j] *= mean;
     if (isfinite(*loss))
-        optimizer_step(net, st, o);
+        nn__net_update_all(net, &st->opt, o->weight_decay, nn__net_mean_scale(net, *rows_out));
     return NN_OK;
 }
 
@@ -444,7 +455,7 @@ static nn_status check_outputs(nn_net *net, const fit_comm *c, fit_state *st)
     NN_TRY(reduce_max(c, &bad, 1));
     if (bad == 0.0)
         return NN_OK;
-    memcpy(net->params, st->epoch_start, net->n_params * sizeof(double));
+    memcpy(nn__net_params(net), st->epoch_start, nn__net_param_bytes(net));
     return nn__fail(NN_ENUMERIC, "%s: the trained net's outputs are not finite (its weights "
                     "overflow the forward pass; is the learning rate too large?); weights "
                     "restored to the start of the last epoch", c->func);
@@ -463,8 +474,9 @@ static nn_status fit_epochs(nn_net *net, const nn_train_options *opt, const fit_
     const size_t batch = opt->batch_size;
     /* Rank 0's parameters everywhere: every other rank contributes 0. */
     if (c->h.rank != 0)
-        memset(net->params, 0, P * sizeof(double));
-    NN_TRY(reduce_sum(c, net->params, P));
+        memset(nn__net_params(net), 0, nn__net_param_bytes(net));
+    if (reduce_block(c, net, nn__net_params(net), P) != 0)
+        return nn__fail(NN_EIO, "%s: an allreduce failed", c->func);
     /* Steps per epoch from the largest shard (max); rows of all (sum). */
     double cnt[2] = {(double)((n + batch - 1) / batch), (double)n};
     NN_TRY(reduce_max(c, cnt, 1));
@@ -481,7 +493,7 @@ static nn_status fit_epochs(nn_net *net, const nn_train_options *opt, const fit_
 
     for (size_t epoch = 1; epoch <= opt->epochs; epoch++) {
         double t0 = now_seconds();
-        memcpy(st->epoch_start, net->params, P * sizeof(double));
+        memcpy(st->epoch_start, nn__net_params(net), nn__net_param_bytes(net));
         if (n > 0)
             shuffle_rows(st, &rng, net);
         double loss_sum = 0.0;
@@ -491,7 +503,7 @@ static nn_status fit_epochs(nn_net *net, const nn_train_options *opt, const fit_
             double loss;
             NN_TRY(c->step(net, st, opt, c, i, rows, &loss, &total));
             if (!isfinite(loss)) {
-                memcpy(net->params, st->epoch_start, P * sizeof(double));
+                memcpy(nn__net_params(net), st->epoch_start, nn__net_param_bytes(net));
                 return nn__fail(NN_ENUMERIC,
                                 "%s: the loss became %s in epoch %zu (step %zu of %zu);"
                                 " weights restored to the end of epoch %zu",
@@ -502,14 +514,13 @@ static nn_status fit_epochs(nn_net *net, const nn_train_options *opt, const fit_
         }
         /* The last update of an epoch can overflow the weights without any
          * loss having seen it; catch that here, before it is snapshotted. */
-        for (size_t j = 0; j < P; j++)
-            if (!isfinite(net->params[j])) {
-                memcpy(net->params, st->epoch_start, P * sizeof(double));
-                return nn__fail(NN_ENUMERIC,
-                                "%s: a weight became non-finite in epoch %zu; weights"
-                                " restored to the end of epoch %zu",
-                                func, epoch, epoch - 1);
-            }
+        if (!nn__net_params_finite(net)) {
+            memcpy(nn__net_params(net), st->epoch_start, nn__net_param_bytes(net));
+            return nn__fail(NN_ENUMERIC,
+                            "%s: a weight became non-finite in epoch %zu; weights"
+                            " restored to the end of epoch %zu",
+                            func, epoch, epoch - 1);
+        }
         nn_epoch_stats es = {.epoch = epoch,
                              .train_loss = loss_sum * nn__net_mean_scale(net, 1) / n_all,
                              .val_loss = NAN,
@@ -532,7 +543,7 @@ static nn_status fit_epochs(nn_net *net, const nn_train_options *opt, const fit_
                 since_best = 0;
                 have_best = st->best != NULL;
                 if (st->best)
-                    memcpy(st->best, net->params, P * sizeof(double));
+                    memcpy(st->best, nn__net_params(net), nn__net_param_bytes(net));
             } else if (opt->patience > 0 && ++since_best >= opt->patience) {
                 stop = 1;
             }
@@ -546,7 +557,7 @@ static nn_status fit_epochs(nn_net *net, const nn_train_options *opt, const fit_
             break;
     }
     if (opt->patience > 0 && have_best)
-        memcpy(net->params, st->best, P * sizeof(double));
+        memcpy(nn__net_params(net), st->best, nn__net_param_bytes(net));
     return check_outputs(net, c, st);
 }
 
@@ -572,6 +583,7 @@ nn_status nn_net_fit(nn_net *net, const nn_dataset *train, const nn_train_option
     const fit_comm one = {.func = "nn_net_fit",
                           .h = {.allreduce_sum = reduce_one,
                                 .allreduce_max = reduce_one,
+                                .allreduce_sum_f32 = reduce_one_f32,
                                 .ctx = NULL,
                                 .rank = 0},
                           .sharded = 0,
@@ -585,6 +597,9 @@ nn_status nn_net_fit_distributed(nn_net *net, const nn_dataset *shard,
     if (!hooks || !hooks->allreduce_sum || !hooks->allreduce_max)
         return nn__fail(NN_EINVAL, "nn_net_fit_distributed: %s", !hooks ? "hooks is NULL"
                         : "hooks need allreduce_sum and allreduce_max");
+    if (net && net->spec.dtype == NN_F32 && !hooks->allreduce_sum_f32)
+        return nn__fail(NN_EINVAL, "nn_net_fit_distributed: an F32 net's hooks need "
+                        "allreduce_sum_f32");
     const fit_comm shards = {
         .func = "nn_net_fit_distributed", .h = *hooks, .sharded = 1, .step = step_reduced};
     return fit_run(net, shard, opt, &shards);

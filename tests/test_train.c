@@ -133,9 +133,30 @@ static int record_allocs(const nn_epoch_stats *s, void *user)
     return 0;
 }
 
-/* Between the end of epoch 1 and the end of epoch 4, fit runs three full
- * epochs (shuffles, every step, validation scoring): not one allocation, on
- * every GEMM path (auto plans, with its scratch, before the first step). */
+/* Fit net on moons for 4 epochs with optimizer o, batch rows and GEMM path
+ * path, validating on the test rows; between the end of epoch 1 and the end
+ * of epoch 4 (three full epochs: shuffles, every step, validation scoring)
+ * there must not be one allocation. */
+static void fit_without_allocation(nn_net *net, const moons *m, nn_optimizer o, size_t batch,
+                                   nn_gemm_path path)
+{
+    ts_ok(nn_net_set_gemm_path(net, path));
+    alloc_probe probe;
+    memset(&probe, 0, sizeof probe);
+    nn_train_options opt = nn_train_defaults();
+    opt.optimizer = o;
+    opt.learning_rate = 0.01;
+    opt.batch_size = batch;
+    opt.epochs = 4;
+    opt.validation = &m->test;
+    opt.on_epoch = record_allocs;
+    opt.user = &probe;
+    ts_ok(nn_net_fit(net, &m->train, &opt));
+    assert_int_equal(probe.at_epoch[4], probe.at_epoch[1]);
+}
+
+/* Not one allocation per step, on every GEMM path (auto plans, with its
+ * scratch, before the first step). */
 static void test_no_allocation_per_step(void **state)
 {
     moons *m = *state;
@@ -144,19 +165,7 @@ static void test_no_allocation_per_step(void **state)
     for (size_t o = 0; o < 3; o++)
         for (size_t b = 0; b < 4; b++) {
             nn_net *net = net_2h2(16, NN_INIT_HE, 1);
-            ts_ok(nn_net_set_gemm_path(net, (nn_gemm_path)((o + b) % 3)));
-            alloc_probe probe;
-            memset(&probe, 0, sizeof probe);
-            nn_train_options opt = nn_train_defaults();
-            opt.optimizer = opts[o];
-            opt.learning_rate = 0.01;
-            opt.batch_size = batches[b];
-            opt.epochs = 4;
-            opt.validation = &m->test;
-            opt.on_epoch = record_allocs;
-            opt.user = &probe;
-            ts_ok(nn_net_fit(net, &m->train, &opt));
-            assert_int_equal(probe.at_epoch[4], probe.at_epoch[1]);
+            fit_without_allocation(net, m, opts[o], batches[b], (nn_gemm_path)((o + b) % 3));
             nn_net_free(net);
         }
     /* nn_net_gradients on a batch no larger than the workspace: none. */
@@ -762,6 +771,28 @@ static void test_no_allocation_other_tasks(void **state)
     nn_dataset_free(&d);
 }
 
+/* An F32 net's fit allocates nothing per step either: every optimizer,
+ * GEMM path and batch size, with scalers (the float workspace takes the
+ * converted rows). */
+static void test_no_allocation_f32(void **state)
+{
+    moons *m = *state;
+    const nn_optimizer opts[] = {NN_SGD, NN_MOMENTUM, NN_ADAM};
+    const size_t batches[] = {1, 33, 4000};
+    for (size_t o = 0; o < 3; o++)
+        for (size_t b = 0; b < 3; b++) {
+            nn_net *f64 = net_2h2(16, NN_INIT_HE, 1), *net = NULL;
+            ts_ok(nn_net_convert(&net, f64, NN_F32));
+            nn_net_free(f64);
+            nn_scaler sc;
+            ts_ok(nn_scaler_fit(&sc, m->train.x));
+            ts_ok(nn_net_set_scaler(net, &sc));
+            nn_scaler_free(&sc);
+            fit_without_allocation(net, m, opts[o], batches[b], (nn_gemm_path)((o + b) % 3));
+            nn_net_free(net);
+        }
+}
+
 /* validation_fraction holds out a share of train, never more: the epoch
  * statistics carry a validation score, and a bad fraction is refused, as is
  * one that the rows cannot give. */
@@ -818,6 +849,7 @@ int main(void)
         cmocka_unit_test(test_multilabel_learns),
         cmocka_unit_test(test_activations_learn_moons),
         cmocka_unit_test(test_no_allocation_other_tasks),
+        cmocka_unit_test(test_no_allocation_f32),
         cmocka_unit_test(test_validation_fraction),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

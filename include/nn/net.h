@@ -309,6 +309,9 @@ typedef struct nn_fit_hooks {
     int (*allreduce_max)(double *buf, size_t n, void *ctx);
     void *ctx;
     int rank; /* this participant; rank 0's parameters are broadcast first */
+    /* v3: the sum over floats, for F32 nets (their parameters and
+     * gradients travel as float); may be NULL for F64 nets only. */
+    int (*allreduce_sum_f32)(float *buf, size_t n, void *ctx);
 } nn_fit_hooks;
 
 /* nn_net_fit over shards of the data held by several participants, each

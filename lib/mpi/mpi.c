@@ -27,17 +27,19 @@ typedef struct mpi_ctx {
 /* buf[0..n) = op over every rank, in place. MPI counts are int, so a
  * longer buffer goes in chunks (every rank has the same n, so the chunks
  * match). Returns 0, or -1 with the MPI error kept in the context. */
-static int allreduce(double *buf, size_t n, mpi_ctx *c, MPI_Op op)
+static int allreduce(void *buf, size_t n, MPI_Datatype type, size_t size, mpi_ctx *c,
+                     MPI_Op op)
 {
+    char *p = buf;
     while (n > 0) {
         int chunk = n > (size_t)INT_MAX ? INT_MAX : (int)n;
-        int rc = MPI_Allreduce(MPI_IN_PLACE, buf, chunk, MPI_DOUBLE, op, c->comm);
+        int rc = MPI_Allreduce(MPI_IN_PLACE, p, chunk, type, op, c->comm);
         if (rc != MPI_SUCCESS) {
             if (c->err == MPI_SUCCESS)
                 c->err = rc;
             return -1;
         }
-        buf += chunk;
+        p += (size_t)chunk * size;
         n -= (size_t)chunk;
     }
     return 0;
@@ -45,12 +47,18 @@ static int allreduce(double *buf, size_t n, mpi_ctx *c, MPI_Op op)
 
 static int allreduce_sum(double *buf, size_t n, void *ctx)
 {
-    return allreduce(buf, n, ctx, MPI_SUM);
+    return allreduce(buf, n, MPI_DOUBLE, sizeof *buf, ctx, MPI_SUM);
 }
 
 static int allreduce_max(double *buf, size_t n, void *ctx)
 {
-    return allreduce(buf, n, ctx, MPI_MAX);
+    return allreduce(buf, n, MPI_DOUBLE, sizeof *buf, ctx, MPI_MAX);
+}
+
+/* An F32 net's parameters and gradients travel as float. */
+static int allreduce_sum_f32(float *buf, size_t n, void *ctx)
+{
+    return allreduce(buf, n, MPI_FLOAT, sizeof *buf, ctx, MPI_SUM);
 }
 
 /* NN_EIO with MPI's own text for the error code. */
@@ -143,7 +151,7 @@ static nn_status with_hooks(MPI_Comm comm, const char *func, const char *inner,
     if (s != NN_OK)
         return s;
     mpi_ctx c = {comm, MPI_SUCCESS};
-    nn_fit_hooks h = {allreduce_sum, allreduce_max, &c, cc.rank};
+    nn_fit_hooks h = {allreduce_sum, allreduce_max, &c, cc.rank, allreduce_sum_f32};
     s = fn(&h, arg);
     if (c.err != MPI_SUCCESS)
         s = mpi_fail(cc.func, "MPI_Allreduce", c.err);
@@ -347,7 +355,7 @@ nn_status nn_dataset_agree_mpi(nn_dataset *shard, MPI_Comm comm)
 static nn_status sum_doubles(const comm_call *c, double *v, size_t n)
 {
     mpi_ctx m = {c->comm, MPI_SUCCESS};
-    return allreduce(v, n, &m, MPI_SUM) == 0 ? NN_OK : mpi_fail(c->func, "MPI_Allreduce", m.err);
+    return allreduce_sum(v, n, &m) == 0 ? NN_OK : mpi_fail(c->func, "MPI_Allreduce", m.err);
 }
 
 /* R^2 averaged over the outputs, scikit-learn's r2_score as nn_net_evaluate

@@ -93,7 +93,7 @@ nn_status nn__net_check_data(const nn_net *net, const nn_dataset *d, const char 
  * marks both. Integer operations only, so the loop vectorizes without
  * reassociating floating-point sums; it costs about one pass over the
  * parameters, which the forward pass makes anyway. */
-static int all_finite(const nn_net *net)
+int nn__net_params_finite(const nn_net *net)
 {
     uint64_t bad = 0;
     for (size_t i = 0; net->params && i < net->n_params; i++) {
@@ -119,7 +119,7 @@ static double param(const nn_net *net, size_t l, int bias, size_t i)
 
 nn_status nn__net_check_params(const nn_net *net, const char *func)
 {
-    if (all_finite(net))
+    if (nn__net_params_finite(net))
         return NN_OK;
     for (size_t l = 0; l < net->n_layers; l++)
         for (int bias = 0; bias < 2; bias++) {

@@ -160,6 +160,8 @@ nn_status nn__net_check_targets(const nn_net *net, size_t rows, const int32_t *y
 nn_status nn__net_check_data(const nn_net *net, const nn_dataset *d, const char *func,
                              const char *what);
 
+/* Whether every parameter is finite (one pass, no branch per element). */
+int nn__net_params_finite(const nn_net *net);
 /* NN_ENUMERIC naming the layer when a weight or bias is NaN or infinite. */
 nn_status nn__net_check_params(const nn_net *net, const char *func);
 
