@@ -239,6 +239,36 @@ static void test_c_round_trip(void **state)
     free(h);
 }
 
+/* An F32 net is written in float, each parameter as the literal of its
+ * own float value: strtof reads every one back bit for bit. */
+static void test_c_f32_exact(void **state)
+{
+    fixture *fx = *state;
+    nn_net *f32;
+    nn_mat w64 = nn_net_weights(fx->net, 0);
+    w64.data[0] = 0.1;
+    w64.data[1] = -1.0 / 3.0;
+    w64.data[2] = 1e-40; /* a float subnormal */
+    ts_ok(nn_net_convert(&f32, fx->net, NN_F32));
+    ts_ok(nn_net_export_c(f32, fx->path, NULL));
+    char *h = slurp(fx->path, NULL);
+    assert_non_null(h);
+    assert_non_null(strstr(h, "static inline int model_predict(const float *x, float *out)"));
+    const char *p = strstr(h, "static const float model_W0[12] = {");
+    assert_non_null(p);
+    p = strchr(p, '{') + 1;
+    nn_matf w = nn_net_weights_f32(f32, 0);
+    for (size_t k = 0; k < w.rows * w.cols; k++) {
+        char *end;
+        float v = strtof(p, &end);
+        assert_memory_equal(&v, &w.data[k], sizeof v);
+        assert_true(*end == 'f');
+        p = end + 1 + strspn(end + 1, ",\n ");
+    }
+    free(h);
+    nn_net_free(f32);
+}
+
 static void test_c_nonfinite(void **state)
 {
     fixture *fx = *state;
@@ -347,6 +377,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_c_unwritable, setup, teardown),
         cmocka_unit_test_setup_teardown(test_c_content, setup, teardown),
         cmocka_unit_test_setup_teardown(test_c_round_trip, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_c_f32_exact, setup, teardown),
         cmocka_unit_test_setup_teardown(test_c_nonfinite, setup, teardown),
         cmocka_unit_test_setup_teardown(test_atomic_replace, setup, teardown),
         cmocka_unit_test_setup_teardown(test_onnx_errors, setup, teardown),

@@ -13,7 +13,10 @@ extern "C" {
 #endif
 
 /* Write the net's architecture and parameters to path in libnn's binary
- * format (little-endian IEEE doubles, versioned header, checksum).
+ * format (little-endian IEEE doubles, versioned header, checksum): format
+ * version 2 for an NN_F64 net, version 3 (its dtype, float32 parameters:
+ * half the size) for an NN_F32 net. nn_net_load reads versions 1 to 3 and
+ * gives back a net of the file's dtype. docs/model-format.md has the format.
  *
  * The save is atomic: the content goes to a temporary file beside the
  * destination (path + ".tmp." + 6 characters), which is flushed to disk
@@ -86,7 +89,9 @@ typedef struct nn_export_c_options {
                               identifier ([A-Za-z_][A-Za-z0-9_]*, at most 64
                               characters); NULL means "model" */
     bool single_precision; /* T = float (weights rounded to float, float
-                              arithmetic, expf/tanhf); false: T = double */
+                              arithmetic, expf/tanhf); false: T = double.
+                              An NN_F32 net is always written with T =
+                              float, its parameters exactly. */
 } nn_export_c_options;
 
 /* Write the net as one self-contained C99 header (also valid C++) for
@@ -142,7 +147,8 @@ NN_API nn_status nn_net_export_c(const nn_net *net, const char *path,
  *            for REGRESS Mul, Add (target scaler) or Identity.
  * Metadata (metadata_props): "task" (classify, multilabel, regress) and,
  * when the net has class names, "class_names" (a JSON array of strings).
- * Parameters are rounded to float32.
+ * Parameters are rounded to float32 (an NN_F32 net's are stored exactly:
+ * the export is lossless).
  * @return NN_OK; NN_EINVAL for a NULL net or path, an empty path, a net
  *         too large for one protobuf message (about 500 million
  *         parameters: protobuf's 2 GiB limit), or when libnn was built

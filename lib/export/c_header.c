@@ -393,16 +393,16 @@ static void put_predict(const gen *g)
     fprintf(g->f, "    return 0;\n}\n\n#endif /* %s_NN_MODEL_H */\n", g->up);
 }
 
-nn_status nn_net_export_c(const nn_net *net, const char *path, const nn_export_c_options *opt)
+/* The header of net (an F64 net; single: T = float). */
+static nn_status export_c(const nn_net *net, const char *path, const nn_export_c_options *opt,
+                          int single)
 {
     static const char FUNC[] = "nn_net_export_c";
-    if (!net || !path)
-        return nn__fail(NN_EINVAL, "%s: %s is NULL", FUNC, !net ? "net" : "path");
     gen g = {0};
     g.net = net;
     g.view = nn__export_net(net);
     g.p = opt && opt->prefix ? opt->prefix : "model";
-    g.single = opt && opt->single_precision;
+    g.single = single;
     g.T = g.single ? "float" : "double";
     g.fs = g.single ? "f" : "";
     g.L = nn_net_n_layers(net);
@@ -423,4 +423,17 @@ nn_status nn_net_export_c(const nn_net *net, const char *path, const nn_export_c
     put_helpers(&g);
     put_predict(&g);
     return nn__atomic_commit(&af);
+}
+
+nn_status nn_net_export_c(const nn_net *net, const char *path, const nn_export_c_options *opt)
+{
+    if (!net || !path)
+        return nn__fail(NN_EINVAL, "nn_net_export_c: %s is NULL", !net ? "net" : "path");
+    /* An F32 net is written in float, its own values exactly. */
+    int single = (opt && opt->single_precision) || nn_net_dtype(net) == NN_F32;
+    nn_net *wide;
+    const nn_net *src = nn__export_source(net, &wide, "nn_net_export_c");
+    nn_status s = src ? export_c(src, path, opt, single) : NN_ENOMEM;
+    nn_net_free(wide);
+    return s;
 }

@@ -55,3 +55,15 @@ nn_status nn__export_check_values(const nn_net *net, int single, const char *fun
                                 single ? "float" : "double");
     return NN_OK;
 }
+
+const nn_net *nn__export_source(const nn_net *net, nn_net **wide, const char *func)
+{
+    *wide = NULL;
+    if (nn_net_dtype(net) != NN_F32)
+        return net;
+    if (nn_net_convert(wide, net, NN_F64) != NN_OK) {
+        nn__fail(NN_ENOMEM, "%s: %s", func, nn_last_error());
+        return NULL;
+    }
+    return *wide;
+}

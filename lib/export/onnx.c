@@ -468,11 +468,10 @@ static Onnx__ModelProto *build_model(builder *b, const nn_net *net)
     return a->oom || !in[0] || !out[0] || !meta[0] ? NULL : m;
 }
 
-nn_status nn_net_export_onnx(const nn_net *net, const char *path)
+/* The model of net (an F64 net). */
+static nn_status export_onnx(const nn_net *net, const char *path)
 {
     static const char FUNC[] = "nn_net_export_onnx";
-    if (!net || !path)
-        return nn__fail(NN_EINVAL, "%s: %s is NULL", FUNC, !net ? "net" : "path");
     if (nn_net_n_params(net) > MAX_PARAMS)
         return nn__fail(NN_EINVAL,
                         "%s: the net has %zu parameters; one ONNX file holds at most %zu "
@@ -508,6 +507,18 @@ nn_status nn_net_export_onnx(const nn_net *net, const char *path)
         s = nn__atomic_commit(&af);
     }
     free(buf);
+    return s;
+}
+
+nn_status nn_net_export_onnx(const nn_net *net, const char *path)
+{
+    if (!net || !path)
+        return nn__fail(NN_EINVAL, "nn_net_export_onnx: %s is NULL", !net ? "net" : "path");
+    /* An F32 net's float32 initializers hold its parameters exactly. */
+    nn_net *wide;
+    const nn_net *src = nn__export_source(net, &wide, "nn_net_export_onnx");
+    nn_status s = src ? export_onnx(src, path) : NN_ENOMEM;
+    nn_net_free(wide);
     return s;
 }
 

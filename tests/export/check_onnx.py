@@ -72,6 +72,23 @@ OPS = {
 }
 
 
+def lossless(model, params_path):
+    """A single-precision net's initializers W<l> (in x out) and b<l> hold
+    exactly its float32 parameters (export_gen's NAME.params: W then b,
+    layer by layer), bit for bit."""
+    init = {t.name: numpy_helper.to_array(t) for t in model.graph.initializer}
+    with open(params_path) as f:
+        rows = [np.array([float.fromhex(v) for v in line.split()], dtype=np.float32)
+                for line in f]
+    for k, want in enumerate(rows):
+        got = init[f"{'b' if k % 2 else 'W'}{k // 2}"]
+        if got.dtype != np.float32 or got.size != want.size:
+            return False
+        if not np.array_equal(got.reshape(-1).view(np.uint32), want.view(np.uint32)):
+            return False
+    return True
+
+
 def run(model, x):
     env = {t.name: numpy_helper.to_array(t) for t in model.graph.initializer}
     env["x"] = x.astype(np.float32)
@@ -119,7 +136,7 @@ def main():
     failed = checked = 0
     worst = 0.0
     for line in open(f"{d}/cases.txt"):
-        name, n_in, n_out, has_onnx = line.split()
+        name, n_in, n_out, has_onnx, dtype = line.split()
         if has_onnx != "1":
             continue
         n_in, n_out = int(n_in), int(n_out)
@@ -133,6 +150,8 @@ def main():
             err = float(np.max(np.abs(got - want) / np.maximum(np.abs(want), 1.0)))
             ops = sorted({n.op_type for n in model.graph.node})
             ok = err <= TOL
+            if dtype == "f32":
+                ok = ok and lossless(model, f"{d}/{name}.params")
             worst = max(worst, err)
             print(f"{'ok  ' if ok else 'FAIL'} {name}.onnx ({meta['task']}; {' '.join(ops)}): "
                   f"max error {err:.3g} over {x.shape[0]} rows, tolerance {TOL:g}")

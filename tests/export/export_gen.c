@@ -7,7 +7,8 @@
  *
  * Usage: export_gen OUTDIR WITH_ONNX(0|1)
  * creates OUTDIR if needed and writes OUTDIR/cases.txt, the manifest: one
- * line "name n_inputs n_outputs onnx" per case.
+ * line "name n_inputs n_outputs onnx dtype" per case (dtype f64, or f32
+ * for a single-precision net: only a float header, and NAME.params).
  */
 #include <errno.h>
 #include <stdint.h>
@@ -70,7 +71,28 @@ static int write_rows(const char *dir, const char *name, const char *ext, nn_mat
 static const char *const NAMES[] = {"setosa", "with \"quotes\"", "back\\slash ?\?= trigraph",
                                     "caf\xc3\xa9 tab\there", "latin1 caf\xe9"};
 
-static int make_case(const char *dir, const spec *c, FILE *manifest, int onnx)
+/* An F32 net's parameters, every layer's W then b, as hex floats: what
+ * check_onnx.py compares the float32 initializers with, bit for bit. */
+static int write_params(const char *dir, const char *name, nn_net *net)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s.params", dir, name);
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return perror(path), 1;
+    for (size_t l = 0; l < nn_net_n_layers(net); l++)
+        for (int bias = 0; bias < 2; bias++) {
+            nn_matf m = bias ? nn_net_bias_f32(net, l) : nn_net_weights_f32(net, l);
+            for (size_t i = 0; i < m.rows * m.cols; i++)
+                fprintf(f, "%a%c", (double)m.data[i], i + 1 < m.rows * m.cols ? ' ' : '\n');
+        }
+    return fclose(f) != 0;
+}
+
+/* One case: the net of spec c, in double (dtype NN_F64: a double and a
+ * float header) or converted to single precision (NN_F32: its own float
+ * header, exactly its parameters, and its .params). */
+static int make_case(const char *dir, const spec *c, FILE *manifest, int onnx, nn_dtype dtype)
 {
     nn_net_config cfg = {.n_inputs = c->n_in, .n_classes = c->n_out,
                          .n_hidden_layers = c->n_hidden, .hidden = c->hidden,
@@ -106,6 +128,13 @@ static int make_case(const char *dir, const spec *c, FILE *manifest, int onnx)
         return fail(c->name, s);
     if (c->names && (s = nn_net_set_class_names(net, NAMES)) != NN_OK)
         return fail(c->name, s);
+    if (dtype == NN_F32) {
+        nn_net *f32;
+        if ((s = nn_net_convert(&f32, net, NN_F32)) != NN_OK)
+            return fail(c->name, s);
+        nn_net_free(net);
+        net = f32;
+    }
 
     /* Raw inputs around the scaler's mean; the first rows far out, so that
      * softmax and sigmoid saturate. */
@@ -121,14 +150,14 @@ static int make_case(const char *dir, const spec *c, FILE *manifest, int onnx)
         return fail(c->name, s);
 
     char path[1024], prefix[128];
-    snprintf(path, sizeof path, "%s/%s_d.h", dir, c->name);
     nn_export_c_options opt = {c->name, false};
-    if ((s = nn_net_export_c(net, path, &opt)) != NN_OK)
+    snprintf(path, sizeof path, "%s/%s_d.h", dir, c->name);
+    if (dtype == NN_F64 && (s = nn_net_export_c(net, path, &opt)) != NN_OK)
         return fail(path, s);
     snprintf(path, sizeof path, "%s/%s_f.h", dir, c->name);
     snprintf(prefix, sizeof prefix, "%s_f", c->name);
     opt.prefix = prefix;
-    opt.single_precision = true;
+    opt.single_precision = dtype == NN_F64; /* an F32 net is float anyway */
     if ((s = nn_net_export_c(net, path, &opt)) != NN_OK)
         return fail(path, s);
     if (onnx) {
@@ -136,8 +165,10 @@ static int make_case(const char *dir, const spec *c, FILE *manifest, int onnx)
         if ((s = nn_net_export_onnx(net, path)) != NN_OK)
             return fail(path, s);
     }
-    int rc = write_rows(dir, c->name, "in", x) || write_rows(dir, c->name, "out", y);
-    fprintf(manifest, "%s %zu %zu %d\n", c->name, c->n_in, c->n_out, onnx);
+    int rc = write_rows(dir, c->name, "in", x) || write_rows(dir, c->name, "out", y) ||
+             (dtype == NN_F32 && write_params(dir, c->name, net));
+    fprintf(manifest, "%s %zu %zu %d %s\n", c->name, c->n_in, c->n_out, onnx,
+            dtype == NN_F32 ? "f32" : "f64");
     nn_mat_free(&x);
     nn_mat_free(&y);
     nn_net_free(net);
@@ -170,7 +201,7 @@ int main(int argc, char **argv)
             snprintf(name, sizeof names[0], "%s_%s", TASK[t], nn_activation_name((nn_activation)a));
             spec c = {name, (nn_task)t, 5, OUTS[t], 2, {9, 7, 0},
                       {(nn_activation)a, (nn_activation)a, NN_ACT_RELU}, 1, t != 2};
-            rc = make_case(dir, &c, manifest, onnx);
+            rc = make_case(dir, &c, manifest, onnx, NN_F64);
         }
     /* Other shapes: mixed activations, no hidden layer, no scaler, one
      * output, a wider layer. */
@@ -183,7 +214,16 @@ int main(int argc, char **argv)
         {"wide", NN_TASK_REGRESS, 8, 3, 2, {64, 32}, {NN_ACT_RELU, NN_ACT_GELU}, 0, 0},
     };
     for (size_t k = 0; k < sizeof extra / sizeof extra[0] && !rc; k++)
-        rc = make_case(dir, &extra[k], manifest, onnx);
+        rc = make_case(dir, &extra[k], manifest, onnx, NN_F64);
+    /* Single-precision nets, one of each task. */
+    static const spec f32[] = {
+        {"f32_mixed", NN_TASK_CLASSIFY, 3, 5, 3, {6, 11, 4},
+         {NN_ACT_GELU, NN_ACT_LEAKY_RELU, NN_ACT_SIGMOID}, 1, 1},
+        {"f32_multilabel", NN_TASK_MULTILABEL, 5, 3, 2, {9, 7}, {NN_ACT_TANH, NN_ACT_RELU}, 1, 0},
+        {"f32_wide", NN_TASK_REGRESS, 8, 3, 2, {64, 32}, {NN_ACT_RELU, NN_ACT_GELU}, 1, 0},
+    };
+    for (size_t k = 0; k < sizeof f32 / sizeof f32[0] && !rc; k++)
+        rc = make_case(dir, &f32[k], manifest, onnx, NN_F32);
     if (fclose(manifest) != 0)
         rc = 1;
     return rc;
