@@ -64,6 +64,7 @@ typedef struct cli_opts {
     size_t n_act;
     double leaky_slope;
     nn_init init;
+    nn_dtype dtype;
     uint64_t seed;
     bool no_scale;
     /* training */

@@ -278,6 +278,12 @@ static int p_init(cli_opts *o, const char *v)
     int i;
     return to_name(v, names, 4, &i) && (o->init = (nn_init)i, 1);
 }
+static int p_dtype(cli_opts *o, const char *v)
+{
+    static const char *const names[] = {"f64", "f32"};
+    int i;
+    return to_name(v, names, 2, &i) && (o->dtype = (nn_dtype)i, 1);
+}
 static int p_optimizer(cli_opts *o, const char *v)
 {
     static const char *const names[] = {"sgd", "momentum", "adam"};
@@ -395,6 +401,10 @@ static const option OPTIONS[] = {
     {"--leaky-slope", "X", T | S, p_slope, "slope of leaky_relu, in (0, 1] (0.01)", 0},
     {"--init", "I", T | S, p_init, "he, xavier, normal or orthogonal (xavier)", 0},
     {"--seed", "N", T | S, p_seed, "initialisation seed (1)", 0},
+    {"--dtype", "T", T | S, p_dtype,
+     "the net's numbers: f64 (double) or f32 (float: half the memory and model size, "
+     "faster on wide layers) (f64)",
+     0},
     {"--no-scale", NULL, T | S, p_no_scale,
      "do not standardize features (and regression targets) inside the model", 0},
     /* training */
@@ -432,7 +442,7 @@ static const option OPTIONS[] = {
     /* export */
     {"--c", "FILE.h", X, p_export_c, "write a self-contained C99 header with PREFIX_predict()", 0},
     {"--prefix", "NAME", X, p_prefix, "--c: prefix of the header's names, a C identifier (model)", 0},
-    {"--float", NULL, X, p_float, "--c: float weights and arithmetic instead of double", 0},
+    {"--float", NULL, X, p_float, "--c: float weights and arithmetic instead of double (an f32 model is always float)", 0},
     {"--onnx", "FILE.onnx", X, p_export_onnx, "write an ONNX model (opset 13, float32)", 0},
     /* output */
     {"--verbose", NULL, T | S, p_verbose, "one line per epoch", 0},
@@ -638,6 +648,7 @@ static const char *expected(const option *op)
         {p_delim, "one character, or tab"},
         {p_task, "classify, multilabel or regress"},
         {p_init, "he, xavier, normal or orthogonal"},
+        {p_dtype, "f64 or f32"},
         {p_optimizer, "sgd, momentum or adam"},
         {p_activation, "relu, leaky_relu, tanh, sigmoid, gelu or identity, one or one per "
                        "hidden layer separated by commas"},

@@ -34,7 +34,8 @@ int cli_make_net(const cli_opts *o, const nn_dataset *train, const nn_dataset *t
                          .seed = seed,
                          .activations = acts,
                          .leaky_slope = o->leaky_slope,
-                         .task = o->csv.task};
+                         .task = o->csv.task,
+                         .dtype = o->dtype};
     nn_net *net;
     nn_status s = nn_net_create(&net, &cfg);
     if (s != NN_OK)

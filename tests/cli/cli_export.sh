@@ -67,4 +67,18 @@ expect 2 'is not an option of this command' -- export moons.nnet --c x.h --hidde
 [ -e x.h ] && fail "a failed export left x.h"
 ls ./*.tmp.* > /dev/null 2>&1 && fail "a temporary file was left"
 
+# A single-precision net (--dtype f32): a smaller model file, the same
+# predictions' format, and a float header whatever --float says.
+"$nn" train --data moons --epochs 5 --quiet --dtype f32 --out m32.nnet > /dev/null ||
+    fail "nn train --dtype f32"
+s64=$(wc -c < moons.nnet) s32=$(wc -c < m32.nnet)
+[ "$s32" -lt "$s64" ] || fail "the f32 model ($s32 bytes) is not smaller than f64 ($s64)"
+check 'nn export of an f32 net' "$nn" export m32.nnet --c m32.h --prefix m32
+grep -q 'static const float m32_W0' m32.h || fail "the f32 net's header is not in float"
+grep -q 'static const double' m32.h && fail "the f32 net's header holds a double table"
+p64=$("$nn" predict moons.nnet --data row.csv | tail -1 | cut -d, -f1)
+p32=$("$nn" predict m32.nnet --data row.csv | tail -1 | cut -d, -f1)
+[ -n "$p32" ] && [ "$p32" = "$p64" ] || fail "f32 predicts '$p32', f64 '$p64'"
+expect 2 "bad value 'f16' for --dtype: expected f64 or f32" -- train --data moons --dtype f16
+
 finish
