@@ -33,8 +33,12 @@
  * Shapes: tutorial = 2-H-2 on the tutorial's moons split (3750 rows);
  * deep = 784-H-H-10 on 3750 synthetic rows (MNIST-sized layers).
  *
+ * --dtype f64,f32 runs each cell once per dtype in the same run (default
+ * f64), each against its own floor: cblas_dgemm for F64, cblas_sgemm for
+ * F32.
+ *
  * Usage: epoch_bench [--shape tutorial|deep|all] [--batch 10,32] [--hidden 64]
- *                    [--epochs N] [--threads T] [--gemm auto,small,blas]
+ *                    [--epochs N] [--threads T] [--gemm auto,small,blas] [--dtype f64,f32]
  *                    [--compare] [--python PATH] [--numpy-script PATH]
  *                    [--numpy-epochs N] [--csv FILE] [--json FILE] [--quick]
  */
@@ -78,6 +82,8 @@ typedef struct opts {
     const char *csv, *json;
     nn_gemm_path paths[MAX_PATHS]; /* --gemm, or the one NN_GEMM gives */
     size_t n_paths;
+    nn_dtype dtypes[2];            /* --dtype f64,f32 (f64) */
+    size_t n_dtypes;
     int paths_flag;                /* the paths came from --gemm */
     /* --compare: numpy beside each tutorial cell. */
     int compare;
@@ -108,6 +114,11 @@ static stats summarize(double *t, size_t n)
     qsort(t, n, sizeof *t, cmp_double);
     stats s = {n % 2 ? t[n / 2] : 0.5 * (t[n / 2 - 1] + t[n / 2]), t[0], t[n - 1]};
     return s;
+}
+
+static const char *dtype_name(nn_dtype d)
+{
+    return d == NN_F32 ? "f32" : "f64";
 }
 
 static int parse_list(const char *s, list *l)
@@ -167,45 +178,62 @@ static void print_header(FILE *f, int threads_flag, const opts *o, const char *n
     if (o->compare)
         fprintf(f, "# numpy: %s\n", numpy);
     fprintf(f, "# times: median/min/max ms per epoch of nn_net_fit (SGD, lr 1e-3, He init)"
-               " after 1 warm-up epoch; floor = the same epoch's cblas_dgemm calls alone\n");
+               " after 1 warm-up epoch; floor = the same epoch's BLAS calls alone (cblas_dgemm;"
+               " cblas_sgemm for f32)\n");
 }
 
 /* ---- the GEMM-only floor ----------------------------------------------------- */
 
-/* Replay one epoch's cblas_dgemm calls: per minibatch and layer, the
- * forward product, the weight gradient, and (except for the first layer)
- * the input gradient, with the shapes, transposes and leading dimensions
- * the training step uses (lib/net/: nn__net_forward_rows, nn__net_step_grads).
- * Each layer has its own weight and weight-gradient buffers, as in the net;
- * the input gradients ping-pong between two buffers. */
+/* Replay one epoch's BLAS calls: per minibatch and layer, the forward
+ * product, the weight gradient, and (except for the first layer) the input
+ * gradient, with the shapes, transposes and leading dimensions the training
+ * step uses (lib/net/layers.inc), through cblas_dgemm for an F64 net and
+ * cblas_sgemm for an F32 net: each dtype's own floor. Each layer has its
+ * own weight and weight-gradient buffers, as in the net; the input
+ * gradients ping-pong between two buffers. Buffers hold elements of the
+ * dtype (x: the training rows, converted for F32). */
 typedef struct floor_bufs {
-    const double *x;
-    double *w[3], *dw[3], *act[3], *delta[2];
+    int f32;
+    void *x;
+    void *w[3], *dw[3], *act[3], *delta[2];
 } floor_bufs;
+
+static const void *elem(const floor_bufs *b, const void *p, size_t i)
+{
+    return (const char *)p + i * (b->f32 ? sizeof(float) : sizeof(double));
+}
+
+/* C = op(A) op(B) in the buffers' type. */
+static void floor_gemm(const floor_bufs *b, int ta, int tb, int m, int n, int k, const void *a,
+                       int lda, const void *bm, int ldb, void *c, int ldc)
+{
+    const CBLAS_TRANSPOSE TA = ta ? CblasTrans : CblasNoTrans, TB = tb ? CblasTrans : CblasNoTrans;
+    if (b->f32)
+        cblas_sgemm(CblasRowMajor, TA, TB, m, n, k, 1.0f, a, lda, bm, ldb, 0.0f, c, ldc);
+    else
+        cblas_dgemm(CblasRowMajor, TA, TB, m, n, k, 1.0, a, lda, bm, ldb, 0.0, c, ldc);
+}
 
 static void floor_epoch(const size_t *units, size_t L, size_t rows, size_t batch,
                         const floor_bufs *b)
 {
     for (size_t i = 0; i < rows; i += batch) {
         int n = (int)(rows - i < batch ? rows - i : batch);
-        const double *x = b->x + i * units[0], *a = x;
+        const void *x = elem(b, b->x, i * units[0]), *a = x;
         for (size_t l = 0; l < L; l++) {
             int in = (int)units[l], out = (int)units[l + 1];
-            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, out, in, 1.0, a, in, b->w[l],
-                        out, 0.0, b->act[l], out);
+            floor_gemm(b, 0, 0, n, out, in, a, in, b->w[l], out, b->act[l], out);
             a = b->act[l];
         }
-        const double *dz = b->act[L - 1];
+        const void *dz = b->act[L - 1];
         for (size_t l = L; l-- > 0;) {
             int in = (int)units[l], out = (int)units[l + 1];
-            const double *aprev = l ? b->act[l - 1] : x;
-            cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, in, out, n, 1.0, aprev, in, dz,
-                        out, 0.0, b->dw[l], out);
+            const void *aprev = l ? b->act[l - 1] : x;
+            floor_gemm(b, 1, 0, in, out, n, aprev, in, dz, out, b->dw[l], out);
             if (l == 0)
                 break;
-            double *da = b->delta[l & 1];
-            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, in, out, 1.0, dz, out, b->w[l],
-                        out, 0.0, da, in);
+            void *da = b->delta[l & 1];
+            floor_gemm(b, 0, 1, n, in, out, dz, out, b->w[l], out, da, in);
             dz = da;
         }
     }
@@ -221,12 +249,17 @@ static double epoch_flops(const size_t *units, size_t L, size_t rows)
     return f;
 }
 
-static double *alloc_filled(size_t n, double scale)
+/* n elements of the floor's type: scale * ((k % 13) - 6), or src[k]. */
+static void *alloc_filled(int f32, size_t n, double scale, const double *src)
 {
-    double *p = malloc(n * sizeof *p);
-    if (p)
-        for (size_t k = 0; k < n; k++)
-            p[k] = scale * ((double)(k % 13) - 6.0);
+    void *p = malloc(n * (f32 ? sizeof(float) : sizeof(double)));
+    for (size_t k = 0; p && k < n; k++) {
+        double v = src ? src[k] : scale * ((double)(k % 13) - 6.0);
+        if (f32)
+            ((float *)p)[k] = (float)v;
+        else
+            ((double *)p)[k] = v;
+    }
     return p;
 }
 
@@ -239,25 +272,26 @@ static void floor_free(floor_bufs *b)
     }
     free(b->delta[0]);
     free(b->delta[1]);
+    free(b->x);
     memset(b, 0, sizeof *b);
 }
 
 static int floor_alloc(floor_bufs *b, const size_t *units, size_t L, const nn_dataset *train,
-                       size_t batch)
+                       size_t batch, nn_dtype dtype)
 {
     memset(b, 0, sizeof *b);
+    const int f = b->f32 = dtype == NN_F32;
     size_t maxh = 1;
     for (size_t l = 1; l < L; l++)
         maxh = units[l] > maxh ? units[l] : maxh;
-    b->x = train->x.data;
-    int ok = 1;
+    int ok = (b->x = alloc_filled(f, train->x.rows * units[0], 0.0, train->x.data)) != NULL;
     for (size_t l = 0; l < L; l++) {
-        ok = ok && (b->w[l] = alloc_filled(units[l] * units[l + 1], 0.01));
-        ok = ok && (b->dw[l] = alloc_filled(units[l] * units[l + 1], 0.0));
-        ok = ok && (b->act[l] = alloc_filled(batch * units[l + 1], 0.0));
+        ok = ok && (b->w[l] = alloc_filled(f, units[l] * units[l + 1], 0.01, NULL));
+        ok = ok && (b->dw[l] = alloc_filled(f, units[l] * units[l + 1], 0.0, NULL));
+        ok = ok && (b->act[l] = alloc_filled(f, batch * units[l + 1], 0.0, NULL));
     }
-    ok = ok && (b->delta[0] = alloc_filled(batch * maxh, 0.0));
-    ok = ok && (b->delta[1] = alloc_filled(batch * maxh, 0.0));
+    ok = ok && (b->delta[0] = alloc_filled(f, batch * maxh, 0.0, NULL));
+    ok = ok && (b->delta[1] = alloc_filled(f, batch * maxh, 0.0, NULL));
     if (!ok) {
         floor_free(b);
         fprintf(stderr, "epoch_bench: out of memory for the floor buffers\n");
@@ -314,14 +348,14 @@ typedef struct cell_result {
 } cell_result;
 
 static int measure_cell(const size_t *units, size_t L, const nn_dataset *train, size_t batch,
-                        const opts *op, nn_gemm_path path, cell_result *r)
+                        const opts *op, nn_gemm_path path, nn_dtype dtype, cell_result *r)
 {
     const size_t fixed_epochs = op->epochs;
     nn_activation acts[4] = {op->act, op->act, op->act, op->act};
     size_t rows = train->x.rows;
     batch = batch < rows ? batch : rows;
     floor_bufs fb;
-    if (!floor_alloc(&fb, units, L, train, batch))
+    if (!floor_alloc(&fb, units, L, train, batch, dtype))
         return 0;
     nn_net_config cfg = {.n_inputs = units[0],
                          .n_classes = units[L],
@@ -330,7 +364,8 @@ static int measure_cell(const size_t *units, size_t L, const nn_dataset *train, 
                          .init = NN_INIT_HE,
                          .seed = 1,
                          .activations = acts,
-                         .task = op->task};
+                         .task = op->task,
+                         .dtype = dtype};
     nn_net *net;
     nn_status s = nn_net_create(&net, &cfg);
     if (s == NN_OK)
@@ -394,7 +429,7 @@ static long peak_rss_kib(void)
     "shape,arch,batch,hidden,epoch_ms_median,epoch_ms_min,epoch_ms_max,floor_ms_median,"           \
     "floor_ms_min,floor_ms_max,ratio,ratio_paired,samples_per_s,gflops,floor_gflops,"              \
     "fit_call_ms,fit_overhead_ms,peak_rss_kib,n_epochs,threads,simd,activation,task,"           \
-    "gemm_path,gemm_small_shapes,gemm_blas_shapes,gemm_timed_shapes,gemm_plan_ms,numpy_ms"
+    "gemm_path,gemm_small_shapes,gemm_blas_shapes,gemm_timed_shapes,gemm_plan_ms,numpy_ms,dtype"
 
 /* ---- numpy (--compare) ------------------------------------------------------ */
 
@@ -437,21 +472,26 @@ static double numpy_epoch_ms(const opts *o, size_t batch, size_t hidden)
 static void run_cell(const char *shape, const size_t *units, size_t L, const nn_dataset *train,
                      size_t batch, const opts *o, FILE *csv, FILE *json)
 {
-    cell_result res[MAX_PATHS];
-    int ok[MAX_PATHS];
-    for (size_t p = 0; p < o->n_paths; p++) {
-        fprintf(stderr, "epoch_bench: %s batch %zu hidden %zu gemm %s ...\n", shape, batch,
-                units[1], nn_gemm_path_name(o->paths[p]));
-        ok[p] = measure_cell(units, L, train, batch, o, o->paths[p], &res[p]);
+    /* Every (dtype, path) of the cell, in one run: index d * n_paths + p. */
+    cell_result res[2 * MAX_PATHS];
+    int ok[2 * MAX_PATHS];
+    const size_t n_runs = o->n_dtypes * o->n_paths;
+    for (size_t q = 0; q < n_runs; q++) {
+        nn_dtype dt = o->dtypes[q / o->n_paths];
+        nn_gemm_path gp = o->paths[q % o->n_paths];
+        fprintf(stderr, "epoch_bench: %s batch %zu hidden %zu %s gemm %s ...\n", shape, batch,
+                units[1], dtype_name(dt), nn_gemm_path_name(gp));
+        ok[q] = measure_cell(units, L, train, batch, o, gp, dt, &res[q]);
     }
     /* numpy right after libnn's epochs of the cell (tutorial cells only). */
     double np_ms = NAN;
     if (o->compare && o->numpy_ok && strcmp(shape, "tutorial") == 0)
         np_ms = numpy_epoch_ms(o, batch < train->x.rows ? batch : train->x.rows, units[1]);
-    for (size_t p = 0; p < o->n_paths; p++) {
-        if (!ok[p])
+    for (size_t q = 0; q < n_runs; q++) {
+        if (!ok[q])
             continue;
-        const cell_result r = res[p];
+        const cell_result r = res[q];
+        const char *dt = dtype_name(o->dtypes[q / o->n_paths]);
         stats ep = r.ep, fl = r.fl;
         double flops = epoch_flops(units, L, train->x.rows);
         double sps = (double)train->x.rows / ep.median;
@@ -468,12 +508,12 @@ static void run_cell(const char *shape, const size_t *units, size_t L, const nn_
             snprintf(npratio, sizeof npratio, "%.1f", np_ms / (ep.median * 1e3));
             snprintf(npcsv, sizeof npcsv, "%.6f", np_ms);
         }
-        const char *path = nn_gemm_path_name(o->paths[p]);
+        const char *path = nn_gemm_path_name(o->paths[q % o->n_paths]);
         char split[32];
         snprintf(split, sizeof split, "%zu/%zu", r.plan.n_small, r.plan.n_blas);
-        printf("%-8s %-16s %5zu %6zu %10.3f %10.3f %10.3f %10.3f %6.2f %6.2f %10.0f %7.2f %7.2f "
-               "%7ld %3zu %-5s %7s %7.2f",
-               shape, arch, batch, units[1], ep.median * 1e3, ep.min * 1e3, ep.max * 1e3,
+        printf("%-8s %-16s %5zu %6zu %-5s %10.3f %10.3f %10.3f %10.3f %6.2f %6.2f %10.0f %7.2f "
+               "%7.2f %7ld %3zu %-5s %7s %7.2f",
+               shape, arch, batch, units[1], dt, ep.median * 1e3, ep.min * 1e3, ep.max * 1e3,
                fl.median * 1e3, ratio, r.paired, sps, gf, fgf, rss / 1024, r.n, path, split,
                r.plan.seconds * 1e3);
         if (o->compare)
@@ -484,12 +524,12 @@ static void run_cell(const char *shape, const size_t *units, size_t L, const nn_
         if (csv) {
             fprintf(csv,
                     "%s,%s,%zu,%zu,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.4f,%.4f,%.1f,%.4f,%.4f,%.6f,"
-                    "%.6f,%ld,%zu,%d,%s,%s,%s,%s,%zu,%zu,%zu,%.6f,%s\n",
+                    "%.6f,%ld,%zu,%d,%s,%s,%s,%s,%zu,%zu,%zu,%.6f,%s,%s\n",
                     shape, arch, batch, units[1], ep.median * 1e3, ep.min * 1e3, ep.max * 1e3,
                     fl.median * 1e3, fl.min * 1e3, fl.max * 1e3, ratio, r.paired, sps, gf, fgf,
                     r.wall * 1e3, r.overhead * 1e3, rss, r.n, threads, nn_simd_path(),
                     nn_activation_name(o->act), nn_task_name(o->task), path, r.plan.n_small,
-                    r.plan.n_blas, r.plan.n_timed, r.plan.seconds * 1e3, npcsv);
+                    r.plan.n_blas, r.plan.n_timed, r.plan.seconds * 1e3, npcsv, dt);
             fflush(csv);
         }
         if (json) {
@@ -506,13 +546,14 @@ static void run_cell(const char *shape, const size_t *units, size_t L, const nn_
                     "\"n_epochs\":%zu,\"threads\":%d,\"simd\":\"%s\",\"version\":\"%s\","
                     "\"commit\":\"%s\",\"activation\":\"%s\",\"task\":\"%s\","
                     "\"gemm_path\":\"%s\",\"gemm_small_shapes\":%zu,\"gemm_blas_shapes\":%zu,"
-                    "\"gemm_timed_shapes\":%zu,\"gemm_plan_ms\":%.6f,\"numpy_ms\":%s}\n",
+                    "\"gemm_timed_shapes\":%zu,\"gemm_plan_ms\":%.6f,\"numpy_ms\":%s,"
+                    "\"dtype\":\"%s\"}\n",
                     shape, arch, batch, units[1], ep.median * 1e3, ep.min * 1e3, ep.max * 1e3,
                     fl.median * 1e3, fl.min * 1e3, fl.max * 1e3, ratio, r.paired, sps, gf, fgf,
                     r.wall * 1e3, r.overhead * 1e3, rss, r.n, threads, nn_simd_path(),
                     nn_version_string(), NN_GIT_COMMIT, nn_activation_name(o->act),
                     nn_task_name(o->task), path, r.plan.n_small, r.plan.n_blas, r.plan.n_timed,
-                    r.plan.seconds * 1e3, npjson);
+                    r.plan.seconds * 1e3, npjson, dt);
             fflush(json);
         }
     }
@@ -533,8 +574,25 @@ static void usage(void)
                     " [--hidden 64] [--epochs N] [--threads T] [--csv FILE] [--json FILE]"
                     " [--activation relu|leaky_relu|tanh|sigmoid|gelu|identity]"
                     " [--task classify|multilabel|regress] [--gemm auto,small,blas]"
+                    " [--dtype f64,f32]"
                     " [--compare] [--python PATH] [--numpy-script PATH] [--numpy-epochs N]"
                     " [--quick]\n");
+}
+
+/* A comma-separated list of dtypes, f64 and f32 (each at most once). */
+static int parse_dtypes(const char *s, opts *o)
+{
+    o->n_dtypes = 0;
+    for (const char *p = s; *p;) {
+        size_t len = strcspn(p, ",");
+        nn_dtype d = len == 3 && !strncmp(p, "f64", 3) ? NN_F64 : NN_F32;
+        if (len != 3 || (strncmp(p, "f64", 3) && strncmp(p, "f32", 3)) || o->n_dtypes == 2 ||
+            (o->n_dtypes == 1 && o->dtypes[0] == d))
+            return 0;
+        o->dtypes[o->n_dtypes++] = d;
+        p += len + (p[len] == ',');
+    }
+    return o->n_dtypes > 0;
 }
 
 /* A comma-separated list of GEMM paths (at most MAX_PATHS). */
@@ -593,6 +651,7 @@ int main(int argc, char **argv)
     opts o;
     memset(&o, 0, sizeof o);
     o.tutorial = o.deep = 1;
+    o.n_dtypes = 1; /* NN_F64 */
     int quick = 0, have_batch = 0, have_hidden = 0;
     for (int i = 1; i < argc; i++) {
         const char *k = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -627,6 +686,8 @@ int main(int argc, char **argv)
             ok = nn_task_parse(v, &o.task) == NN_OK;
         else if (strcmp(k, "--gemm") == 0)
             ok = o.paths_flag = parse_paths(v, &o);
+        else if (strcmp(k, "--dtype") == 0)
+            ok = parse_dtypes(v, &o);
         else if (strcmp(k, "--python") == 0)
             o.python = v;
         else if (strcmp(k, "--numpy-script") == 0)
@@ -682,10 +743,10 @@ int main(int argc, char **argv)
     if (csv)
         fprintf(csv, "%s\n", CSV_HEADER);
     print_header(stdout, o.threads, &o, numpy);
-    printf("%-8s %-16s %5s %6s %10s %10s %10s %10s %6s %6s %10s %7s %7s %7s %3s %-5s %7s %7s",
-           "shape", "net", "batch", "hidden", "epoch ms", "min ms", "max ms", "floor ms", "ratio",
-           "paired", "samples/s", "GFLOP/s", "floorGF", "RSS MiB", "n", "gemm", "sm/blas",
-           "plan ms");
+    printf("%-8s %-16s %5s %6s %-5s %10s %10s %10s %10s %6s %6s %10s %7s %7s %7s %3s %-5s %7s %7s",
+           "shape", "net", "batch", "hidden", "dtype", "epoch ms", "min ms", "max ms", "floor ms",
+           "ratio", "paired", "samples/s", "GFLOP/s", "floorGF", "RSS MiB", "n", "gemm",
+           "sm/blas", "plan ms");
     if (o.compare)
         printf(" %10s %8s", "numpy ms", "np/libnn");
     printf("\n");
