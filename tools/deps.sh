@@ -1,7 +1,8 @@
 #!/bin/sh
 # Install the Debian 12 packages libnn needs, if any is missing.
-# Uses sudo when not run as root. With --extras, also what the comparison
-# with scikit-learn (bench/compare_sklearn.py) and --plot (gnuplot) use.
+# Uses sudo when not run as root. With --extras, also what the comparisons
+# with scikit-learn (bench/compare_sklearn.py) and PyTorch
+# (bench/compare_torch.py) and --plot (gnuplot) use.
 set -eu
 pkgs="cmake gcc clang make pkg-config libopenblas-dev liblapacke-dev libcmocka-dev python3-numpy valgrind libclang-rt-dev"
 # libnn_mpi (NN_WITH_MPI), its tests and nn train --mpi.
@@ -10,7 +11,7 @@ pkgs="$pkgs libopenmpi-dev openmpi-bin"
 # and the C++ compilation of exported headers (g++).
 pkgs="$pkgs libprotobuf-c-dev protobuf-c-compiler python3-onnx g++"
 if [ "${1:-}" = "--extras" ]; then
-    pkgs="$pkgs python3-sklearn gnuplot-nox"
+    pkgs="$pkgs python3-sklearn python3-torch gnuplot-nox"
 fi
 missing=""
 for p in $pkgs; do
