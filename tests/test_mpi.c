@@ -189,6 +189,73 @@ static void one_step_regress_sgd(void **state)
     one_step(NN_TASK_REGRESS, NN_SGD);
 }
 
+/* ---- single precision -------------------------------------------------------- */
+
+/* An F32 net's parameters as doubles (its float views), in layer order. */
+static double *params_f32_of(nn_net *net, size_t *n)
+{
+    *n = nn_net_n_params(net);
+    double *p = malloc(*n * sizeof *p), *q = p;
+    for (size_t l = 0; l < nn_net_n_layers(net); l++)
+        for (int part = 0; part < 2; part++) {
+            nn_matf m = part ? nn_net_bias_f32(net, l) : nn_net_weights_f32(net, l);
+            for (size_t i = 0; i < m.rows * m.cols; i++)
+                *q++ = (double)m.data[i];
+        }
+    return p;
+}
+
+static nn_net *make_f32(size_t in, size_t out, nn_task task, uint64_t seed)
+{
+    nn_net *f64 = make_net(in, out, task, seed), *net = NULL;
+    assert_int_equal(nn_net_convert(&net, f64, NN_F32), NN_OK);
+    nn_net_free(f64);
+    return net;
+}
+
+/* F32 nets reduce float gradients: 2 ranks of 6 rows, one step, equal
+ * the single-process F32 step on the 12 rows to float rounding (the sums
+ * are in another order), with bit-equal parameters on both ranks. */
+static void one_step_f32(void **state)
+{
+    (void)state;
+    nn_dataset all, shard;
+    assert_int_equal(nn_make_moons(&all, 12, 0.3, 5), NN_OK);
+    assert_int_equal(nn_dataset_shard(&all, (size_t)g_rank, 2, &shard), NN_OK);
+    const nn_optimizer opts[] = {NN_SGD, NN_ADAM};
+    for (int k = 0; k < 2; k++) {
+        nn_train_options o = nn_train_defaults();
+        o.optimizer = opts[k];
+        o.learning_rate = 0.05;
+        o.epochs = 1;
+        o.batch_size = 6;
+        nn_net *net = make_f32(2, 2, NN_TASK_CLASSIFY, 7 + 100 * (uint64_t)g_rank);
+        nn_status s = nn_net_fit_mpi(net, &shard, &o, MPI_COMM_WORLD);
+        size_t n, m;
+        double *mine = params_f32_of(net, &n), *r0 = malloc(n * sizeof *r0);
+        memcpy(r0, mine, n * sizeof *r0);
+        MPI_Bcast(r0, (int)(n * sizeof *r0), MPI_BYTE, 0, MPI_COMM_WORLD);
+        o.batch_size = 12;
+        nn_net *ref = make_f32(2, 2, NN_TASK_CLASSIFY, 7);
+        assert_status(nn_net_fit(ref, &all, &o), NN_OK);
+        assert_status(s, NN_OK);
+        assert_int_equal(nn_net_dtype(net), NN_F32);
+        assert_memory_equal(mine, r0, n * sizeof *r0);
+        double *want = params_f32_of(ref, &m), worst = 0.0;
+        assert_int_equal(n, m);
+        for (size_t i = 0; i < n; i++)
+            worst = fmax(worst, fabs(mine[i] - want[i]) / fmax(1.0, fabs(want[i])));
+        assert_true(worst <= 1e-5);
+        free(mine);
+        free(r0);
+        free(want);
+        nn_net_free(ref);
+        nn_net_free(net);
+    }
+    nn_dataset_free(&shard);
+    nn_dataset_free(&all);
+}
+
 /* ---- a full fit ------------------------------------------------------------ */
 
 /* Moons, 2 ranks with batch 16 each against one process with batch 32:
@@ -588,6 +655,7 @@ int main(int argc, char **argv)
             cmocka_unit_test(one_step_classify_sgd),
             cmocka_unit_test(one_step_classify_adam),
             cmocka_unit_test(one_step_regress_sgd),
+            cmocka_unit_test(one_step_f32),
             cmocka_unit_test(full_fit_matches_single_process),
             cmocka_unit_test(early_stopping_agrees),
             cmocka_unit_test(unequal_shards),
