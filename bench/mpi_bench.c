@@ -29,8 +29,17 @@
  * by 1/t^2 (relative residuals, so the small sizes fix alpha and the large
  * ones beta).
  *
+ * Each cell runs twice in one run: with the reduction blocking (one
+ * MPI_Allreduce after the backward pass) and overlapped (nn_net_fit_mpi's
+ * way: an MPI_Iallreduce per bucket of layers as the backward pass produces
+ * them, MPI_Testall between its products, MPI_Waitall before the update).
+ * For the overlapped run the reported reduction time is the time inside
+ * those calls, the part the backward pass did not hide; hidden% = 1 -
+ * overlapped / blocking. --dtype f32 trains F32 nets (float gradients).
+ *
  * Usage: mpi_bench [--cells deep,tutorial] [--batch-mode global|rank]
  *                  [--epochs N (3 timed)] [--max-bytes B] [--quick] [--csv FILE]
+ *                  [--dtype f64|f32]
  * --quick: the tutorial cell, 1 timed epoch, sizes up to 64 KiB (smoke test).
  */
 #include <math.h>
@@ -94,21 +103,69 @@ static void print_header(void)
 
 typedef struct timing {
     size_t grad_len;        /* P + 2: the length of a gradient all-reduce */
-    double t_reduce;        /* seconds in gradient all-reduces this epoch */
-    size_t n_reduce;        /* their number this epoch */
+    double t_reduce;        /* seconds in gradient reductions this epoch (overlapped:
+                               inside start, progress and finish: what is not hidden) */
+    size_t n_reduce;        /* steps reduced this epoch */
     double epoch[MAX_EPOCHS], reduce[MAX_EPOCHS];
     size_t steps, n_epochs;
+    int n_req;              /* overlapped: the sums in flight */
+    MPI_Request req[64];
 } timing;
 
-static int hook(double *buf, size_t n, void *ctx, MPI_Op op)
+static int hook_any(void *buf, size_t n, void *ctx, MPI_Datatype type, MPI_Op op)
 {
     timing *t = ctx;
     double t0 = MPI_Wtime();
-    int rc = MPI_Allreduce(MPI_IN_PLACE, buf, (int)n, MPI_DOUBLE, op, MPI_COMM_WORLD);
+    int rc = MPI_Allreduce(MPI_IN_PLACE, buf, (int)n, type, op, MPI_COMM_WORLD);
     if (n == t->grad_len) {
         t->t_reduce += MPI_Wtime() - t0;
         t->n_reduce++;
     }
+    return rc != MPI_SUCCESS;
+}
+
+static int hook(double *buf, size_t n, void *ctx, MPI_Op op)
+{
+    return hook_any(buf, n, ctx, MPI_DOUBLE, op);
+}
+
+static int hook_sum_f32(float *buf, size_t n, void *ctx)
+{
+    return hook_any(buf, n, ctx, MPI_FLOAT, MPI_SUM);
+}
+
+/* The overlapped reduction's hooks (as libnn_mpi's), timed: what a rank
+ * spends in them is the part of the reduction the backward pass did not
+ * hide. */
+static int hook_start(void *buf, size_t n, nn_dtype dtype, void *ctx)
+{
+    timing *t = ctx;
+    double t0 = MPI_Wtime();
+    int rc = t->n_req < 64 ? MPI_Iallreduce(MPI_IN_PLACE, buf, (int)n,
+                                            dtype == NN_F32 ? MPI_FLOAT : MPI_DOUBLE, MPI_SUM,
+                                            MPI_COMM_WORLD, &t->req[t->n_req++])
+                           : MPI_ERR_COUNT;
+    t->t_reduce += MPI_Wtime() - t0;
+    return rc != MPI_SUCCESS;
+}
+
+static int hook_progress(void *ctx)
+{
+    timing *t = ctx;
+    double t0 = MPI_Wtime();
+    int done, rc = MPI_Testall(t->n_req, t->req, &done, MPI_STATUSES_IGNORE);
+    t->t_reduce += MPI_Wtime() - t0;
+    return rc != MPI_SUCCESS;
+}
+
+static int hook_finish(void *ctx)
+{
+    timing *t = ctx;
+    double t0 = MPI_Wtime();
+    int rc = MPI_Waitall(t->n_req, t->req, MPI_STATUSES_IGNORE);
+    t->n_req = 0;
+    t->t_reduce += MPI_Wtime() - t0;
+    t->n_reduce++;
     return rc != MPI_SUCCESS;
 }
 
@@ -138,14 +195,18 @@ static int on_epoch(const nn_epoch_stats *s, void *user)
 
 static FILE *g_csv;
 
+/* One cell, its reduction blocking (overlap 0) or overlapped (1); the
+ * median epoch and reduction seconds go to *ep and *red. */
 static int run_cell(const char *name, const size_t *units, size_t L, const nn_dataset *all,
-                    size_t batch, int per_rank, size_t epochs)
+                    size_t batch, int per_rank, size_t epochs, nn_dtype dtype, int overlap,
+                    double *ep_out, double *red_out, double hidden_ref)
 {
     nn_dataset shard;
     if (nn_dataset_shard(all, (size_t)g_rank, (size_t)g_size, &shard) != NN_OK)
         return 0;
     nn_net_config cfg = {.n_inputs = units[0], .n_classes = units[L], .n_hidden_layers = L - 1,
-                         .hidden = units + 1, .init = NN_INIT_HE, .seed = 1};
+                         .hidden = units + 1, .init = NN_INIT_HE, .seed = 1,
+                         .dtype = dtype};
     nn_net *net = NULL;
     if (nn_net_create(&net, &cfg) != NN_OK) {
         nn_dataset_free(&shard);
@@ -162,7 +223,13 @@ static int run_cell(const char *name, const size_t *units, size_t L, const nn_da
     o.epochs = epochs + 1;
     o.on_epoch = on_epoch;
     o.user = &t;
-    nn_fit_hooks h = {.allreduce_sum = hook_sum, .allreduce_max = hook_max, .ctx = &t, .rank = g_rank};
+    nn_fit_hooks h = {.allreduce_sum = hook_sum, .allreduce_max = hook_max, .ctx = &t,
+                      .rank = g_rank, .allreduce_sum_f32 = hook_sum_f32};
+    if (overlap) {
+        h.reduce_start = hook_start;
+        h.reduce_progress = hook_progress;
+        h.reduce_finish = hook_finish;
+    }
     nn_status s = nn_net_fit_distributed(net, &shard, &o, &h);
     if (s != NN_OK) {
         fprintf(stderr, "mpi_bench: rank %d: %s: %s\n", g_rank, nn_status_str(s),
@@ -173,23 +240,41 @@ static int run_cell(const char *name, const size_t *units, size_t L, const nn_da
     }
     /* Drop the warm-up epoch. */
     double ep = median(t.epoch + 1, t.n_epochs - 1), red = median(t.reduce + 1, t.n_epochs - 1);
+    *ep_out = ep;
+    *red_out = red;
+    /* The share of the blocking reduction's time that overlapping hid. */
+    char hidden[16] = "-";
+    if (overlap && hidden_ref > 0)
+        snprintf(hidden, sizeof hidden, "%.1f", 100.0 * (1.0 - red / hidden_ref));
     if (g_rank == 0) {
         char arch[64];
         int k = 0;
         for (size_t l = 0; l <= L; l++)
             k += snprintf(arch + k, sizeof arch - (size_t)k, l ? "-%zu" : "%zu", units[l]);
-        printf("%-8s %-18s %3d %6zu %6zu %9zu %6zu %11.3f %12.3f %7.1f %9.2f\n", name, arch,
-               g_size, rank_batch * (size_t)g_size, rank_batch, t.grad_len - 2, t.steps, ep * 1e3,
-               red * 1e3, 100.0 * red / ep, red / (double)t.steps * 1e6);
+        const char *mode = overlap ? "overlap" : "block", *dt = dtype == NN_F32 ? "f32" : "f64";
+        printf("%-8s %-18s %3d %6zu %6zu %9zu %6zu %-4s %-8s %11.3f %12.3f %7.1f %9.2f %7s\n",
+               name, arch, g_size, rank_batch * (size_t)g_size, rank_batch, t.grad_len - 2,
+               t.steps, dt, mode, ep * 1e3, red * 1e3, 100.0 * red / ep,
+               red / (double)t.steps * 1e6, hidden);
         if (g_csv)
-            fprintf(g_csv, "epoch,%s,%s,%d,%zu,%zu,%zu,%zu,%.6f,%.6f,%.4f,%.3f\n", name, arch,
-                    g_size, rank_batch * (size_t)g_size, rank_batch, t.grad_len - 2, t.steps,
-                    ep * 1e3, red * 1e3, red / ep, red / (double)t.steps * 1e6);
+            fprintf(g_csv, "epoch,%s,%s,%d,%zu,%zu,%zu,%zu,%.6f,%.6f,%.4f,%.3f,%s,%s,%s\n", name,
+                    arch, g_size, rank_batch * (size_t)g_size, rank_batch, t.grad_len - 2,
+                    t.steps, ep * 1e3, red * 1e3, red / ep, red / (double)t.steps * 1e6, dt,
+                    mode, hidden);
         fflush(stdout);
     }
     nn_net_free(net);
     nn_dataset_free(&shard);
     return 1;
+}
+
+/* A cell with the blocking reduction, then overlapped, in one run. */
+static int run_modes(const char *name, const size_t *units, size_t L, const nn_dataset *all,
+                     size_t batch, int per_rank, size_t epochs, nn_dtype dtype)
+{
+    double ep, red, ep2, red2;
+    return run_cell(name, units, L, all, batch, per_rank, epochs, dtype, 0, &ep, &red, 0.0) &&
+           run_cell(name, units, L, all, batch, per_rank, epochs, dtype, 1, &ep2, &red2, red);
 }
 
 /* ---- part 2: MPI_Allreduce against message size --------------------------- */
@@ -262,7 +347,8 @@ static void usage(void)
 {
     if (g_rank == 0)
         fputs("usage: mpi_bench [--cells deep,tutorial] [--batch-mode global|rank]"
-              " [--epochs N] [--max-bytes B] [--quick] [--csv FILE]\n", stderr);
+              " [--epochs N] [--max-bytes B] [--quick] [--csv FILE] [--dtype f64|f32]\n",
+          stderr);
 }
 
 int main(int argc, char **argv)
@@ -273,6 +359,7 @@ int main(int argc, char **argv)
     int deep = 1, tutorial = 1, per_rank = 0, ok = 1;
     size_t epochs = 3, max_bytes = 1863692 * 8;
     const char *csv = NULL;
+    nn_dtype dtype = NN_F64;
     for (int i = 1; i < argc && ok; i++) {
         const char *k = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(k, "--quick") == 0) {
@@ -301,6 +388,9 @@ int main(int argc, char **argv)
             ok = max_bytes >= 8 && max_bytes / 8 <= 0x7fffffff;
         } else if (strcmp(k, "--csv") == 0) {
             csv = v;
+        } else if (strcmp(k, "--dtype") == 0) {
+            dtype = strcmp(v, "f32") == 0 ? NN_F32 : NN_F64;
+            ok = dtype == NN_F32 || strcmp(v, "f64") == 0;
         } else {
             ok = 0;
         }
@@ -314,23 +404,26 @@ int main(int argc, char **argv)
         g_csv = fopen(csv, "w");
         if (g_csv)
             fputs("kind,cell,arch,np,batch_global,batch_rank,params,steps,epoch_ms,"
-                  "allreduce_ms,allreduce_share,allreduce_us\n", g_csv);
+                  "allreduce_ms,allreduce_share,allreduce_us,dtype,mode,hidden_pct\n", g_csv);
     }
     if (g_rank == 0) {
         print_header();
         printf("# epochs: median of %zu after 1 warm-up; SGD lr 1e-3; batch %s\n", epochs,
                per_rank ? "per rank (weak scaling)" : "global, split over the ranks (strong)");
-        printf("\n%-8s %-18s %3s %6s %6s %9s %6s %11s %12s %7s %9s\n", "cell", "arch", "np",
-               "batch", "/rank", "params", "steps", "epoch_ms", "allreduce_ms", "share%",
-               "us/reduce");
+        printf("# block: one MPI_Allreduce after the backward pass; overlap: MPI_Iallreduce per\n"
+               "# layer bucket during it (nn_net_fit_mpi's way); allreduce_ms: time in the\n"
+               "# reduction calls (overlap: not hidden); hidden%%: 1 - overlap's / block's\n");
+        printf("\n%-8s %-18s %3s %6s %6s %9s %6s %-4s %-8s %11s %12s %7s %9s %7s\n", "cell",
+               "arch", "np", "batch", "/rank", "params", "steps", "type", "mode", "epoch_ms",
+               "allreduce_ms", "share%", "us/reduce", "hidden%");
     }
     int rc = 0;
     if (deep) {
         nn_dataset d;
         memset(&d, 0, sizeof d);
         size_t units[4] = {784, 1024, 1024, 10};
-        rc |= !(make_deep_data(&d, 3750, 784, 10, 42) && run_cell("deep", units, 3, &d, 128,
-                                                                per_rank, epochs));
+        rc |= !(make_deep_data(&d, 3750, 784, 10, 42) &&
+                run_modes("deep", units, 3, &d, 128, per_rank, epochs, dtype));
         nn_dataset_free(&d);
     }
     if (tutorial) {
@@ -338,7 +431,7 @@ int main(int argc, char **argv)
         size_t units[3] = {2, 64, 2};
         rc |= nn_make_moons(&all, 5000, 0.1, 42) != NN_OK ||
               nn_train_test_split(&all, 0.25, 42, &train, &test) != NN_OK ||
-              !run_cell("tutorial", units, 2, &train, 10, per_rank, epochs);
+              !run_modes("tutorial", units, 2, &train, 10, per_rank, epochs, dtype);
         nn_dataset_free(&all);
         nn_dataset_free(&train);
         nn_dataset_free(&test);

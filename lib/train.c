@@ -30,6 +30,7 @@
 
 #include "env.h"
 #include "net/net_internal.h"
+#include "overlap.h"
 #include "rng.h"
 
 nn_train_options nn_train_defaults(void)
@@ -315,22 +316,30 @@ static nn_status step_reduced(nn_net *net, fit_state *st, const nn_train_options
 {
     const size_t d = net->units[0], P = net->n_params;
     const int f32 = net->spec.dtype == NN_F32;
-    *loss = 0.0;
-    if (rows > 0)
-        *loss = nn__net_step_grads(net, st->x + i * d, d, rows, step_targets(net, st, i), 1.0);
-    else
-        memset(nn__net_grads(net), 0, nn__net_param_bytes(net));
-    /* The two spare elements after the gradients carry the rows and the
-     * loss (in float for an F32 net: exact for rows below 2^24 a step). */
-    if (f32) {
-        net->grads_f32[P] = (float)rows;
-        net->grads_f32[P + 1] = (float)*loss;
+    if (c->h.reduce_start && nn__overlap_pays(net)) {
+        /* Each layer's reduction starts as the backward pass produces it. */
+        if (nn__overlap_step(net, &c->h, st->x + i * d, d, rows, step_targets(net, st, i),
+                             loss) != 0)
+            return nn__fail(NN_EIO, "%s: the gradient allreduce failed", c->func);
     } else {
-        net->grads[P] = (double)rows;
-        net->grads[P + 1] = *loss;
+        *loss = 0.0;
+        if (rows > 0)
+            *loss = nn__net_step_grads(net, st->x + i * d, d, rows, step_targets(net, st, i),
+                                       1.0);
+        else
+            memset(nn__net_grads(net), 0, nn__net_param_bytes(net));
+        /* The two spare elements after the gradients carry the rows and the
+         * loss (in float for an F32 net: exact for rows below 2^24 a step). */
+        if (f32) {
+            net->grads_f32[P] = (float)rows;
+            net->grads_f32[P + 1] = (float)*loss;
+        } else {
+            net->grads[P] = (double)rows;
+            net->grads[P + 1] = *loss;
+        }
+        if (reduce_block(c, net, nn__net_grads(net), P + 2) != 0)
+            return nn__fail(NN_EIO, "%s: the gradient allreduce failed", c->func);
     }
-    if (reduce_block(c, net, nn__net_grads(net), P + 2) != 0)
-        return nn__fail(NN_EIO, "%s: the gradient allreduce failed", c->func);
     *rows_out = f32 ? (size_t)net->grads_f32[P] : (size_t)net->grads[P];
     *loss = f32 ? (double)net->grads_f32[P + 1] : net->grads[P + 1];
     if (*rows_out == 0)
@@ -597,6 +606,9 @@ nn_status nn_net_fit_distributed(nn_net *net, const nn_dataset *shard,
     if (!hooks || !hooks->allreduce_sum || !hooks->allreduce_max)
         return nn__fail(NN_EINVAL, "nn_net_fit_distributed: %s", !hooks ? "hooks is NULL"
                         : "hooks need allreduce_sum and allreduce_max");
+    if (!hooks->reduce_start != !hooks->reduce_finish)
+        return nn__fail(NN_EINVAL, "nn_net_fit_distributed: hooks need both reduce_start and "
+                        "reduce_finish, or neither");
     if (net && net->spec.dtype == NN_F32 && !hooks->allreduce_sum_f32)
         return nn__fail(NN_EINVAL, "nn_net_fit_distributed: an F32 net's hooks need "
                         "allreduce_sum_f32");

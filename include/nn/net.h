@@ -312,6 +312,18 @@ typedef struct nn_fit_hooks {
     /* v3: the sum over floats, for F32 nets (their parameters and
      * gradients travel as float); may be NULL for F64 nets only. */
     int (*allreduce_sum_f32)(float *buf, size_t n, void *ctx);
+    /* v3, optional (all three or none): the gradient reduction overlapped
+     * with the backward pass. start begins a non-blocking sum of n elements
+     * at buf (doubles, or floats for an F32 net) in place and keeps its
+     * request; progress (may be NULL) lets started sums advance; finish
+     * completes every started sum. Each returns 0 on success. A step starts
+     * its sums in the same order and sizes on every participant (buckets of
+     * whole layers, from the last layer down, the first also holding the row
+     * count and loss), so any collective transport may implement them.
+     * Without them, one allreduce_sum runs after the backward pass. */
+    int (*reduce_start)(void *buf, size_t n, nn_dtype dtype, void *ctx);
+    int (*reduce_progress)(void *ctx);
+    int (*reduce_finish)(void *ctx);
 } nn_fit_hooks;
 
 /* nn_net_fit over shards of the data held by several participants, each

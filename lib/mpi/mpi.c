@@ -19,9 +19,15 @@
 
 #include "nn/mpi.h"
 
+/* Sums a step may have in flight: one per layer bucket, at most
+ * NN__MAX_LAYERS (64). */
+#define MAX_PENDING 64
+
 typedef struct mpi_ctx {
     MPI_Comm comm;
     int err; /* the first MPI error code, MPI_SUCCESS while none */
+    int n_req;
+    MPI_Request req[MAX_PENDING]; /* the started, unfinished sums */
 } mpi_ctx;
 
 /* buf[0..n) = op over every rank, in place. MPI counts are int, so a
@@ -59,6 +65,40 @@ static int allreduce_max(double *buf, size_t n, void *ctx)
 static int allreduce_sum_f32(float *buf, size_t n, void *ctx)
 {
     return allreduce(buf, n, MPI_FLOAT, sizeof *buf, ctx, MPI_SUM);
+}
+
+/* The overlapped gradient reduction: MPI_Iallreduce per bucket, MPI_Testall
+ * between the backward pass's products, MPI_Waitall before the update. */
+static int keep_error(mpi_ctx *c, int rc)
+{
+    if (rc != MPI_SUCCESS && c->err == MPI_SUCCESS)
+        c->err = rc;
+    return rc == MPI_SUCCESS ? 0 : -1;
+}
+
+static int reduce_start(void *buf, size_t n, nn_dtype dtype, void *ctx)
+{
+    mpi_ctx *c = ctx;
+    if (c->n_req == MAX_PENDING || n > (size_t)INT_MAX)
+        return keep_error(c, MPI_ERR_COUNT);
+    MPI_Datatype t = dtype == NN_F32 ? MPI_FLOAT : MPI_DOUBLE;
+    return keep_error(c, MPI_Iallreduce(MPI_IN_PLACE, buf, (int)n, t, MPI_SUM, c->comm,
+                                        &c->req[c->n_req++]));
+}
+
+static int reduce_progress(void *ctx)
+{
+    mpi_ctx *c = ctx;
+    int done;
+    return keep_error(c, MPI_Testall(c->n_req, c->req, &done, MPI_STATUSES_IGNORE));
+}
+
+static int reduce_finish(void *ctx)
+{
+    mpi_ctx *c = ctx;
+    int rc = MPI_Waitall(c->n_req, c->req, MPI_STATUSES_IGNORE);
+    c->n_req = 0;
+    return keep_error(c, rc);
 }
 
 /* NN_EIO with MPI's own text for the error code. */
@@ -150,8 +190,15 @@ static nn_status with_hooks(MPI_Comm comm, const char *func, const char *inner,
     nn_status s = comm_begin(&cc, comm, func);
     if (s != NN_OK)
         return s;
-    mpi_ctx c = {comm, MPI_SUCCESS};
-    nn_fit_hooks h = {allreduce_sum, allreduce_max, &c, cc.rank, allreduce_sum_f32};
+    mpi_ctx c = {.comm = comm, .err = MPI_SUCCESS, .n_req = 0};
+    nn_fit_hooks h = {.allreduce_sum = allreduce_sum,
+                      .allreduce_max = allreduce_max,
+                      .ctx = &c,
+                      .rank = cc.rank,
+                      .allreduce_sum_f32 = allreduce_sum_f32,
+                      .reduce_start = reduce_start,
+                      .reduce_progress = reduce_progress,
+                      .reduce_finish = reduce_finish};
     s = fn(&h, arg);
     if (c.err != MPI_SUCCESS)
         s = mpi_fail(cc.func, "MPI_Allreduce", c.err);
@@ -354,7 +401,7 @@ nn_status nn_dataset_agree_mpi(nn_dataset *shard, MPI_Comm comm)
 
 static nn_status sum_doubles(const comm_call *c, double *v, size_t n)
 {
-    mpi_ctx m = {c->comm, MPI_SUCCESS};
+    mpi_ctx m = {.comm = c->comm, .err = MPI_SUCCESS, .n_req = 0};
     return allreduce_sum(v, n, &m) == 0 ? NN_OK : mpi_fail(c->func, "MPI_Allreduce", m.err);
 }
 

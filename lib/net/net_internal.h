@@ -210,7 +210,7 @@ double nn__net_step_update(nn_net *net, const double *x, size_t ldx, size_t n, n
 /* One update of every parameter by o from the whole gradient block times
  * grad_scale (the data-parallel step, after the reduction). */
 void nn__net_update_all(nn_net *net, nn__optim *o, double weight_decay, double grad_scale);
-#include "net/layers.h"
+#include "net/layers.h" /* the instances, and nn__net_step_grads_hooked */
 
 /* ---- the GEMM dispatch of a step (gemm_plan.c makes the plan) ------------- */
 

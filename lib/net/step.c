@@ -5,18 +5,31 @@
 
 #include "net/net_internal.h"
 
+/* The instance of the net's dtype. */
+static double step(nn_net *net, const double *x, size_t ldx, size_t n, nn__targets t,
+                   double scale, nn__optim *o, double wd, const nn__grad_hook *hook)
+{
+    if (net->spec.dtype == NN_F32)
+        return nn__layers_step_f32(net, x, ldx, n, t, scale, o, wd, hook);
+    return nn__layers_step_f64(net, x, ldx, n, t, scale, o, wd, hook);
+}
+
 double nn__net_step_grads(nn_net *net, const double *x, size_t ldx, size_t n, nn__targets t,
                           double scale)
 {
-    return nn__net_step_update(net, x, ldx, n, t, scale, NULL, 0.0);
+    return step(net, x, ldx, n, t, scale, NULL, 0.0, NULL);
+}
+
+double nn__net_step_grads_hooked(nn_net *net, const double *x, size_t ldx, size_t n,
+                                 nn__targets t, double scale, const nn__grad_hook *hook)
+{
+    return step(net, x, ldx, n, t, scale, NULL, 0.0, hook);
 }
 
 double nn__net_step_update(nn_net *net, const double *x, size_t ldx, size_t n, nn__targets t,
                            double scale, nn__optim *o, double weight_decay)
 {
-    if (net->spec.dtype == NN_F32)
-        return nn__layers_step_f32(net, x, ldx, n, t, scale, o, weight_decay);
-    return nn__layers_step_f64(net, x, ldx, n, t, scale, o, weight_decay);
+    return step(net, x, ldx, n, t, scale, o, weight_decay, NULL);
 }
 
 void nn__net_update_all(nn_net *net, nn__optim *o, double weight_decay, double grad_scale)
