@@ -293,6 +293,19 @@ static void model_corpus(int n_files, char **files)
     if (nn_net_set_scaler(net, &sc) != NN_OK || nn_net_set_target_scaler(net, &sc) != NN_OK)
         die("regress extras");
     save_seeds("v2_regress_target_scaler", net);
+    /* Version 3: single-precision nets (float32 parameters). */
+    nn_net *f32;
+    net = make_net(3, 4, 2, h2, NN_INIT_XAVIER, acts, NN_TASK_CLASSIFY);
+    if (nn_net_set_scaler(net, &sc) != NN_OK || nn_net_set_class_names(net, names) != NN_OK ||
+        nn_net_convert(&f32, net, NN_F32) != NN_OK)
+        die("f32 classify");
+    nn_net_free(net);
+    save_seeds("v3_f32_classify", f32);
+    net = make_net(3, 3, 1, h1, NN_INIT_NORMAL, acts + 2, NN_TASK_REGRESS);
+    if (nn_net_set_target_scaler(net, &sc) != NN_OK || nn_net_convert(&f32, net, NN_F32) != NN_OK)
+        die("f32 regress");
+    nn_net_free(net);
+    save_seeds("v3_f32_regress", f32);
     forged_seeds();
     /* Files given on the command line (e.g. a version 1 file), as they are. */
     for (int i = 0; i < n_files; i++) {
