@@ -17,16 +17,23 @@ static void load_one(const uint8_t *data, size_t size)
         FUZZ_CHECK(net == sentinel);
         return;
     }
-    size_t L = nn_net_n_layers(net), params = 0;
+    size_t L = nn_net_n_layers(net), params = 0, prev = nn_net_n_inputs(net);
     FUZZ_CHECK(L >= 1 && nn_net_n_inputs(net) >= 1 && nn_net_n_classes(net) >= 1);
+    const int f32 = nn_net_dtype(net) == NN_F32;
+    FUZZ_CHECK(f32 || nn_net_dtype(net) == NN_F64);
     for (size_t l = 0; l < L; l++) {
+        /* The views of the net's type (of the other: empty). */
         nn_mat w = nn_net_weights(net, l), b = nn_net_bias(net, l);
-        FUZZ_CHECK(w.data && b.data && b.cols == w.cols && b.rows == 1);
-        FUZZ_CHECK(l == 0 ? w.rows == nn_net_n_inputs(net)
-                          : w.rows == nn_net_weights(net, l - 1).cols);
-        params += w.rows * w.cols + b.cols;
+        nn_matf wf = nn_net_weights_f32(net, l), bf = nn_net_bias_f32(net, l);
+        FUZZ_CHECK(f32 ? !w.data && !b.data : !wf.data && !bf.data);
+        size_t rows = f32 ? wf.rows : w.rows, cols = f32 ? wf.cols : w.cols;
+        FUZZ_CHECK(f32 ? wf.data && bf.data && bf.cols == cols && bf.rows == 1
+                       : w.data && b.data && b.cols == cols && b.rows == 1);
+        FUZZ_CHECK(rows == prev);
+        prev = cols;
+        params += rows * cols + cols;
     }
-    FUZZ_CHECK(nn_net_weights(net, L - 1).cols == nn_net_n_classes(net));
+    FUZZ_CHECK(prev == nn_net_n_classes(net));
     FUZZ_CHECK(params == nn_net_n_params(net));
     nn_net *copy = NULL;
     s = nn_net_clone(&copy, net);

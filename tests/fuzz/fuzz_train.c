@@ -1,7 +1,7 @@
 /* Fuzz target: create a small net and train it on fuzzed data with fuzzed
  * options. The input is FUZZ_TRAIN_HEADER option bytes, then the bytes the
  * rows are drawn from (raw doubles, so NaN, inf, subnormals and huge values
- * all occur). Sizes stay tiny (at most 12 rows, 3 inputs, two hidden layers
+ * all occur); F32 and F64 nets alike. Sizes stay tiny (at most 12 rows, 3 inputs, two hidden layers
  * of 6, 3 epochs) so each input costs well under a millisecond.
  *
  * The contract checked: nn_net_create and nn_net_fit succeed or fail with a
@@ -48,17 +48,20 @@ static double option_value(uint8_t b, double ordinary)
     }
 }
 
+/* Every parameter of the net, of either dtype, as doubles, into out. */
 static void snapshot(nn_net *net, double *out)
 {
     size_t at = 0;
-    for (size_t l = 0; l < nn_net_n_layers(net); l++) {
-        nn_mat w = nn_net_weights(net, l), b = nn_net_bias(net, l);
-        for (size_t i = 0; i < w.rows; i++)
-            for (size_t j = 0; j < w.cols; j++)
-                out[at++] = w.data[i * w.ld + j];
-        for (size_t j = 0; j < b.cols; j++)
-            out[at++] = b.data[j];
-    }
+    const int f32 = nn_net_dtype(net) == NN_F32;
+    for (size_t l = 0; l < nn_net_n_layers(net); l++)
+        for (int part = 0; part < 2; part++) {
+            nn_mat m = part ? nn_net_bias(net, l) : nn_net_weights(net, l);
+            nn_matf f = part ? nn_net_bias_f32(net, l) : nn_net_weights_f32(net, l);
+            size_t rows = f32 ? f.rows : m.rows, cols = f32 ? f.cols : m.cols;
+            for (size_t i = 0; i < rows; i++)
+                for (size_t j = 0; j < cols; j++)
+                    out[at++] = f32 ? (double)f.data[i * f.ld + j] : m.data[i * m.ld + j];
+        }
 }
 
 static int all_finite(const double *p, size_t n)
@@ -91,7 +94,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                          .init = (nn_init)(h[6] >> 2 & 3),
                          .seed = h[7],
                          .activations = acts,
-                         .task = task};
+                         .task = task,
+                         .dtype = (h[6] >> 4) & 1 ? NN_F32 : NN_F64};
     nn_net *net = NULL;
     nn_status s = nn_net_create(&net, &cfg);
     if (s != NN_OK) {
