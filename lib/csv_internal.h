@@ -138,9 +138,10 @@ nn_status nn__csv_field_fail(nn__csv *c, size_t j, const char *what);
 nn_status nn__csv_check_options(const nn_csv_options *o, char delim, const char *func);
 
 /* The checks every loader makes first: out and path not NULL, the options
- * (opt NULL: the defaults) into *o with the delimiter resolved. */
-nn_status nn__csv_prepare(const void *out, const char *path, const nn_csv_options *opt,
-                          const char *func, nn_csv_options *o);
+ * (opt NULL: the defaults) into *o with the delimiter resolved. Exported
+ * for lib/mpi/load.c, as nn__csv_load_range and nn__csv_part_free. */
+NN_API nn_status nn__csv_prepare(const void *out, const char *path, const nn_csv_options *opt,
+                                 const char *func, nn_csv_options *o);
 
 /* ---- a byte range of a file (csv_range.c) -------------------------------- */
 
