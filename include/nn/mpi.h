@@ -187,8 +187,9 @@ NN_API nn_status nn_net_evaluate_mpi(nn_net *net, const nn_dataset *shard, doubl
  *         real line, the others "nn_load_csv_mpi: rank 1 failed: big.csv:
  *         1834:3: ..."; the statuses of nn_load_csv (NN_EINVAL, NN_EIO,
  *         NN_EFORMAT, NN_ENOMEM: a rank's part is limited to half of its
- *         machine's memory), NN_EINVAL when a rank's file is not rank 0's
- *         or not a regular file, NN_EIO when an MPI call fails. MPI not
+ *         machine's memory), NN_EINVAL when a rank's file is not rank 0's,
+ *         NN_EIO for a path that is not a regular file or when an MPI call
+ *         fails. MPI not
  *         initialized, MPI_COMM_NULL or an inter-communicator: NN_EINVAL
  *         before any communication. *out is written only on success. */
 NN_API nn_status nn_load_csv_mpi(nn_dataset *out, const char *path, const nn_csv_options *opt,

@@ -225,7 +225,12 @@ static nn_status load(const comm_call *c, nn_dataset *out, const char *path,
     uint64_t n = (uint64_t)size, r = (uint64_t)c->rank, q = root[0] / n, m = root[0] % n;
     uint64_t begin = r * q + (r < m ? r : m), end = begin + q + (r < m);
     nn__csv_part part;
-    NN_TRY(nn__mpi_agree_named(c, nn__csv_load_range(&part, path, &o, begin, end, 0)));
+    nn_status mine = nn__csv_load_range(&part, path, &o, begin, end, 0);
+    if ((s = nn__mpi_agree_named(c, mine)) != NN_OK) {
+        if (mine == NN_OK) /* another rank failed */
+            nn__csv_part_free(&part);
+        return s;
+    }
     /* pending (CLASSIFY labels) comes from the file's first data line: the
      * same on every rank. */
     if (part.pending) {
