@@ -89,6 +89,7 @@ typedef struct nn__csv {
     char *buf;                /* the window, cap bytes (+1 for a NUL) */
     size_t cap, chunk;
     char *next, *limit;       /* unread bytes of the window */
+    size_t scanned;           /* bytes from next known to hold no line feed */
     uint64_t off;             /* file offset of buf[0] */
     uint64_t size;            /* bytes of the file read at most */
     uint64_t stop;            /* no line starting at or after it is returned */

@@ -34,7 +34,8 @@ static nn_status refill(nn__csv *c)
         c->limit = c->buf + kept;
     }
     if (kept + c->chunk > c->cap) {
-        size_t cap = kept + c->chunk;
+        /* Doubling: a long line costs a few copies, not one per chunk. */
+        size_t cap = kept + c->chunk > 2 * c->cap ? kept + c->chunk : 2 * c->cap;
         char *p = cap < SIZE_MAX - 1 ? realloc(c->buf, cap + 1) : NULL;
         if (!p)
             return nn__fail(NN_ENOMEM, "%s: out of memory for a line of %zu bytes", c->path, kept);
@@ -153,6 +154,7 @@ void nn__csv_rewind(nn__csv *c)
         c->off = c->first;
         c->next = c->limit = c->buf;
         c->eof = 0;
+        c->scanned = 0;
     } else {
         c->next = c->limit - c->size;
     }
@@ -175,12 +177,16 @@ int nn__csv_next_line(nn__csv *c, char **line, char **end, nn_status *s)
 {
     char *eol;
     for (;;) {
-        eol = c->next < c->limit ? memchr(c->next, '\n', (size_t)(c->limit - c->next)) : NULL;
+        /* Only the bytes not yet searched: a long line is scanned once. */
+        char *from = c->next + c->scanned;
+        eol = from < c->limit ? memchr(from, '\n', (size_t)(c->limit - from)) : NULL;
         if (eol || c->eof)
             break;
+        c->scanned = (size_t)(c->limit - c->next);
         if ((*s = refill(c)) != NN_OK)
             return -1;
     }
+    c->scanned = 0;
     if (c->next >= c->limit)
         return 0;
     if (c->fd >= 0 && c->off + (uint64_t)(c->next - c->buf) >= c->stop)

@@ -326,6 +326,9 @@ static nn_status parse(nn__csv *c, const nn_csv_options *o, int from_start, size
     if (s == NN_OK && row == 0 && from_start)
         s = nn__csv_fail(c, c->line_no ? c->line_no : 1, 1, "no data rows%s",
                          o->has_header && !header_pending ? " after the header" : "");
+    else if (s == NN_OK && row != rows_max) /* the file was cut short between the passes */
+        s = nn__fail(NN_EIO, "%s: changed while it was read (%zu data lines, then %zu)", c->path,
+                     rows_max, row);
     if (s == NN_OK && cl) {
         pt->pending = 1;
         pt->n_names = nn__csv_classes_count(cl);

@@ -115,6 +115,31 @@ static void test_small_windows(void **state)
     }
 }
 
+/* A label of 3 MiB (a line of three default windows, and of 768 small
+ * ones): the window grows to hold it, and the rows are read as ever. */
+static void test_long_line(void **state)
+{
+    (void)state;
+    size_t n = (size_t)3 << 20;
+    char *text = malloc(n + 64);
+    assert_non_null(text);
+    strcpy(text, "1,2,short\n3,4,\"");
+    size_t at = strlen(text);
+    memset(text + at, 'z', n);
+    strcpy(text + at + n, "\"\n5,6,short\n");
+    const char *p = write_file("long.csv", text);
+    for (size_t chunk = 0; chunk <= 4096; chunk += 4096) {
+        nn_dataset d;
+        ts_ok(nn__csv_load_chunked(&d, p, NULL, chunk));
+        assert_int_equal(d.x.rows, 3);
+        assert_int_equal(d.n_classes, 2);
+        assert_int_equal(strlen(d.class_names[d.y[1]]), n);
+        assert_true(d.x.data[2 * d.x.ld + 1] == 6.0);
+        nn_dataset_free(&d);
+    }
+    free(text);
+}
+
 /* The rows of the parts [cut_k, cut_k+1) of path, concatenated, against
  * the whole file's (labels by name). */
 static void check_parts(const char *path, const nn_csv_options *o, const uint64_t *cut,
@@ -187,6 +212,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_small_windows),
+        cmocka_unit_test(test_long_line),
         cmocka_unit_test(test_ranges),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
