@@ -16,8 +16,8 @@
  *     int rank, size;
  *     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
  *     MPI_Comm_size(MPI_COMM_WORLD, &size);
- *     nn_dataset shard;    // rows rank, rank + size, ... of the file
- *     nn_load_csv_shard(&shard, "big.csv", NULL, (size_t)rank, (size_t)size);
+ *     nn_dataset shard;    // this rank's contiguous part of the file
+ *     nn_load_csv_mpi(&shard, "big.csv", NULL, MPI_COMM_WORLD);
  *     nn_net *net;         // same config on every rank
  *     nn_net_create(&net, &cfg);
  *     nn_train_options o = nn_train_defaults();
