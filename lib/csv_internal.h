@@ -87,7 +87,7 @@ typedef struct nn__csv {
     char delim;
     int fd;
     char *buf;                /* the window, cap bytes (+1 for a NUL) */
-    size_t cap, chunk;
+    size_t cap, chunk, max_line; /* a line may not be longer than max_line */
     char *next, *limit;       /* unread bytes of the window */
     size_t scanned;           /* bytes from next known to hold no line feed */
     uint64_t off;             /* file offset of buf[0] */

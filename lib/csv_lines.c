@@ -34,6 +34,11 @@ static nn_status refill(nn__csv *c)
         c->limit = c->buf + kept;
     }
     if (kept + c->chunk > c->cap) {
+        if (kept > c->max_line)
+            return nn__fail(NN_ENOMEM,
+                            "%s:%zu: a line of more than %zu bytes (half of this machine's "
+                            "memory)",
+                            c->path, nn__csv_abs_line(c, c->line_no + 1), c->max_line);
         /* Doubling: a long line costs a few copies, not one per chunk. */
         size_t cap = kept + c->chunk > 2 * c->cap ? kept + c->chunk : 2 * c->cap;
         char *p = cap < SIZE_MAX - 1 ? realloc(c->buf, cap + 1) : NULL;
@@ -99,6 +104,7 @@ nn_status nn__csv_open_range(nn__csv *c, const char *path, char delim, uint64_t 
             s = too_big(path, max_bytes);
     }
     c->chunk = chunk ? chunk : NN_CSV_CHUNK;
+    c->max_line = max_bytes;
     c->stop = stop;
     c->base = begin == 0 ? 0 : SIZE_MAX;
     /* The part's first line: at begin when a line ends just before it,

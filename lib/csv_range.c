@@ -241,7 +241,10 @@ static nn_status read_head(const char *path, char delim, const nn_csv_options *o
                            uint64_t *header, plan *p, int *found)
 {
     nn__csv h;
+    /* Any file size (only its first lines are read), but no longer a line
+     * than the budget. */
     NN_TRY(nn__csv_open_range(&h, path, delim, 0, UINT64_MAX, chunk, SIZE_MAX));
+    h.max_line = nn__csv_budget();
     char *line, *end;
     nn_status s = NN_OK;
     int got, pending = o->has_header;
