@@ -169,7 +169,8 @@ static int32_t *gather_labels(const nn_dataset *shard, size_t n)
         MPI_Allgather(&mine, 1, MPI_INT, counts, 1, MPI_INT, MPI_COMM_WORLD);
         for (int r = 0, at = 0; r < g_size; at += counts[r], r++)
             displs[r] = at;
-        MPI_Allgatherv(shard->y ? shard->y : labels, mine, MPI_INT32_T, labels, counts, displs,
+        int32_t none = 0; /* an empty shard sends nothing, from a buffer of its own */
+        MPI_Allgatherv(shard->y ? shard->y : &none, mine, MPI_INT32_T, labels, counts, displs,
                        MPI_INT32_T, MPI_COMM_WORLD);
     } else {
         free(labels);
