@@ -26,7 +26,7 @@ if(NOT NN_HAVE_MPI)
     return()
 endif()
 
-add_library(nn_mpi SHARED ${PROJECT_SOURCE_DIR}/lib/mpi/mpi.c)
+add_library(nn_mpi SHARED ${PROJECT_SOURCE_DIR}/lib/mpi/mpi.c ${PROJECT_SOURCE_DIR}/lib/mpi/load.c)
 add_library(nn::mpi ALIAS nn_mpi)
 set_target_properties(nn_mpi PROPERTIES
     OUTPUT_NAME nn_mpi
@@ -37,6 +37,9 @@ set_target_properties(nn_mpi PROPERTIES
 target_compile_definitions(nn_mpi PRIVATE NN_BUILDING NN_EXPERIMENTAL)
 # <mpi.h> is in nn/mpi.h, so consumers get MPI's flags too.
 target_link_libraries(nn_mpi PUBLIC nn MPI::MPI_C)
+# lib/ for csv_internal.h: the core's byte-range CSV reader, which libnn
+# exports for libnn_mpi alone (nn__ names, in no public header).
+target_include_directories(nn_mpi PRIVATE ${PROJECT_SOURCE_DIR}/lib)
 nn_set_warnings(nn_mpi LIB)
 install(TARGETS nn_mpi EXPORT nnMpiTargets
     LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}

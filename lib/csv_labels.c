@@ -103,79 +103,164 @@ static size_t find_slot(const size_t *slot, size_t cap, const class_entry *ent, 
     return i;
 }
 
-/* Number the distinct strings (csv_internal.h). A hash table gives every
- * row its string's first-seen number in O(1) expected, under this load's
- * key, so the cost is linear in the rows plus a sort of the distinct
- * strings, which are usually a handful. */
+/* The table: slot[cap] (entry numbers, SIZE_MAX empty, at most half full),
+ * the entries in first-seen order, and their names apart for callers. */
+struct nn__csv_classes {
+    label_key key;
+    size_t *slot, cap;
+    class_entry *ent;
+    char **names;
+    size_t n, ent_cap, probes;
+};
+
+nn__csv_classes *nn__csv_classes_new(void)
+{
+    nn__csv_classes *t = calloc(1, sizeof *t);
+    if (!t)
+        return NULL;
+    t->key = new_key();
+    t->cap = 64;
+    t->ent_cap = 16;
+    t->slot = malloc(t->cap * sizeof *t->slot);
+    t->ent = malloc(t->ent_cap * sizeof *t->ent);
+    t->names = malloc(t->ent_cap * sizeof *t->names);
+    if (!t->slot || !t->ent || !t->names) {
+        nn__csv_classes_free(t);
+        return NULL;
+    }
+    memset(t->slot, 0xFF, t->cap * sizeof *t->slot); /* every slot SIZE_MAX: empty */
+    return t;
+}
+
+void nn__csv_classes_free(nn__csv_classes *t)
+{
+    if (!t)
+        return;
+    for (size_t k = 0; k < t->n; k++)
+        free(t->names[k]);
+    free(t->slot);
+    free(t->ent);
+    free(t->names);
+    free(t);
+}
+
+size_t nn__csv_classes_count(const nn__csv_classes *t)
+{
+    return t->n;
+}
+
+size_t nn__csv_classes_probes(const nn__csv_classes *t)
+{
+    return t->probes;
+}
+
+char *const *nn__csv_classes_names(const nn__csv_classes *t)
+{
+    return t->names;
+}
+
+/* A new name is copied and numbered next; past half full the slots double
+ * and every entry is placed again. */
+nn_status nn__csv_classes_add(nn__csv_classes *t, const char *path, const char *s, int32_t *id,
+                              int *added)
+{
+    uint64_t h = hash_string(&t->key, s);
+    size_t at = find_slot(t->slot, t->cap, t->ent, s, h, &t->probes);
+    *added = t->slot[at] == SIZE_MAX;
+    if (!*added) {
+        *id = (int32_t)t->slot[at];
+        return NN_OK;
+    }
+    if (t->n == (size_t)INT32_MAX)
+        return nn__fail(NN_EFORMAT, "%s: more than %ld distinct labels", path, (long)INT32_MAX);
+    if (t->n == t->ent_cap) {
+        class_entry *more = realloc(t->ent, 2 * t->ent_cap * sizeof *more);
+        if (more)
+            t->ent = more;
+        char **names = more ? realloc(t->names, 2 * t->ent_cap * sizeof *names) : NULL;
+        if (!names)
+            goto nomem;
+        t->names = names;
+        t->ent_cap *= 2;
+    }
+    size_t len = strlen(s) + 1;
+    char *copy = malloc(len);
+    if (!copy)
+        goto nomem;
+    memcpy(copy, s, len);
+    if (2 * (t->n + 1) > t->cap) { /* keep the table at most half full */
+        size_t *bigger = malloc(2 * t->cap * sizeof *bigger);
+        if (!bigger) {
+            free(copy);
+            goto nomem;
+        }
+        free(t->slot);
+        t->slot = bigger;
+        t->cap *= 2;
+        memset(t->slot, 0xFF, t->cap * sizeof *t->slot);
+        for (size_t e = 0; e < t->n; e++)
+            t->slot[find_slot(t->slot, t->cap, t->ent, t->ent[e].name, t->ent[e].hash,
+                              &t->probes)] = e;
+        at = find_slot(t->slot, t->cap, t->ent, s, h, &t->probes);
+    }
+    t->names[t->n] = copy;
+    t->ent[t->n] = (class_entry){copy, h, t->n};
+    t->slot[at] = t->n;
+    *id = (int32_t)t->n++;
+    return NN_OK;
+nomem:
+    return nn__fail(NN_ENOMEM, "%s: out of memory numbering the class names", path);
+}
+
+/* Sort the distinct strings, then turn first-seen numbers into ranks. */
+nn_status nn__csv_rank_names(const char *path, char *const *names, size_t k, int32_t *y, size_t n,
+                             char ***sorted)
+{
+    class_entry *ent = malloc((k ? k : 1) * sizeof *ent);
+    size_t *rank = malloc((k ? k : 1) * sizeof *rank);
+    const char **order = malloc((k ? k : 1) * sizeof *order);
+    nn_status s = NN_OK;
+    if (ent && rank && order) {
+        for (size_t r = 0; r < k; r++)
+            ent[r] = (class_entry){names[r], 0, r};
+        qsort(ent, k, sizeof *ent, entry_cmp);
+        for (size_t r = 0; r < k; r++) {
+            rank[ent[r].id] = r;
+            order[r] = ent[r].name;
+        }
+        for (size_t i = 0; i < n; i++)
+            y[i] = (int32_t)rank[y[i]];
+        if (!(*sorted = nn__strings_dup(order, k)) && k > 0)
+            s = NN_ENOMEM;
+    } else {
+        s = NN_ENOMEM;
+    }
+    free(ent);
+    free(rank);
+    free(order);
+    return s == NN_OK ? NN_OK
+                      : nn__fail(NN_ENOMEM, "%s: out of memory numbering the class names", path);
+}
+
+/* Number the distinct strings (csv_internal.h): the table gives every row
+ * its string's first-seen number in O(1) expected, under this table's key,
+ * so the cost is linear in the rows plus a sort of the distinct strings. */
 nn_status nn__csv_string_classes(const char *path, char *const *text, size_t n, int32_t *y,
                                  char ***names, size_t *n_names, size_t *probes)
 {
-    size_t cap = 64, k = 0, ent_cap = 16, probed = 0;
-    label_key key = new_key();
-    size_t *slot = malloc(cap * sizeof *slot);
-    class_entry *ent = malloc(ent_cap * sizeof *ent);
-    const char **sorted = NULL;
+    nn__csv_classes *t = nn__csv_classes_new();
+    if (!t)
+        return nn__fail(NN_ENOMEM, "%s: out of memory numbering the class names", path);
     nn_status s = NN_OK;
-    if (!slot || !ent)
-        goto nomem;
-    memset(slot, 0xFF, cap * sizeof *slot); /* every slot SIZE_MAX: empty */
-    for (size_t i = 0; i < n; i++) {
-        uint64_t h = hash_string(&key, text[i]);
-        size_t at = find_slot(slot, cap, ent, text[i], h, &probed);
-        size_t id = slot[at];
-        if (id == SIZE_MAX) {
-            if (k == (size_t)INT32_MAX) {
-                s = nn__fail(NN_EFORMAT, "%s: more than %ld distinct labels", path,
-                             (long)INT32_MAX);
-                goto done;
-            }
-            if (k == ent_cap) {
-                class_entry *more = realloc(ent, 2 * ent_cap * sizeof *ent);
-                if (!more)
-                    goto nomem;
-                ent = more;
-                ent_cap *= 2;
-            }
-            ent[k] = (class_entry){text[i], h, k};
-            id = slot[at] = k++;
-            if (2 * k > cap) { /* keep the table at most half full */
-                size_t *bigger = malloc(2 * cap * sizeof *bigger);
-                if (!bigger)
-                    goto nomem;
-                free(slot);
-                slot = bigger;
-                cap *= 2;
-                memset(slot, 0xFF, cap * sizeof *slot);
-                for (size_t e = 0; e < k; e++)
-                    slot[find_slot(slot, cap, ent, ent[e].name, ent[e].hash, &probed)] = e;
-            }
-        }
-        y[i] = (int32_t)id;
-    }
-    /* Sort the distinct strings, then turn first-seen numbers into ranks;
-     * the slot array (at least k long) is reused as the rank table. */
-    qsort(ent, k, sizeof *ent, entry_cmp);
-    sorted = malloc(k * sizeof *sorted);
-    if (!sorted)
-        goto nomem;
-    for (size_t r = 0; r < k; r++) {
-        slot[ent[r].id] = r;
-        sorted[r] = ent[r].name;
-    }
-    for (size_t i = 0; i < n; i++)
-        y[i] = (int32_t)slot[y[i]];
-    *names = nn__strings_dup(sorted, k);
-    if (!*names)
-        goto nomem;
-    *n_names = k;
-    goto done;
-nomem:
-    s = nn__fail(NN_ENOMEM, "%s: out of memory numbering the class names", path);
-done:
+    int added;
+    for (size_t i = 0; i < n && s == NN_OK; i++)
+        s = nn__csv_classes_add(t, path, text[i], &y[i], &added);
+    if (s == NN_OK)
+        s = nn__csv_rank_names(path, t->names, t->n, y, n, names);
+    if (s == NN_OK)
+        *n_names = t->n;
     if (probes)
-        *probes = probed;
-    free(slot);
-    free(ent);
-    free(sorted);
+        *probes = t->probes;
+    nn__csv_classes_free(t);
     return s;
 }

@@ -15,10 +15,10 @@
 /* NN_EFORMAT at the line and field of the NUL byte, counted as split_line
  * (csv.c) would count them, with the quotes toggling in and out of a
  * quoted field (an escaped "" toggles twice). */
-nn_status nn__csv_nul_fail(const char *path, char delim, const char *text,
-                          const char *nul)
+nn_status nn__csv_nul_fail(const char *path, char delim, const char *text, const char *nul,
+                           size_t first_line)
 {
-    size_t line_no = 1, field = 1;
+    size_t line_no = first_line, field = 1;
     int quoted = 0;
     for (const char *p = text; p < nul; p++) {
         if (*p == '\n') {
@@ -34,7 +34,6 @@ nn_status nn__csv_nul_fail(const char *path, char delim, const char *text,
     return nn__fail(NN_EFORMAT, "%s:%zu:%zu: binary content (a NUL byte)", path, line_no, field);
 }
 
-#define CSV_CHUNK ((size_t)1 << 20)        /* bytes read at a time */
 #define CSV_MIN_BUDGET ((size_t)64 << 20) /* the budget on a machine of little memory */
 
 size_t nn__csv_budget(void)
@@ -86,7 +85,7 @@ nn_status nn__csv_read(const char *path, size_t max_bytes, char delim, char **ou
             buf = bigger;
             cap = grown;
         }
-        size_t want = cap - 1 - n < CSV_CHUNK ? cap - 1 - n : CSV_CHUNK;
+        size_t want = cap - 1 - n < NN_CSV_CHUNK ? cap - 1 - n : NN_CSV_CHUNK;
         ssize_t got = read(fd, buf + n, want);
         if (got < 0 && errno == EINTR)
             continue;
@@ -99,7 +98,7 @@ nn_status nn__csv_read(const char *path, size_t max_bytes, char delim, char **ou
         const char *nul = memchr(buf + n, '\0', (size_t)got);
         n += (size_t)got;
         if (nul) {
-            s = nn__csv_nul_fail(path, delim, buf, nul);
+            s = nn__csv_nul_fail(path, delim, buf, nul, 1);
         } else if (n > max_bytes) {
             s = too_big(path, max_bytes, "sends");
         }

@@ -18,8 +18,9 @@ if(NOT rc EQUAL 0 OR NOT out MATCHES "2 train / 2 test rows, 5 ranks")
 endif()
 
 # Ranks reading different files: a wrapper gives rank 0 the file $1, the
-# others $2. Widths, class names and tasks that differ fail every rank with
-# one message (rank 0's), exit status 1.
+# others $2. nn_load_csv_mpi compares each rank's file with rank 0's (size,
+# first bytes) before parsing, so another width or other class names fail
+# every rank with one message (printed by rank 0), exit status 1.
 # rank_script(path body): an executable sh script that knows its rank as $r.
 function(rank_script path body)
     file(WRITE ${path} "#!/bin/sh\nr=\${OMPI_COMM_WORLD_RANK:-\${PMI_RANK:-0}}\n${body}")
@@ -32,8 +33,8 @@ set(wide_csv ${OUT_DIR}/cli_mpi_wide.csv)
 set(other_csv ${OUT_DIR}/cli_mpi_other.csv)
 file(WRITE ${wide_csv} "1,2,0,a\n3,4,0,b\n5,6,0,a\n7,8,0,b\n")
 file(WRITE ${other_csv} "1,2,a\n3,4,c\n5,6,a\n7,8,c\n")
-foreach(case "wide|rank 1's data has 3 features, rank 0's has 2"
-              "other|rank 1's class 1 is 'c', rank 0's is 'b'")
+foreach(case "wide|rank 1's [^ ]*cli_mpi_wide.csv is not the file rank 0 read \\(32 bytes, rank 0's 24\\)"
+              "other|rank 1's [^ ]*cli_mpi_other.csv is not the file rank 0 read \\(24 bytes, rank 0's 24, other first bytes\\)")
     string(REPLACE "|" ";" case "${case}")
     list(GET case 0 name)
     list(GET case 1 want)

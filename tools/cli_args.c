@@ -448,7 +448,7 @@ static const option OPTIONS[] = {
     {"--verbose", NULL, T | S, p_verbose, "one line per epoch", 0},
     {"--quiet", NULL, T | E | P | S | X, p_quiet, "only results and errors", 0},
     {"--mpi", NULL, T, p_mpi,
-     "train over the ranks of mpirun, each reading rows rank::size (docs/mpi.md)", 0},
+     "train over the ranks of mpirun, each parsing its own part of the file (docs/mpi.md)", 0},
 };
 #define N_OPTIONS (sizeof OPTIONS / sizeof OPTIONS[0])
 

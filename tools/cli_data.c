@@ -196,7 +196,8 @@ int cli_match_names(nn_dataset *d, const char *const *names, size_t n_names, con
     nn_status s = nn_dataset_match_classes(d, names, n_names);
     if (s != NN_EINVAL || !d->y || !d->class_names)
         return s == NN_OK ? 0 : cli_fail(path, s);
-    /* Which row: its number in the file (rows rank::size of it). */
+    /* Which row: its line in the file, for rows rank, rank + size, ... of it
+     * (a part of the file from row r: rank r, size 1). */
     for (size_t i = 0; i < d->x.rows; i++) {
         const char *name = d->class_names[d->y[i]];
         size_t k = 0;

@@ -1,11 +1,14 @@
 /* nn train --mpi: data-parallel training over the ranks of MPI_COMM_WORLD
  * (mpirun -np N nn train --mpi ...), through nn_net_fit_mpi.
  *
- * Data. Every rank reads only its rows: i % size == rank of the file
- * (nn_load_csv_shard), or of the generated moons.
+ * Data. Every rank parses only its own contiguous part of the file
+ * (nn_load_csv_mpi: the rows whose lines start in the rank's byte range),
+ * or keeps a contiguous block of the generated moons; rank order is file
+ * order, so rank r's row i is row first + i of the file, first being the
+ * rows of the ranks before it.
  *
- * Test rows: with --test FILE, rows rank::size of that file on each rank
- * (its string labels numbered as --data's, by name). Otherwise a split of
+ * Test rows: with --test FILE, each rank's part of that file, loaded the
+ * same way (its string labels numbered as --data's, by name). Otherwise a split of
  * --data, the same rows as nn train without MPI and nn eval (the
  * stratified split of cli_load_split for a classification, the plain one
  * otherwise, with --test-fraction and --split-seed). Its permutation depends
@@ -47,6 +50,7 @@
 #include "cli.h"
 
 static int g_rank, g_size;
+static size_t g_first; /* the file's row number of this rank's first row of --data */
 
 /* 1 on every rank when failed is non-zero on any (collective). */
 static int any_failed(int failed)
@@ -79,23 +83,61 @@ static void sum_doubles(double *buf, int n)
 
 /* ---- data ------------------------------------------------------------------ */
 
-/* This rank's rows of path (--data or --test): rows rank::size. "moons"
- * is the generated set only as --data (a --test of that name is a file). */
-static int load_shard(const cli_opts *o, const char *path, nn_dataset *shard)
+/* The file's row number of this rank's first row: the rows of the ranks
+ * before it (collective). */
+static size_t rows_before(size_t rows)
+{
+    unsigned long long mine = rows, before = 0;
+    MPI_Exscan(&mine, &before, 1, MPI_UNSIGNED_LONG_LONG, MPI_SUM, MPI_COMM_WORLD);
+    return g_rank == 0 ? 0 : (size_t)before;
+}
+
+/* Rows [first, first + n) of all as a new data set (its names copied). */
+static nn_status copy_rows(const nn_dataset *all, size_t first, size_t n, nn_dataset *out)
+{
+    memset(out, 0, sizeof *out);
+    out->n_classes = all->n_classes;
+    out->x = (nn_mat){NULL, 0, all->x.cols, all->x.cols};
+    nn_status s = n ? nn_mat_alloc(&out->x, n, all->x.cols) : NN_OK;
+    if (s == NN_OK && n && !(out->y = malloc(n * sizeof *out->y)))
+        s = NN_ENOMEM;
+    for (size_t i = 0; s == NN_OK && i < n; i++) {
+        memcpy(out->x.data + i * out->x.ld, all->x.data + (first + i) * all->x.ld,
+               all->x.cols * sizeof(double));
+        out->y[i] = all->y[first + i];
+    }
+    if (s != NN_OK)
+        nn_dataset_free(out);
+    return s;
+}
+
+/* This rank's part of path (--data or --test), contiguous rows in file
+ * order; *first gets the file's row number of its first row. "moons" is
+ * the generated set only as --data (a --test of that name is a file).
+ * Collective; the status is the same on every rank, which rank 0 prints
+ * (nn_load_csv_mpi's message names the rank that failed). */
+static int load_shard(const cli_opts *o, const char *path, nn_dataset *shard, size_t *first)
 {
     nn_status s;
     if (path == o->data && strcmp(path, "moons") == 0) {
         nn_dataset all;
         s = nn_make_moons(&all, 5000, o->noise, 42);
         if (s == NN_OK) {
-            s = nn_dataset_shard(&all, (size_t)g_rank, (size_t)g_size, shard);
+            size_t n = all.x.rows / (size_t)g_size, m = all.x.rows % (size_t)g_size;
+            size_t r = (size_t)g_rank, at = r * n + (r < m ? r : m);
+            s = copy_rows(&all, at, n + (r < m), shard);
             nn_dataset_free(&all);
         }
+        if (any_failed(s != NN_OK))
+            return s != NN_OK ? fail(path, s) : CLI_EXIT_FAIL;
     } else {
         nn_csv_options c = cli_csv(o);
-        s = nn_load_csv_shard(shard, path, &c, (size_t)g_rank, (size_t)g_size);
+        s = nn_load_csv_mpi(shard, path, &c, MPI_COMM_WORLD);
+        if (s != NN_OK)
+            return fail_agreed(path, s);
     }
-    return s == NN_OK ? 0 : fail(path, s);
+    *first = rows_before(shard->x.rows);
+    return 0;
 }
 
 /* After every rank has loaded its shard of path: the same task and data
@@ -114,32 +156,28 @@ static int agree_shard(const cli_opts *o, const char *path, nn_dataset *shard)
     return s == NN_OK ? 0 : fail_agreed(path, s);
 }
 
-/* Every row's label in file order (row g is row g / size of rank g % size),
+/* Every row's label in file order (the ranks' rows in rank order),
  * gathered from the shards. NULL on failure. */
 static int32_t *gather_labels(const nn_dataset *shard, size_t n)
 {
     int *counts = malloc((size_t)g_size * sizeof *counts);
     int *displs = malloc((size_t)g_size * sizeof *displs);
-    int32_t *blocks = malloc((n ? n : 1) * sizeof *blocks);
     int32_t *labels = malloc((n ? n : 1) * sizeof *labels);
-    int ok = counts && displs && blocks && labels && n <= (size_t)INT32_MAX;
+    int ok = counts && displs && labels && n <= (size_t)INT32_MAX;
     if (!any_failed(!ok)) {
         int mine = (int)shard->x.rows;
         MPI_Allgather(&mine, 1, MPI_INT, counts, 1, MPI_INT, MPI_COMM_WORLD);
         for (int r = 0, at = 0; r < g_size; at += counts[r], r++)
             displs[r] = at;
-        MPI_Allgatherv(shard->y ? shard->y : blocks, mine, MPI_INT32_T, blocks, counts, displs,
+        int32_t none = 0; /* an empty shard sends nothing, from a buffer of its own */
+        MPI_Allgatherv(shard->y ? shard->y : &none, mine, MPI_INT32_T, labels, counts, displs,
                        MPI_INT32_T, MPI_COMM_WORLD);
-        for (int r = 0; r < g_size; r++)
-            for (int k = 0; k < counts[r]; k++)
-                labels[(size_t)r + (size_t)k * (size_t)g_size] = blocks[displs[r] + k];
     } else {
         free(labels);
         labels = NULL;
     }
     free(counts);
     free(displs);
-    free(blocks);
     return labels;
 }
 
@@ -245,7 +283,7 @@ static int split_shard(const cli_opts *o, nn_dataset *shard, size_t *n_test)
         for (size_t i = 0; i < test.x.rows; i++)
             is_test[(size_t)test.x.data[i]] = 1;
         for (size_t r = 0; r < shard->x.rows; r++)
-            if (is_test[(size_t)g_rank + r * (size_t)g_size])
+            if (is_test[g_first + r])
                 swap_rows(shard, k++, r, tmp);
     }
     int failed = !is_test || !tmp;
@@ -357,13 +395,15 @@ static int run(const cli_opts *o)
     nn_dataset shard, test_file;
     memset(&shard, 0, sizeof shard);
     memset(&test_file, 0, sizeof test_file);
-    size_t n_test = 0;
-    if (any_failed(load_shard(o, o->data, &shard)) || agree_shard(o, o->data, &shard) ||
+    size_t n_test = 0, test_first = 0;
+    /* cli_match_test names a test row's line as header + rank + i * size
+     * + 1: with contiguous parts, rank = the part's first row, size 1. */
+    if (load_shard(o, o->data, &shard, &g_first) || agree_shard(o, o->data, &shard) ||
         split_shard(o, &shard, &n_test) ||
         (o->test_data &&
-         (any_failed(load_shard(o, o->test_data, &test_file)) ||
+         (load_shard(o, o->test_data, &test_file, &test_first) ||
           agree_shard(o, o->test_data, &test_file) ||
-          any_failed(cli_match_test(o, &shard, &test_file, (size_t)g_rank, (size_t)g_size))))) {
+          any_failed(cli_match_test(o, &shard, &test_file, test_first, 1))))) {
         nn_dataset_free(&shard);
         nn_dataset_free(&test_file);
         return CLI_EXIT_FAIL;

@@ -105,6 +105,13 @@ NN_API nn_csv_options nn_csv_defaults(void);
  * the delimiter is then part of the field, "" stands for one quote, blanks
  * inside the quotes are kept, but a quoted field cannot span lines. opt may
  * be NULL for the defaults.
+ * Memory: a regular file is read through a 1 MiB window in two passes
+ * (count the data lines, then parse into the data set, allocated once), so
+ * loading needs the data set plus the window (and the distinct label
+ * names), not the file; a stream (pipe, /dev/stdin, a device) is read into
+ * memory first. Either may be at most half of the machine's memory
+ * (NN_ENOMEM before reading a larger regular file). A regular file that
+ * loses lines between the passes is NN_EIO.
  * @return NN_OK; NN_EINVAL for NULL out or path, or an option that is wrong
  *         for any file (label_column < -1, task out of range, n_targets > 1
  *         with CLASSIFY, delimiter '"', '\n', '\r', '.', '+', '-' or a
@@ -199,9 +206,10 @@ NN_API nn_status nn_dataset_shard(const nn_dataset *all, size_t rank, size_t siz
 
 /* nn_load_csv(path, opt) then nn_dataset_shard(rank, size): the rows
  * i % size == rank of the file, counting data lines from 0 (header and
- * blank lines not counted). The whole file is read by every caller, so
+ * blank lines not counted). The whole file is parsed by every caller, so
  * that string labels get the same class numbers in every shard; a caller
- * needs memory for the whole file once, while it is being read.
+ * needs memory for the whole data set once, while it is being loaded.
+ * nn_load_csv_mpi (nn/mpi.h) parses only each rank's part.
  * @return as nn_load_csv and nn_dataset_shard. */
 NN_API nn_status nn_load_csv_shard(nn_dataset *out, const char *path, const nn_csv_options *opt,
                                    size_t rank, size_t size);

@@ -16,8 +16,8 @@
  *     int rank, size;
  *     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
  *     MPI_Comm_size(MPI_COMM_WORLD, &size);
- *     nn_dataset shard;    // rows rank, rank + size, ... of the file
- *     nn_load_csv_shard(&shard, "big.csv", NULL, (size_t)rank, (size_t)size);
+ *     nn_dataset shard;    // this rank's contiguous part of the file
+ *     nn_load_csv_mpi(&shard, "big.csv", NULL, MPI_COMM_WORLD);
  *     nn_net *net;         // same config on every rank
  *     nn_net_create(&net, &cfg);
  *     nn_train_options o = nn_train_defaults();
@@ -148,6 +148,52 @@ NN_API nn_status nn_dataset_agree_mpi(nn_dataset *shard, MPI_Comm comm);
  *         mean_loss may be NULL. */
 NN_API nn_status nn_net_evaluate_mpi(nn_net *net, const nn_dataset *shard, double *score,
                                      double *mean_loss, MPI_Comm comm);
+
+/* Collective CSV loading: every rank of comm calls it with the same path
+ * and options, and each parses only its own contiguous part of the file,
+ * so a rank's memory follows its part, not the file.
+ *
+ * The file's S bytes are cut into size contiguous byte ranges (rank r:
+ * [r q + min(r, m), (r + 1) q + min(r + 1, m)), q = S / size, m = S % size)
+ * and a rank keeps the rows whose lines start in its range. So every row
+ * of the file is on exactly one rank, and rank 0's rows, then rank 1's,
+ * ..., are the file's rows in order; a rank may have none (a file smaller
+ * than the rank count). The header and the first data line (the width and
+ * where the labels are) are read by every rank from the file's start. A
+ * quoted field cannot span lines (as for nn_load_csv), so a range that
+ * starts inside a quoted field starts inside a line, which is the rank's
+ * before it.
+ *
+ * Then the ranks agree on what nn_load_csv decides from the whole file:
+ * CLASSIFY labels are integers only when every rank's are, n_classes being
+ * the largest over all ranks + 1 (at least 2); otherwise they are strings,
+ * the classes the sorted union of every rank's names (class_names the same
+ * on every rank, y numbered into it): nn_load_csv's numbering. The width
+ * and what the rows carry are checked as nn_dataset_agree_mpi checks them.
+ * The ranks must read the same file: its size and first 64 KiB are
+ * compared with rank 0's.
+ *
+ * @param out  this rank's rows, an owned data set (free with
+ *             nn_dataset_free); 0 rows: x.data NULL, x.cols the features,
+ *             n_classes, t.cols and class_names as for the file
+ * @param path a regular file (a stream cannot be cut into ranges: use
+ *             nn_load_csv)
+ * @param opt  as nn_load_csv's (NULL: nn_csv_defaults()); the same on every
+ *             rank
+ * @param comm an intra-communicator; MPI must be initialized
+ * @return NN_OK on every rank, or the same status on every rank: the
+ *         failing rank (the lowest, if several) has its own message, e.g.
+ *         "big.csv:1834:3: expected a number, found 'x'" with the file's
+ *         real line, the others "nn_load_csv_mpi: rank 1 failed: big.csv:
+ *         1834:3: ..."; the statuses of nn_load_csv (NN_EINVAL, NN_EIO,
+ *         NN_EFORMAT, NN_ENOMEM: a rank's part is limited to half of its
+ *         machine's memory), NN_EINVAL when a rank's file is not rank 0's,
+ *         NN_EIO for a path that is not a regular file or when an MPI call
+ *         fails. MPI not
+ *         initialized, MPI_COMM_NULL or an inter-communicator: NN_EINVAL
+ *         before any communication. *out is written only on success. */
+NN_API nn_status nn_load_csv_mpi(nn_dataset *out, const char *path, const nn_csv_options *opt,
+                                 MPI_Comm comm);
 
 #ifdef __cplusplus
 }

@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nn/mpi.h"
+#include "mpi_internal.h"
 
 /* Sums a step may have in flight: one per layer bucket, at most
  * NN__MAX_LAYERS (64). */
@@ -102,7 +102,7 @@ static int reduce_finish(void *ctx)
 }
 
 /* NN_EIO with MPI's own text for the error code. */
-static nn_status mpi_fail(const char *func, const char *what, int code)
+nn_status nn__mpi_fail(const char *func, const char *what, int code)
 {
     char text[MPI_MAX_ERROR_STRING];
     int len = 0;
@@ -111,18 +111,9 @@ static nn_status mpi_fail(const char *func, const char *what, int code)
     return nn_set_last_error(NN_EIO, "%s: %s failed: %.*s", func, what, len, text);
 }
 
-/* A call's hold on comm: its error handler MPI_ERRORS_RETURN until
- * comm_end restores the caller's, and the rank. */
-typedef struct comm_call {
-    MPI_Comm comm;
-    const char *func;
-    MPI_Errhandler old;
-    int rank;
-} comm_call;
-
 /* Start a call on comm: the checks each rank makes alone, before any
  * communication (MPI initialized, an intra-communicator). */
-static nn_status comm_begin(comm_call *c, MPI_Comm comm, const char *func)
+nn_status nn__mpi_begin(comm_call *c, MPI_Comm comm, const char *func)
 {
     /* Calling MPI before MPI_Init or after MPI_Finalize is erroneous (Open
      * MPI aborts); these two queries are allowed at any time. */
@@ -138,19 +129,19 @@ static nn_status comm_begin(comm_call *c, MPI_Comm comm, const char *func)
     c->func = func;
     int rc = MPI_Comm_get_errhandler(comm, &c->old);
     if (rc != MPI_SUCCESS)
-        return mpi_fail(func, "MPI_Comm_get_errhandler", rc);
+        return nn__mpi_fail(func, "MPI_Comm_get_errhandler", rc);
     if ((rc = MPI_Comm_set_errhandler(comm, MPI_ERRORS_RETURN)) != MPI_SUCCESS) {
         MPI_Errhandler_free(&c->old);
-        return mpi_fail(func, "MPI_Comm_set_errhandler", rc);
+        return nn__mpi_fail(func, "MPI_Comm_set_errhandler", rc);
     }
     int inter = 0;
     nn_status s = NN_OK;
     if ((rc = MPI_Comm_test_inter(comm, &inter)) != MPI_SUCCESS)
-        s = mpi_fail(func, "MPI_Comm_test_inter", rc);
+        s = nn__mpi_fail(func, "MPI_Comm_test_inter", rc);
     else if (inter)
         s = nn_set_last_error(NN_EINVAL, "%s: comm is an inter-communicator", func);
     else if ((rc = MPI_Comm_rank(comm, &c->rank)) != MPI_SUCCESS)
-        s = mpi_fail(func, "MPI_Comm_rank", rc);
+        s = nn__mpi_fail(func, "MPI_Comm_rank", rc);
     if (s != NN_OK) {
         MPI_Comm_set_errhandler(comm, c->old);
         MPI_Errhandler_free(&c->old);
@@ -160,7 +151,7 @@ static nn_status comm_begin(comm_call *c, MPI_Comm comm, const char *func)
 
 /* Restore the caller's handler (get_errhandler took a reference); s passes
  * through. */
-static nn_status comm_end(comm_call *c, nn_status s)
+nn_status nn__mpi_end(comm_call *c, nn_status s)
 {
     MPI_Comm_set_errhandler(c->comm, c->old);
     MPI_Errhandler_free(&c->old);
@@ -187,7 +178,7 @@ static nn_status with_hooks(MPI_Comm comm, const char *func, const char *inner,
                             nn_status (*fn)(const nn_fit_hooks *h, void *arg), void *arg)
 {
     comm_call cc;
-    nn_status s = comm_begin(&cc, comm, func);
+    nn_status s = nn__mpi_begin(&cc, comm, func);
     if (s != NN_OK)
         return s;
     mpi_ctx c = {.comm = comm, .err = MPI_SUCCESS, .n_req = 0};
@@ -201,10 +192,10 @@ static nn_status with_hooks(MPI_Comm comm, const char *func, const char *inner,
                       .reduce_finish = reduce_finish};
     s = fn(&h, arg);
     if (c.err != MPI_SUCCESS)
-        s = mpi_fail(cc.func, "MPI_Allreduce", c.err);
+        s = nn__mpi_fail(cc.func, "MPI_Allreduce", c.err);
     else if (s != NN_OK)
         s = as_caller(s, inner, cc.func);
-    return comm_end(&cc, s);
+    return nn__mpi_end(&cc, s);
 }
 
 typedef struct fit_args {
@@ -247,15 +238,13 @@ nn_status nn_scaler_fit_mpi(nn_scaler *s, nn_mat x, MPI_Comm comm)
 
 #define AGREE_TEXT 512 /* bytes of nn_last_error() text a failing rank sends */
 
-/* The status of a step every rank took: NN_OK when s is NN_OK on every
- * rank; else, on every rank, the status and nn_last_error() text of the
- * lowest rank that failed. Collective. */
-static nn_status agree(const comm_call *c, nn_status s)
+/* The status of a step every rank took (mpi_internal.h). */
+static nn_status agree_as(const comm_call *c, nn_status s, int name_rank)
 {
     int first = s != NN_OK ? c->rank : INT_MAX;
     int rc = MPI_Allreduce(MPI_IN_PLACE, &first, 1, MPI_INT, MPI_MIN, c->comm);
     if (rc != MPI_SUCCESS)
-        return mpi_fail(c->func, "MPI_Allreduce", rc);
+        return nn__mpi_fail(c->func, "MPI_Allreduce", rc);
     if (first == INT_MAX)
         return NN_OK;
     char msg[sizeof(int) + AGREE_TEXT];
@@ -265,11 +254,24 @@ static nn_status agree(const comm_call *c, nn_status s)
         snprintf(msg + sizeof code, AGREE_TEXT, "%s", nn_last_error());
     }
     if ((rc = MPI_Bcast(msg, (int)sizeof msg, MPI_CHAR, first, c->comm)) != MPI_SUCCESS)
-        return mpi_fail(c->func, "MPI_Bcast", rc);
+        return nn__mpi_fail(c->func, "MPI_Bcast", rc);
     int code;
     memcpy(&code, msg, sizeof code);
     msg[sizeof msg - 1] = '\0';
+    if (name_rank && c->rank != first)
+        return nn_set_last_error((nn_status)code, "%s: rank %d failed: %s", c->func, first,
+                                 msg + sizeof code);
     return nn_set_last_error((nn_status)code, "%s", msg + sizeof code);
+}
+
+nn_status nn__mpi_agree(const comm_call *c, nn_status s)
+{
+    return agree_as(c, s, 0);
+}
+
+nn_status nn__mpi_agree_named(const comm_call *c, nn_status s)
+{
+    return agree_as(c, s, 1);
 }
 
 /* What a shard holds beside its features: labels, targets or nothing (an
@@ -287,7 +289,7 @@ static const char *kind_text(uint64_t kind)
 }
 
 /* buf[0..n) from root to every rank, in chunks of at most INT_MAX. */
-static int bcast_bytes(char *buf, size_t n, int root, MPI_Comm comm)
+int nn__mpi_bcast_bytes(char *buf, size_t n, int root, MPI_Comm comm)
 {
     for (size_t at = 0; at < n;) {
         int chunk = n - at > (size_t)INT_MAX ? INT_MAX : (int)(n - at);
@@ -342,7 +344,7 @@ static nn_status compare_names(const comm_call *c, const nn_dataset *d, const ch
     return NN_OK;
 }
 
-static nn_status agree_data(const comm_call *c, nn_dataset *d)
+nn_status nn__mpi_agree_data(const comm_call *c, nn_dataset *d)
 {
     nn_status s = NN_OK;
     if (!d)
@@ -350,7 +352,7 @@ static nn_status agree_data(const comm_call *c, nn_dataset *d)
     else if (d->x.rows > 0 && (!d->x.data || (shard_kind(d) == KIND_LABELS && !d->y)))
         s = nn_set_last_error(NN_EINVAL, "%s: rank %d's shard has rows but no data", c->func,
                               c->rank);
-    if ((s = agree(c, s)) != NN_OK)
+    if ((s = nn__mpi_agree(c, s)) != NN_OK)
         return s;
     uint64_t mine[5] = {d->x.cols, (uint64_t)shard_kind(d), d->t.cols, d->n_classes, 0}, h[5];
     for (size_t k = 0; d->class_names && k < d->n_classes; k++)
@@ -358,15 +360,15 @@ static nn_status agree_data(const comm_call *c, nn_dataset *d)
     memcpy(h, mine, sizeof h);
     int rc = MPI_Bcast(h, 5, MPI_UINT64_T, 0, c->comm);
     if (rc != MPI_SUCCESS)
-        return mpi_fail(c->func, "MPI_Bcast", rc);
-    if ((s = agree(c, compare_header(c, h, mine))) != NN_OK)
+        return nn__mpi_fail(c->func, "MPI_Bcast", rc);
+    if ((s = nn__mpi_agree(c, compare_header(c, h, mine))) != NN_OK)
         return s;
     if (h[1] == KIND_LABELS && h[4] == 0) {
         /* Integer labels: the net needs outputs for the largest on any rank. */
         uint64_t n = d->n_classes;
         if ((rc = MPI_Allreduce(MPI_IN_PLACE, &n, 1, MPI_UINT64_T, MPI_MAX, c->comm)) !=
             MPI_SUCCESS)
-            return mpi_fail(c->func, "MPI_Allreduce", rc);
+            return nn__mpi_fail(c->func, "MPI_Allreduce", rc);
         d->n_classes = (size_t)n;
         return NN_OK;
     }
@@ -374,7 +376,7 @@ static nn_status agree_data(const comm_call *c, nn_dataset *d)
         return NN_OK;
     char *blob = malloc((size_t)h[4]);
     s = blob ? NN_OK : nn_set_last_error(NN_ENOMEM, "%s: out of memory", c->func);
-    if ((s = agree(c, s)) != NN_OK)
+    if ((s = nn__mpi_agree(c, s)) != NN_OK)
         return s;
     if (c->rank == 0)
         for (size_t k = 0, at = 0; k < d->n_classes; k++) {
@@ -382,10 +384,10 @@ static nn_status agree_data(const comm_call *c, nn_dataset *d)
             memcpy(blob + at, d->class_names[k], len);
             at += len;
         }
-    if ((rc = bcast_bytes(blob, (size_t)h[4], 0, c->comm)) != MPI_SUCCESS)
-        s = mpi_fail(c->func, "MPI_Bcast", rc);
+    if ((rc = nn__mpi_bcast_bytes(blob, (size_t)h[4], 0, c->comm)) != MPI_SUCCESS)
+        s = nn__mpi_fail(c->func, "MPI_Bcast", rc);
     else
-        s = agree(c, compare_names(c, d, blob, d->n_classes));
+        s = nn__mpi_agree(c, compare_names(c, d, blob, d->n_classes));
     free(blob);
     return s;
 }
@@ -393,8 +395,8 @@ static nn_status agree_data(const comm_call *c, nn_dataset *d)
 nn_status nn_dataset_agree_mpi(nn_dataset *shard, MPI_Comm comm)
 {
     comm_call cc;
-    nn_status s = comm_begin(&cc, comm, "nn_dataset_agree_mpi");
-    return s != NN_OK ? s : comm_end(&cc, agree_data(&cc, shard));
+    nn_status s = nn__mpi_begin(&cc, comm, "nn_dataset_agree_mpi");
+    return s != NN_OK ? s : nn__mpi_end(&cc, nn__mpi_agree_data(&cc, shard));
 }
 
 /* ---- scores over every rank's rows ------------------------------------------------ */
@@ -402,7 +404,7 @@ nn_status nn_dataset_agree_mpi(nn_dataset *shard, MPI_Comm comm)
 static nn_status sum_doubles(const comm_call *c, double *v, size_t n)
 {
     mpi_ctx m = {.comm = c->comm, .err = MPI_SUCCESS, .n_req = 0};
-    return allreduce_sum(v, n, &m) == 0 ? NN_OK : mpi_fail(c->func, "MPI_Allreduce", m.err);
+    return allreduce_sum(v, n, &m) == 0 ? NN_OK : nn__mpi_fail(c->func, "MPI_Allreduce", m.err);
 }
 
 /* R^2 averaged over the outputs, scikit-learn's r2_score as nn_net_evaluate
@@ -418,7 +420,7 @@ static nn_status global_r2(const comm_call *c, nn_net *net, const nn_dataset *d,
     nn_status s = acc ? NN_OK : nn_set_last_error(NN_ENOMEM, "%s: out of memory", c->func);
     if (s == NN_OK && n > 0 && (s = nn_mat_alloc(&z, n, C)) == NN_OK)
         s = nn_net_forward(net, d->x, z);
-    if ((s = agree(c, s)) == NN_OK) {
+    if ((s = nn__mpi_agree(c, s)) == NN_OK) {
         for (size_t i = 0; i < n; i++)
             for (size_t j = 0; j < C; j++) {
                 double t = d->t.data[i * d->t.ld + j], e = z.data[i * z.ld + j] - t;
@@ -461,7 +463,7 @@ static nn_status evaluate(const comm_call *c, nn_net *net, const nn_dataset *d, 
         v[1] = sc * v[0];
         v[2] = lo * v[0];
     }
-    if ((s = agree(c, s)) != NN_OK || (s = sum_doubles(c, v, 3)) != NN_OK)
+    if ((s = nn__mpi_agree(c, s)) != NN_OK || (s = sum_doubles(c, v, 3)) != NN_OK)
         return s;
     if (v[0] == 0.0)
         return nn_set_last_error(NN_EINVAL, "%s: every rank's shard is empty", c->func);
@@ -479,6 +481,6 @@ nn_status nn_net_evaluate_mpi(nn_net *net, const nn_dataset *shard, double *scor
                               double *mean_loss, MPI_Comm comm)
 {
     comm_call cc;
-    nn_status s = comm_begin(&cc, comm, "nn_net_evaluate_mpi");
-    return s != NN_OK ? s : comm_end(&cc, evaluate(&cc, net, shard, score, mean_loss));
+    nn_status s = nn__mpi_begin(&cc, comm, "nn_net_evaluate_mpi");
+    return s != NN_OK ? s : nn__mpi_end(&cc, evaluate(&cc, net, shard, score, mean_loss));
 }

@@ -7,6 +7,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "csv_internal.h"
 #include "fuzz_common.h"
 
 /* Read every element the data set claims to have (ASan checks the reads)
@@ -79,6 +80,49 @@ static void use_dataset(const nn_dataset *d)
     }
 }
 
+/* Row i of a against row j of b: the same features, and the same label
+ * (by name when a has names; b's pending labels are part names/values). */
+static int same_row(const nn_dataset *a, size_t i, const nn__csv_part *b, size_t j)
+{
+    if (memcmp(a->x.data + i * a->x.ld, b->d.x.data + j * b->d.x.ld, a->x.cols * sizeof(double)))
+        return 0;
+    if (a->t.data && memcmp(a->t.data + i * a->t.ld, b->d.t.data + j * b->d.t.ld,
+                            a->t.cols * sizeof(double)))
+        return 0;
+    if (!a->y)
+        return 1;
+    int32_t k = b->d.y[j];
+    return a->class_names ? strcmp(a->class_names[a->y[i]], b->names[k]) == 0
+                          : a->y[i] == b->values[k];
+}
+
+/* The parts of the file cut at 1..2 points (chosen from the data) hold,
+ * in order, exactly the whole file's rows; and a small window (chunk
+ * from the data) loads what the default one loads. */
+static void check_parts(const char *path, const nn_csv_options *opt, const nn_dataset *d,
+                        const uint8_t *data, size_t len)
+{
+    uint64_t cut[4] = {0, len / 2, UINT64_MAX, UINT64_MAX};
+    if (len > 2) {
+        cut[1] = data[len - 1] % (len / 2 + 1);
+        cut[2] = cut[1] + data[len - 2] % (len - cut[1] + 1);
+    }
+    size_t row = 0;
+    for (int k = 0; k < 3; k++) {
+        nn__csv_part part;
+        nn_status s = nn__csv_load_range(&part, path, opt, cut[k], cut[k + 1], 1 + data[0] % 64);
+        if (s != NN_OK) {
+            FUZZ_CHECK(s == NN_ENOMEM);
+            return;
+        }
+        FUZZ_CHECK(part.d.x.cols == d->x.cols && row + part.d.x.rows <= d->x.rows);
+        for (size_t i = 0; i < part.d.x.rows; i++, row++)
+            FUZZ_CHECK(same_row(d, row, &part, i));
+        nn__csv_part_free(&part);
+    }
+    FUZZ_CHECK(row == d->x.rows);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < FUZZ_CSV_HEADER)
@@ -97,6 +141,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
     check_dataset(&d);
+    check_parts(path, use_null ? NULL : &opt, &d, data + FUZZ_CSV_HEADER, size - FUZZ_CSV_HEADER);
     use_dataset(&d);
     nn_dataset_free(&d);
     return 0;
