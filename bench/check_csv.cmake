@@ -37,7 +37,7 @@ function(run_and_check name expected_header numeric_fields)
     message(STATUS "${name}: ${n} CSV lines ok")
 endfunction()
 
-set(epoch_header "shape,arch,batch,hidden,epoch_ms_median,epoch_ms_min,epoch_ms_max,floor_ms_median,floor_ms_min,floor_ms_max,ratio,ratio_paired,samples_per_s,gflops,floor_gflops,fit_call_ms,fit_overhead_ms,peak_rss_kib,n_epochs,threads,simd,activation,task,gemm_path,gemm_small_shapes,gemm_blas_shapes,gemm_timed_shapes,gemm_plan_ms,numpy_ms")
+set(epoch_header "shape,arch,batch,hidden,epoch_ms_median,epoch_ms_min,epoch_ms_max,floor_ms_median,floor_ms_min,floor_ms_max,ratio,ratio_paired,samples_per_s,gflops,floor_gflops,fit_call_ms,fit_overhead_ms,peak_rss_kib,n_epochs,threads,simd,activation,task,gemm_path,gemm_small_shapes,gemm_blas_shapes,gemm_timed_shapes,gemm_plan_ms,numpy_ms,dtype")
 run_and_check(epoch_bench "${epoch_header}"
     "2;3;4;5;6;7;8;9;10;11;12;13;14;15;16;17;18;19"
     ${EPOCH_BENCH} --shape tutorial --batch 128 --hidden 16 --epochs 1)
@@ -60,6 +60,20 @@ foreach(row IN LISTS rows)
             "epoch_bench --gemm: ${path} has ${n_small} small and ${n_blas} blas shapes")
     endif()
 endforeach()
+# Both dtypes in one run, each row naming its own.
+run_and_check(epoch_bench_dtypes "${epoch_header}"
+    "2;3;4;5;6;7;8;9;10;11;12;13;14;15;16;17;18;19"
+    ${EPOCH_BENCH} --shape tutorial --batch 128 --hidden 16 --epochs 1 --dtype f64,f32)
+file(STRINGS ${OUT_DIR}/epoch_bench_dtypes_smoke.csv rows REGEX "^tutorial")
+set(dtypes "")
+foreach(row IN LISTS rows)
+    string(REPLACE "," ";" f "${row}")
+    list(GET f 29 dt)
+    list(APPEND dtypes ${dt})
+endforeach()
+if(NOT dtypes STREQUAL "f64;f32")
+    message(FATAL_ERROR "epoch_bench --dtype f64,f32: rows of ${dtypes}")
+endif()
 run_and_check(epoch_bench_tanh_regress "${epoch_header}"
     "2;3;4;5;6;7;8;9;10;11;12;13;14;15;16;17;18;19"
     ${EPOCH_BENCH} --shape tutorial --batch 128 --hidden 16 --epochs 1 --activation tanh
