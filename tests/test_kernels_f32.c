@@ -456,7 +456,7 @@ static size_t gemm_pairs(gemm_pair *p)
     return n;
 }
 
-static const size_t SHAPES[][3] = {{1, 1, 1},   {10, 64, 2},   {10, 2, 64}, {64, 2, 10},
+static const size_t SHAPES[][3] = {{32, 64, 64}, {16, 2, 32}, {24, 3, 17}, {32, 2, 16},{1, 1, 1},   {10, 64, 2},   {10, 2, 64}, {64, 2, 10},
                                    {2, 64, 10}, {7, 13, 5},    {3, 2, 9},   {5, 17, 2},
                                    {33, 31, 3}, {9, 37, 70},   {130, 23, 41}, {6, 8, 1},
                                    {4, 16, 3},  {2, 1, 300},   {17, 64, 64}, {64, 15, 128},
@@ -477,7 +477,7 @@ static void check_gemm_small(void **state)
     size_t np = gemm_pairs(pairs);
     nn__rng r;
     nn__rng_seed(&r, 53);
-    static float scratch[NN__GEMM_SCRATCH];
+    static float scratch[2 * NN__GEMM_SCRATCH]; /* NN__GEMM_SCRATCH doubles' bytes */
     for (size_t q = 0; q < np; q++)
         for (size_t s = 0; s < N_SHAPES; s++)
             for (int ta = 0; ta < 2; ta++)
@@ -513,7 +513,7 @@ static void check_gemm_small(void **state)
 static void check_epilogue(const gemm_pair *g, nn__rng *r, size_t m, size_t n, size_t k,
                            nn__epi_kind kind, int act, double decay, int bias_row)
 {
-    static float scratch[NN__GEMM_SCRATCH];
+    static float scratch[2 * NN__GEMM_SCRATCH]; /* NN__GEMM_SCRATCH doubles' bytes */
     const int ta = kind == NN__EPI_SGD || kind == NN__EPI_MOMENTUM;
     const int tb = kind == NN__EPI_ACT_GRAD;
     fbuf a = fmake(r, ta ? k : m, ta ? m : k, 1, -1, 1);
