@@ -8,7 +8,11 @@
  * each kernel reads and writes per element (text output only: the CSV
  * header is fixed by bench/check_csv.cmake).
  *
- * Usage: kernel_bench [--csv FILE] [--quick] [--only SUBSTRING]
+ * --dtype f64 (the default), f32 or both: which element type's tables
+ * (nn__kernels, nn__kernels_f32) are timed; a float row's impl is the
+ * path's name with ".f32" (and its GB/s counts 4-byte elements).
+ *
+ * Usage: kernel_bench [--csv FILE] [--quick] [--only SUBSTRING] [--dtype f64|f32|both]
  */
 #include <math.h>
 #include <stdio.h>
@@ -104,50 +108,79 @@ static const kernel_row KERNELS[] = {
 };
 #define N_KERNELS (sizeof KERNELS / sizeof KERNELS[0])
 
+/* The buffers, in double, and their float copies (af ...) for the float
+ * tables. */
 typedef struct work {
     size_t rows, cols;
     double *a, *b, *bias, *out, *zero, *t;
+    float *af, *bf, *biasf, *outf, *zerof, *tf;
     int32_t *y;
 } work;
 
+/* One kernel call on table k, written once for both element types: k
+ * and the buffers' element type are the only difference. */
+#define RUN_BODY(a, b, bias, out, zero, t)                                                 \
+    size_t r = w->rows, c = w->cols;                                                       \
+    switch (kr->kind) {                                                                    \
+    case K_RELU:                                                                            \
+        k->relu((a), r, c, c);                                                              \
+        break;                                                                              \
+    case K_RELU_BACKWARD:                                                                   \
+        k->relu_backward((b), c, (a), c, r, c);                                             \
+        break;                                                                              \
+    case K_BIAS_RELU:                                                                       \
+        k->bias_relu((a), r, c, c, (bias));                                                 \
+        break;                                                                              \
+    case K_SOFTMAX:                                                                         \
+        k->softmax_rows((b), r, c, c);                                                      \
+        break;                                                                              \
+    case K_FUSED_OUTPUT:                                                                    \
+        k->bias_softmax_xent((b), r, c, c, (bias), w->y, 1.0);                              \
+        break;                                                                              \
+    case K_COL_SUMS:                                                                        \
+        k->col_sums((a), r, c, c, (out));                                                   \
+        break;                                                                              \
+    case K_EXP:                                                                             \
+        k->exp((a), (out), r * c);                                                          \
+        break;                                                                              \
+    case K_ACT:                                                                             \
+        k->act_forward[kr->act]((a), c, (out), c, r, c, (zero), 0.01);                      \
+        break;                                                                              \
+    case K_ACT_BACKWARD:                                                                    \
+        k->act_backward[kr->act]((b), c, (out), c, (a), c, r, c, 0.01);                     \
+        break;                                                                              \
+    case K_BCE:                                                                             \
+        k->bias_sigmoid_bce((b), r, c, c, (bias), (t), c, 1.0);                             \
+        break;                                                                              \
+    case K_MSE:                                                                             \
+        k->bias_mse((b), r, c, c, (bias), (t), c, 0.25);                                    \
+        break;                                                                              \
+    }
+
 static void run(const nn__kernels *k, const kernel_row *kr, work *w)
 {
-    size_t r = w->rows, c = w->cols;
-    switch (kr->kind) {
-    case K_RELU:
-        k->relu(w->a, r, c, c);
-        break;
-    case K_RELU_BACKWARD:
-        k->relu_backward(w->b, c, w->a, c, r, c);
-        break;
-    case K_BIAS_RELU:
-        k->bias_relu(w->a, r, c, c, w->bias);
-        break;
-    case K_SOFTMAX:
-        k->softmax_rows(w->b, r, c, c);
-        break;
-    case K_FUSED_OUTPUT:
-        k->bias_softmax_xent(w->b, r, c, c, w->bias, w->y, 1.0);
-        break;
-    case K_COL_SUMS:
-        k->col_sums(w->a, r, c, c, w->out);
-        break;
-    case K_EXP:
-        k->exp(w->a, w->out, r * c);
-        break;
-    case K_ACT:
-        k->act_forward[kr->act](w->a, c, w->out, c, r, c, w->zero, 0.01);
-        break;
-    case K_ACT_BACKWARD:
-        k->act_backward[kr->act](w->b, c, w->out, c, w->a, c, r, c, 0.01);
-        break;
-    case K_BCE:
-        k->bias_sigmoid_bce(w->b, r, c, c, w->bias, w->t, c, 1.0);
-        break;
-    case K_MSE:
-        k->bias_mse(w->b, r, c, c, w->bias, w->t, c, 0.25);
-        break;
-    }
+    RUN_BODY(w->a, w->b, w->bias, w->out, w->zero, w->t)
+}
+
+static void run_f32(const nn__kernels_f32 *k, const kernel_row *kr, work *w)
+{
+    RUN_BODY(w->af, w->bf, w->biasf, w->outf, w->zerof, w->tf)
+}
+
+/* The float table kf when not NULL, else the double table k. */
+static void run_any(const nn__kernels *k, const nn__kernels_f32 *kf, const kernel_row *kr,
+                    work *w)
+{
+    if (kf)
+        run_f32(kf, kr, w);
+    else
+        run(k, kr, w);
+}
+
+static void to_float(float *dst, const double *src, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        dst[i] = (float)src[i];
 }
 
 /* Fill the inputs of one bench row (see the comment above KERNELS). */
@@ -164,12 +197,16 @@ static void fill(const kernel_row *kr, work *w, nn__rng *rng)
             w->b[i] = 0.0;
         nn__kernels_scalar.act_forward[kr->act](w->a, c, w->out, c, r, c, NULL, 0.01);
     }
+    to_float(w->af, w->a, n);
+    to_float(w->bf, w->b, n);
+    to_float(w->tf, w->t, n);
+    to_float(w->outf, w->out, n);
 }
 
 int main(int argc, char **argv)
 {
     const char *csv_path = NULL, *only = NULL;
-    int quick = 0;
+    int quick = 0, dtypes = 1; /* bit 0: f64, bit 1: f32 */
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--csv") == 0 && i + 1 < argc)
             csv_path = argv[++i];
@@ -177,8 +214,19 @@ int main(int argc, char **argv)
             only = argv[++i];
         else if (strcmp(argv[i], "--quick") == 0)
             quick = 1;
-        else {
-            fprintf(stderr, "usage: kernel_bench [--csv FILE] [--quick] [--only SUBSTRING]\n");
+        else if (strcmp(argv[i], "--dtype") == 0 && i + 1 < argc) {
+            const char *d = argv[++i];
+            dtypes = strcmp(d, "f64") == 0    ? 1
+                     : strcmp(d, "f32") == 0  ? 2
+                     : strcmp(d, "both") == 0 ? 3
+                                              : 0;
+            if (!dtypes) {
+                fprintf(stderr, "kernel_bench: --dtype takes f64, f32 or both\n");
+                return 2;
+            }
+        } else {
+            fprintf(stderr, "usage: kernel_bench [--csv FILE] [--quick] [--only SUBSTRING]"
+                            " [--dtype f64|f32|both]\n");
             return 2;
         }
     }
@@ -197,7 +245,7 @@ int main(int argc, char **argv)
     printf("# kernel_bench: libnn %s (commit %s), default path %s\n# compiler: %s, flags: %s\n"
            "# date: %s\n",
            nn_version_string(), NN_GIT_COMMIT, nn_simd_path(), __VERSION__, NN_BENCH_CFLAGS, date);
-    printf("%-24s %-7s %6s %6s %12s %12s %12s %10s %8s\n", "kernel", "impl", "rows", "cols",
+    printf("%-24s %-10s %6s %6s %12s %12s %12s %10s %8s\n", "kernel", "impl", "rows", "cols",
            "median ns", "min ns", "p90 ns", "elem/ns", "GB/s");
     if (csv)
         fprintf(csv, "kernel,impl,rows,cols,ns_median,ns_min,ns_p90,elems_per_ns,n_runs\n");
@@ -205,8 +253,15 @@ int main(int argc, char **argv)
     nn__rng rng;
     nn__rng_seed(&rng, 1);
     for (size_t s = 0; s < N_SHAPES; s++) {
-        work w = {SHAPES[s][0], SHAPES[s][1], NULL, NULL, NULL, NULL, NULL, NULL, NULL};
+        work w = {.rows = SHAPES[s][0], .cols = SHAPES[s][1]};
         size_t n = w.rows * w.cols;
+        /* The float copies in one block; zerof (its last cols) stays 0. */
+        w.af = calloc(4 * n + 2 * w.cols, sizeof(float));
+        w.bf = w.af + n;
+        w.outf = w.af + 2 * n;
+        w.tf = w.af + 3 * n;
+        w.biasf = w.af + 4 * n;
+        w.zerof = w.biasf + w.cols;
         w.a = malloc(n * sizeof(double));
         w.b = malloc(n * sizeof(double));
         w.out = malloc(n * sizeof(double));
@@ -218,23 +273,28 @@ int main(int argc, char **argv)
             w.bias[i] = nn__rng_uniform(&rng) - 0.5;
         for (size_t i = 0; i < w.rows; i++)
             w.y[i] = (int32_t)nn__rng_below(&rng, w.cols);
+        to_float(w.biasf, w.bias, w.cols);
         for (size_t kernel = 0; kernel < N_KERNELS; kernel++) {
             const kernel_row *kr = &KERNELS[kernel];
             if (!((quick ? kr->quick_shapes : kr->shapes) >> s & 1u) ||
                 (only && !strstr(kr->name, only)))
                 continue;
-            for (size_t p = 0; p < 3; p++) {
+            for (size_t pd = 0; pd < 6; pd++) {
+                const size_t p = pd % 3, f32 = pd / 3;
                 const nn__kernels *k = nn__kernels_by_name(paths[p]);
-                if (!k)
+                if (!k || !(dtypes >> f32 & 1))
                     continue;
+                const nn__kernels_f32 *kf = f32 ? nn__kernels_f32_of(k) : NULL;
+                char impl[16];
+                snprintf(impl, sizeof impl, "%s%s", paths[p], f32 ? ".f32" : "");
                 fill(kr, &w, &rng);
                 /* Warm up, then calibrate: repeat until a sample lasts >= min_sample. */
-                run(k, kr, &w);
+                run_any(k, kf, kr, &w);
                 size_t reps = 1;
                 for (;;) {
                     double t0 = now();
                     for (size_t r = 0; r < reps; r++)
-                        run(k, kr, &w);
+                        run_any(k, kf, kr, &w);
                     if (now() - t0 >= min_sample || reps > (1u << 24))
                         break;
                     reps *= 2;
@@ -243,7 +303,7 @@ int main(int argc, char **argv)
                 for (size_t q = 0; q < n_samples; q++) {
                     double t0 = now();
                     for (size_t r = 0; r < reps; r++)
-                        run(k, kr, &w);
+                        run_any(k, kf, kr, &w);
                     samples[q] = (now() - t0) / (double)reps * 1e9;
                 }
                 qsort(samples, n_samples, sizeof(double), cmp_double);
@@ -251,11 +311,11 @@ int main(int argc, char **argv)
                 double p90 = samples[(n_samples * 9) / 10 < n_samples ? (n_samples * 9) / 10
                                                                       : n_samples - 1];
                 /* bytes per ns is GB/s */
-                printf("%-24s %-7s %6zu %6zu %12.1f %12.1f %12.1f %10.3f %8.2f\n", kr->name,
-                       paths[p], w.rows, w.cols, med, lo, p90, (double)n / med,
-                       kr->bytes * (double)n / med);
+                printf("%-24s %-10s %6zu %6zu %12.1f %12.1f %12.1f %10.3f %8.2f\n", kr->name,
+                       impl, w.rows, w.cols, med, lo, p90, (double)n / med,
+                       kr->bytes * (f32 ? 0.5 : 1.0) * (double)n / med);
                 if (csv)
-                    fprintf(csv, "%s,%s,%zu,%zu,%.2f,%.2f,%.2f,%.5f,%zu\n", kr->name, paths[p],
+                    fprintf(csv, "%s,%s,%zu,%zu,%.2f,%.2f,%.2f,%.5f,%zu\n", kr->name, impl,
                             w.rows, w.cols, med, lo, p90, (double)n / med, n_samples);
             }
         }
@@ -266,6 +326,7 @@ int main(int argc, char **argv)
         free(w.bias);
         free(w.zero);
         free(w.y);
+        free(w.af);
     }
     if (csv)
         fclose(csv);

@@ -1,11 +1,109 @@
-/* AVX2+FMA kernels: 4 doubles per vector, row tails through maskload and
- * maskstore. Compiled with -mavx2 -mfma; only reached when the dispatcher
- * has checked that the CPU and OS support AVX2 and FMA. */
+/* AVX2+FMA kernels: 4 doubles (avx2.c) or 8 floats (avx2_f32.c, which
+ * defines NN_REAL_F32 and includes this file) per vector, row tails through
+ * maskload and maskstore. Compiled with -mavx2 -mfma; only reached when the
+ * dispatcher has checked that the CPU and OS support AVX2 and FMA. */
 #include "kernels/ref.h"
+
+#include "real.h"
 
 #if defined(NN_HAVE_AVX2_BUILD)
 #include <immintrin.h>
 
+#if R_IS_F32
+#define V __m256
+#define W 8
+#define M __m256i
+
+/* Lane i is selected when its 32-bit mask word has the sign bit set. */
+static inline M vmask(size_t n)
+{
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+static inline V vloadf_(const float *p, M m, V f)
+{
+    return _mm256_blendv_ps(f, _mm256_maskload_ps(p, m), _mm256_castsi256_ps(m));
+}
+
+/* p * 2^k for integral k in [-252, 254] (exp uses [-150, 128], GELU down
+ * to -217), as the double version below: two powers of two, each normal,
+ * built in the exponent field (n + 127) by adding 2^23. */
+static inline V pow2i(V n)
+{
+    const V big = _mm256_set1_ps(8388608.0f); /* 2^23 */
+    __m256i bits = _mm256_sub_epi32(_mm256_castps_si256(_mm256_add_ps(_mm256_add_ps(n, _mm256_set1_ps(127.0f)), big)),
+                                    _mm256_castps_si256(big));
+    return _mm256_castsi256_ps(_mm256_slli_epi32(bits, 23));
+}
+
+static inline float hmax_(V v)
+{
+    __m128 m = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    m = _mm_max_ps(m, _mm_movehl_ps(m, m));
+    return _mm_cvtss_f32(_mm_max_ss(m, _mm_shuffle_ps(m, m, 1)));
+}
+
+static inline float hsum_(V v)
+{
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    return _mm_cvtss_f32(_mm_add_ss(s, _mm_shuffle_ps(s, s, 1)));
+}
+
+/* The loss accumulator: the 8 lanes widened to double. */
+typedef struct vacc {
+    __m256d lo, hi;
+} vacc;
+#define VACC vacc
+
+static inline vacc vacc_add(vacc a, V v)
+{
+    a.lo = _mm256_add_pd(a.lo, _mm256_cvtps_pd(_mm256_castps256_ps128(v)));
+    a.hi = _mm256_add_pd(a.hi, _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1)));
+    return a;
+}
+
+static inline double vacc_sum(vacc a)
+{
+    __m256d t = _mm256_add_pd(a.lo, a.hi);
+    __m128d s = _mm_add_pd(_mm256_castpd256_pd128(t), _mm256_extractf128_pd(t, 1));
+    return _mm_cvtsd_f64(_mm_add_sd(s, _mm_unpackhi_pd(s, s)));
+}
+#define vacc0() ((vacc){_mm256_setzero_pd(), _mm256_setzero_pd()})
+
+#define vload(p) _mm256_loadu_ps(p)
+#define vstore(p, v) _mm256_storeu_ps((p), (v))
+#define vloadz(p, m) _mm256_maskload_ps((p), (m))
+#define vloadf(p, m, f) vloadf_((p), (m), (f))
+#define vstorem(p, m, v) _mm256_maskstore_ps((p), (m), (v))
+#define vset1(x) _mm256_set1_ps((float)(x))
+#define vadd(a, b) _mm256_add_ps((a), (b))
+#define vsub(a, b) _mm256_sub_ps((a), (b))
+#define vmul(a, b) _mm256_mul_ps((a), (b))
+#define vmax(a, b) _mm256_max_ps((a), (b))
+#define vmin(a, b) _mm256_min_ps((a), (b))
+#define vfma(a, b, c) _mm256_fmadd_ps((a), (b), (c))
+#define vfnma(a, b, c) _mm256_fnmadd_ps((a), (b), (c))
+#define vround(v) _mm256_round_ps((v), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)
+#define vfloor(v) _mm256_round_ps((v), _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC)
+#define vscale2(p, k) vscale2_((p), (k))
+#define vrelu(v) _mm256_and_ps(_mm256_cmp_ps((v), _mm256_setzero_ps(), _CMP_NLE_UQ), (v))
+#define vkeep_pos(g, o) _mm256_and_ps(_mm256_cmp_ps((o), _mm256_setzero_ps(), _CMP_GT_OQ), (g))
+#define vnan_from(r, x) _mm256_blendv_ps((r), (x), _mm256_cmp_ps((x), (x), _CMP_UNORD_Q))
+#define vany_nan(v) (_mm256_movemask_ps(_mm256_cmp_ps((v), (v), _CMP_UNORD_Q)) != 0)
+#define vhmax(v) hmax_(v)
+#define vhsum(v) hsum_(v)
+#define vdiv(a, b) _mm256_div_ps((a), (b))
+#define vfms(a, b, c) _mm256_fmsub_ps((a), (b), (c))
+#define vsignbit_() _mm256_set1_ps(-0.0f)
+#define vnabs(v) _mm256_or_ps((v), vsignbit_())
+#define vcopysign(mag, sgn)                                                                        \
+    _mm256_or_ps(_mm256_andnot_ps(vsignbit_(), (mag)), _mm256_and_ps(vsignbit_(), (sgn)))
+#define vsel_gt(x, y, a, b) _mm256_blendv_ps((b), (a), _mm256_cmp_ps((x), (y), _CMP_GT_OQ))
+#define vsel_ge(x, y, a, b) _mm256_blendv_ps((b), (a), _mm256_cmp_ps((x), (y), _CMP_GE_OQ))
+#define vmaskz(m, v) _mm256_and_ps(_mm256_castsi256_ps(m), (v))
+
+#else /* double */
 #define V __m256d
 #define W 4
 #define M __m256i
@@ -36,13 +134,6 @@ static inline V pow2i(V n)
     return _mm256_castsi256_pd(_mm256_slli_epi64(bits, 52));
 }
 
-static inline V vscale2_(V p, V k)
-{
-    V k1 = _mm256_round_pd(_mm256_mul_pd(k, _mm256_set1_pd(0.5)), _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
-    V k2 = _mm256_sub_pd(k, k1);
-    return _mm256_mul_pd(_mm256_mul_pd(p, pow2i(k1)), pow2i(k2));
-}
-
 static inline double hmax_(V v)
 {
     __m128d m = _mm_max_pd(_mm256_castpd256_pd128(v), _mm256_extractf128_pd(v, 1));
@@ -69,6 +160,7 @@ static inline double hsum_(V v)
 #define vfma(a, b, c) _mm256_fmadd_pd((a), (b), (c))
 #define vfnma(a, b, c) _mm256_fnmadd_pd((a), (b), (c))
 #define vround(v) _mm256_round_pd((v), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)
+#define vfloor(v) _mm256_round_pd((v), _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC)
 #define vscale2(p, k) vscale2_((p), (k))
 #define vrelu(v) _mm256_and_pd(_mm256_cmp_pd((v), _mm256_setzero_pd(), _CMP_NLE_UQ), (v))
 #define vkeep_pos(g, o) _mm256_and_pd(_mm256_cmp_pd((o), _mm256_setzero_pd(), _CMP_GT_OQ), (g))
@@ -88,28 +180,19 @@ static inline double hsum_(V v)
 #define vsel_ge(x, y, a, b) _mm256_blendv_pd((b), (a), _mm256_cmp_pd((x), (y), _CMP_GE_OQ))
 #define vmaskz(m, v) _mm256_and_pd(_mm256_castsi256_pd(m), (v))
 
+#endif
+
+/* p * 2^k in two steps, 2^floor(k/2) then 2^(k - floor(k/2)) (see pow2i). */
+static inline V vscale2_(V p, V k)
+{
+    V k1 = vfloor(vmul(k, vset1(0.5)));
+    V k2 = vsub(k, k1);
+    return vmul(vmul(p, pow2i(k1)), pow2i(k2));
+}
+
 #include "simd.inc"
 
-const nn__kernels nn__kernels_avx2 = {
-    .name = "avx2",
-    .gemm_small = nn__gemm_small_avx2,
-    .gemm_fused = nn__gemm_fused_avx2,
-    .tiles = NN__TILES_AVX2,
-    .relu = k_relu,
-    .relu_backward = k_relu_backward,
-    .bias_add = k_bias_add,
-    .bias_relu = k_bias_relu,
-    .softmax_rows = k_softmax_rows,
-    .xent_sum = nn__xent_sum_ref,
-    .xent_grad = k_xent_grad,
-    .bias_softmax_xent = k_bias_softmax_xent,
-    .col_sums = k_col_sums,
-    .argmax_rows = nn__argmax_rows_ref,
-    .exp = k_exp,
-    ACT_SIMD_ENTRIES,
-    .bias_sigmoid_bce = k_bias_sigmoid_bce,
-    .bias_mse = k_bias_mse,
-};
+SIMD_TABLE(avx2, NN__TILES_AVX2);
 #else
 typedef int nn__avx2_unused;
 #endif

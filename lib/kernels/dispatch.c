@@ -38,10 +38,10 @@ typedef struct path_entry {
 
 static const path_entry PATHS[] = {
 #if defined(NN_HAVE_AVX512_BUILD)
-    {.k = &nn__kernels_avx512, .kf = &nn__kernels_scalar_f32, .runs_here = cpu_has_avx512},
+    {.k = &nn__kernels_avx512, .kf = &nn__kernels_avx512_f32, .runs_here = cpu_has_avx512},
 #endif
 #if defined(NN_HAVE_AVX2_BUILD)
-    {.k = &nn__kernels_avx2, .kf = &nn__kernels_scalar_f32, .runs_here = cpu_has_avx2},
+    {.k = &nn__kernels_avx2, .kf = &nn__kernels_avx2_f32, .runs_here = cpu_has_avx2},
 #endif
     {.k = &nn__kernels_scalar, .kf = &nn__kernels_scalar_f32, .runs_here = runs_anywhere},
 };

@@ -30,41 +30,16 @@
                      [NN_ACT_GELU] = R_(nn__act_gelu_backward_ref),                          \
                      [NN_ACT_IDENTITY] = R_(nn__act_identity_backward_ref)}
 
-#if defined(NN_HAVE_AVX2_BUILD)
-extern const nn__kernels nn__kernels_avx2; /* kernels/avx2.c */
-#endif
-#if defined(NN_HAVE_AVX512_BUILD)
-extern const nn__kernels nn__kernels_avx512; /* kernels/avx512.c */
-#endif
+/* Each instruction set's kernel table and small gemm (with its fused
+ * form), in double and in float (the _f32 names). */
+#define NN__EACH_REAL "kernels/isa_decls.inc"
+#include "each_real.h"
 
-/* The small gemm of each build (kernels/gemm_small_*.c), and its fused form. */
+/* The portable small gemm (kernels/gemm_small_ref.c), in double and float. */
 void nn__gemm_small_ref(int trans_a, int trans_b, size_t m, size_t n, size_t k,
                         const double *restrict a, size_t lda, const double *restrict b,
                         size_t ldb, double *restrict c, size_t ldc, double *restrict scratch);
 void nn__gemm_small_ref_f32(int trans_a, int trans_b, size_t m, size_t n, size_t k,
                             const float *restrict a, size_t lda, const float *restrict b,
                             size_t ldb, float *restrict c, size_t ldc, float *restrict scratch);
-#if defined(NN_HAVE_AVX2_BUILD)
-void nn__gemm_small_avx2(int trans_a, int trans_b, size_t m, size_t n, size_t k,
-                         const double *restrict a, size_t lda, const double *restrict b,
-                         size_t ldb, double *restrict c, size_t ldc, double *restrict scratch);
-#endif
-#if defined(NN_HAVE_AVX512_BUILD)
-void nn__gemm_small_avx512(int trans_a, int trans_b, size_t m, size_t n, size_t k,
-                           const double *restrict a, size_t lda, const double *restrict b,
-                           size_t ldb, double *restrict c, size_t ldc, double *restrict scratch);
-#endif
-#if defined(NN_HAVE_AVX2_BUILD)
-int nn__gemm_fused_avx2(int trans_a, int trans_b, size_t m, size_t n, size_t k,
-                        const double *restrict a, size_t lda, const double *restrict b,
-                        size_t ldb, double *restrict c, size_t ldc, double *restrict scratch,
-                        const nn__gemm_epi *e);
-#endif
-#if defined(NN_HAVE_AVX512_BUILD)
-int nn__gemm_fused_avx512(int trans_a, int trans_b, size_t m, size_t n, size_t k,
-                          const double *restrict a, size_t lda, const double *restrict b,
-                          size_t ldb, double *restrict c, size_t ldc, double *restrict scratch,
-                          const nn__gemm_epi *e);
-#endif
-
 #endif /* NN_LIB_KERNELS_REF_H */

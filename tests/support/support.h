@@ -40,6 +40,14 @@ int ts_gemm_fused_vw8(int trans_a, int trans_b, size_t m, size_t n, size_t k,
                       const double *restrict a, size_t lda, const double *restrict b, size_t ldb,
                       double *restrict c, size_t ldc, double *restrict scratch,
                       const nn__gemm_epi *e);
+/* The same in float (16-float vectors: gemm_vw8_f32.c). */
+void ts_gemm_small_vw8_f32(int trans_a, int trans_b, size_t m, size_t n, size_t k,
+                           const float *restrict a, size_t lda, const float *restrict b,
+                           size_t ldb, float *restrict c, size_t ldc, float *restrict scratch);
+int ts_gemm_fused_vw8_f32(int trans_a, int trans_b, size_t m, size_t n, size_t k,
+                          const float *restrict a, size_t lda, const float *restrict b,
+                          size_t ldb, float *restrict c, size_t ldc, float *restrict scratch,
+                          const nn__gemm_epi_f32 *e);
 
 /* n, or 1 when NN_TEST_QUICK is set (the valgrind preset sets it): for
  * loops that repeat the same code over more seeds or configurations, which a
