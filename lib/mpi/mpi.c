@@ -101,6 +101,27 @@ static int reduce_finish(void *ctx)
     return keep_error(c, rc);
 }
 
+/* Whether comm's ranks are on more than one node (the same answer on every
+ * rank): only then is the gradient reduction overlapped with the backward
+ * pass. Within one node Open MPI moves the data with copies made by the
+ * ranks' own cores inside the MPI calls, so there is nothing to overlap and
+ * the non-blocking calls only cost more (docs/mpi.md measures it); across
+ * nodes the network can move data while the cores compute. An MPI failure
+ * here counts as one node, and is kept for the caller. */
+static int spans_nodes(mpi_ctx *c)
+{
+    MPI_Comm node;
+    int size = 0, node_size = 0;
+    if (keep_error(c, MPI_Comm_split_type(c->comm, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL,
+                                          &node)) != 0)
+        return 0;
+    int ok = keep_error(c, MPI_Comm_size(node, &node_size)) == 0 &&
+             keep_error(c, MPI_Comm_size(c->comm, &size)) == 0;
+    MPI_Comm_free(&node);
+    double split = ok && node_size < size ? 1.0 : 0.0;
+    return allreduce_max(&split, 1, c) == 0 && split > 0.0;
+}
+
 /* NN_EIO with MPI's own text for the error code. */
 nn_status nn__mpi_fail(const char *func, const char *what, int code)
 {
@@ -186,10 +207,12 @@ static nn_status with_hooks(MPI_Comm comm, const char *func, const char *inner,
                       .allreduce_max = allreduce_max,
                       .ctx = &c,
                       .rank = cc.rank,
-                      .allreduce_sum_f32 = allreduce_sum_f32,
-                      .reduce_start = reduce_start,
-                      .reduce_progress = reduce_progress,
-                      .reduce_finish = reduce_finish};
+                      .allreduce_sum_f32 = allreduce_sum_f32};
+    if (spans_nodes(&c)) {
+        h.reduce_start = reduce_start;
+        h.reduce_progress = reduce_progress;
+        h.reduce_finish = reduce_finish;
+    }
     s = fn(&h, arg);
     if (c.err != MPI_SUCCESS)
         s = nn__mpi_fail(cc.func, "MPI_Allreduce", c.err);
