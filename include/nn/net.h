@@ -330,9 +330,12 @@ typedef struct nn_fit_hooks {
  * calling it with its own shard and the same options. Rank 0's parameters
  * are broadcast first (a sum where the others contribute zeros). Each step
  * every participant takes batch_size rows of its shard, and one
- * allreduce_sum over [gradients, row count, summed loss] (P + 2 doubles)
- * gives each the mean gradient over all rows of the step, exactly what one
- * process computes on the concatenated batch, up to rounding. Steps per
+ * allreduce_sum over [gradients, row count, summed loss] (P + 2 doubles;
+ * allreduce_sum_f32 over P + 2 floats for an F32 net) gives each the mean
+ * gradient over all rows of the step, exactly what one process computes on
+ * the concatenated batch, up to rounding. With the reduce_* hooks the same
+ * sums run in buckets of layers during the backward pass instead (when the
+ * gradient makes more than one bucket of 64 KiB). Steps per
  * epoch = ceil(largest shard / batch_size); a participant whose shard is
  * used up (or empty) contributes no rows. Validation: every participant
  * scores its own validation set (validation, or validation_fraction of its
@@ -344,7 +347,9 @@ typedef struct nn_fit_hooks {
  * @return as nn_net_fit, the same on every participant: a participant that
  *         cannot start (NULL or invalid arguments, a bad shard, NaN in its
  *         shard, no memory) makes every one return its status (the largest
- *         status when several fail); NN_EINVAL for NULL or incomplete hooks,
+ *         status when several fail); NN_EINVAL for NULL or incomplete hooks
+ *         (an F32 net without allreduce_sum_f32, reduce_start without
+ *         reduce_finish or the reverse),
  *         when every shard is empty, or when only some participants have a
  *         validation set; NN_EIO when a reduction fails. */
 NN_API nn_status nn_net_fit_distributed(nn_net *net, const nn_dataset *shard,
