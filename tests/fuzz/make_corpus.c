@@ -294,7 +294,7 @@ static void model_corpus(int n_files, char **files)
         die("regress extras");
     save_seeds("v2_regress_target_scaler", net);
     /* Version 3: single-precision nets (float32 parameters). */
-    nn_net *f32;
+    nn_net *f32 = NULL;
     net = make_net(3, 4, 2, h2, NN_INIT_XAVIER, acts, NN_TASK_CLASSIFY);
     if (nn_net_set_scaler(net, &sc) != NN_OK || nn_net_set_class_names(net, names) != NN_OK ||
         nn_net_convert(&f32, net, NN_F32) != NN_OK)
