@@ -103,7 +103,12 @@ nn_status nn__csv_open_range(nn__csv *c, const char *path, char delim, uint64_t 
         if (hi - lo > max_bytes)
             s = too_big(path, max_bytes);
     }
+    /* A file smaller than the window needs no more (a small file then costs
+     * a small buffer); the window works at any size, so a file that grows
+     * meanwhile is still read whole. */
     c->chunk = chunk ? chunk : NN_CSV_CHUNK;
+    if (!chunk && s == NN_OK && c->size < NN_CSV_CHUNK)
+        c->chunk = c->size < 4096 ? 4096 : (size_t)c->size + 1;
     c->max_line = max_bytes;
     c->stop = stop;
     c->base = begin == 0 ? 0 : SIZE_MAX;
