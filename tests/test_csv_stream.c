@@ -16,16 +16,13 @@ static char dir[64];
 static int setup(void **state)
 {
     (void)state;
-    strcpy(dir, "/tmp/nn_test_csv_stream.XXXXXX");
-    return mkdtemp(dir) ? 0 : -1;
+    return ts_temp_dir(dir, sizeof dir, "csv_stream");
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return ts_remove_dir(dir);
 }
 
 static const char *write_file(const char *name, const char *content)

@@ -18,16 +18,13 @@ static char dir[64];
 static int setup(void **state)
 {
     (void)state;
-    strcpy(dir, "/tmp/nn_test_data.XXXXXX");
-    return mkdtemp(dir) ? 0 : -1;
+    return ts_temp_dir(dir, sizeof dir, "data");
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return ts_remove_dir(dir);
 }
 
 /* Write len bytes of content to dir/name and return the path (static

@@ -56,16 +56,13 @@ static char dir[64];
 static int setup(void **state)
 {
     (void)state;
-    strcpy(dir, "/tmp/nn_test_io.XXXXXX");
-    return mkdtemp(dir) ? 0 : -1;
+    return ts_temp_dir(dir, sizeof dir, "io");
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return ts_remove_dir(dir);
 }
 
 static void path_of(char *buf, size_t n, const char *name)

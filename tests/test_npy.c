@@ -19,16 +19,13 @@ static int setup(void **state)
     (void)state;
     const char *d = getenv("NN_TEST_DATA");
     snprintf(data_dir, sizeof data_dir, "%s/npy", d ? d : "tests/data");
-    strcpy(dir, "/tmp/nn_test_npy.XXXXXX");
-    return mkdtemp(dir) ? 0 : -1;
+    return ts_temp_dir(dir, sizeof dir, "npy");
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return ts_remove_dir(dir);
 }
 
 /* base/name, in the next of 8 static buffers (so a few may be used at

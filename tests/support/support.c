@@ -1,4 +1,6 @@
+#define _DEFAULT_SOURCE /* mkdtemp */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "support.h"
@@ -60,4 +62,19 @@ size_t ts_repeats(size_t n)
 {
     const char *q = getenv("NN_TEST_QUICK");
     return q && *q && *q != '0' ? 1 : n;
+}
+
+int ts_temp_dir(char *dir, size_t size, const char *tag)
+{
+    if (snprintf(dir, size, "/tmp/nn_test_%s.XXXXXX", tag) >= (int)size)
+        return -1;
+    return mkdtemp(dir) ? 0 : -1;
+}
+
+int ts_remove_dir(const char *dir)
+{
+    char cmd[256];
+    if (snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir) >= (int)sizeof cmd)
+        return -1;
+    return system(cmd) == 0 ? 0 : -1;
 }

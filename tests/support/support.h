@@ -53,6 +53,10 @@ int ts_gemm_fused_vw8_f32(int trans_a, int trans_b, size_t m, size_t n, size_t k
  * loops that repeat the same code over more seeds or configurations, which a
  * memory checker gains nothing from running again at 50x the cost. */
 size_t ts_repeats(size_t n);
+/* A new folder /tmp/nn_test_TAG.XXXXXX (mkdtemp) into dir, for a test's
+ * files; 0, or -1. ts_remove_dir removes it with everything in it. */
+int ts_temp_dir(char *dir, size_t size, const char *tag);
+int ts_remove_dir(const char *dir);
 
 /* Assert that status s equals want and that both texts are non-empty. */
 #define ts_assert_status(s, want)                                 \
