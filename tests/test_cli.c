@@ -17,16 +17,13 @@ static char dir[64];
 static int setup(void **state)
 {
     (void)state;
-    strcpy(dir, "/tmp/nn_test_cli.XXXXXX");
-    return mkdtemp(dir) && getenv("NN_CLI") ? 0 : -1;
+    return getenv("NN_CLI") ? ts_temp_dir(dir, sizeof dir, "cli") : -1;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return ts_remove_dir(dir);
 }
 
 static const char *path(const char *name)
