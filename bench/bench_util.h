@@ -1,5 +1,6 @@
-/* Helpers shared by the bench programs: the CPU model for the header and
- * the deep cells' synthetic data. Header-only (static inline functions). */
+/* Helpers shared by the bench programs: the clock, the median of samples,
+ * the CPU model and date for the header, and the deep cells' synthetic
+ * data. Header-only (static inline functions). */
 #ifndef NN_BENCH_UTIL_H
 #define NN_BENCH_UTIL_H
 
@@ -8,9 +9,48 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <nn.h>
 
+/* The build passes both; these are for a compile by hand. */
+#ifndef NN_GIT_COMMIT
+#define NN_GIT_COMMIT "unknown"
+#endif
+#ifndef NN_BENCH_CFLAGS
+#define NN_BENCH_CFLAGS "unknown"
+#endif
+
+/* Seconds on the monotonic clock: differences time a run. */
+static inline double bench_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static inline int bench_cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The median of t[0..n), n > 0 (the mean of the middle two for an even n);
+ * t is left sorted, so t[0] is the minimum and t[n-1] the maximum. */
+static inline double bench_median(double *t, size_t n)
+{
+    qsort(t, n, sizeof *t, bench_cmp_double);
+    return n % 2 ? t[n / 2] : 0.5 * (t[n / 2 - 1] + t[n / 2]);
+}
+
+/* The current date and time in UTC, for the header: "2025-01-31 12:00:00 UTC". */
+static inline void bench_date(char *out, size_t n)
+{
+    time_t t = time(NULL);
+    strftime(out, n, "%Y-%m-%d %H:%M:%S UTC", gmtime(&t));
+}
+
+/* The CPU's model name from /proc/cpuinfo, or "unknown". */
 static inline void cpu_model(char *out, size_t n)
 {
     snprintf(out, n, "unknown");

@@ -57,13 +57,6 @@
 
 #include "bench_util.h"
 
-#ifndef NN_GIT_COMMIT
-#define NN_GIT_COMMIT "unknown"
-#endif
-#ifndef NN_BENCH_CFLAGS
-#define NN_BENCH_CFLAGS "unknown"
-#endif
-
 #define MAX_LIST 16
 #define MAX_EPOCHS 1000
 #define MAX_PATHS 3
@@ -96,23 +89,10 @@ typedef struct stats {
     double median, min, max;
 } stats;
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
 static stats summarize(double *t, size_t n)
 {
-    qsort(t, n, sizeof *t, cmp_double);
-    stats s = {n % 2 ? t[n / 2] : 0.5 * (t[n / 2 - 1] + t[n / 2]), t[0], t[n - 1]};
+    double median = bench_median(t, n); /* sorts t */
+    stats s = {median, t[0], t[n - 1]};
     return s;
 }
 
@@ -152,8 +132,7 @@ static void print_header(FILE *f, int threads_flag, const opts *o, const char *n
 {
     char cpu[256], date[64];
     cpu_model(cpu, sizeof cpu);
-    time_t t = time(NULL);
-    strftime(date, sizeof date, "%Y-%m-%d %H:%M:%S UTC", gmtime(&t));
+    bench_date(date, sizeof date);
     const char *ob = getenv("OPENBLAS_NUM_THREADS"), *omp = getenv("OMP_NUM_THREADS");
     fprintf(f, "# epoch_bench: libnn %s (commit %s), kernels %s\n", nn_version_string(),
             NN_GIT_COMMIT, nn_simd_path());
@@ -321,7 +300,7 @@ typedef struct cell_log {
 
 static int on_epoch(const nn_epoch_stats *s, void *user)
 {
-    double t0 = now();
+    double t0 = bench_now();
     cell_log *lg = user;
     lg->ep_sum += s->seconds;
     if (s->epoch == 1) {
@@ -329,12 +308,12 @@ static int on_epoch(const nn_epoch_stats *s, void *user)
             lg->want = s->seconds > 1.0 ? 3 : s->seconds > 0.1 ? 5 : 15;
         floor_epoch(lg->units, lg->L, lg->rows, lg->batch, lg->fb); /* warm-up */
     } else {
-        double t1 = now();
+        double t1 = bench_now();
         floor_epoch(lg->units, lg->L, lg->rows, lg->batch, lg->fb);
-        lg->fl[lg->n] = now() - t1;
+        lg->fl[lg->n] = bench_now() - t1;
         lg->ep[lg->n++] = s->seconds;
     }
-    lg->cb_sum += now() - t0;
+    lg->cb_sum += bench_now() - t0;
     return lg->n >= lg->want;
 }
 
@@ -395,9 +374,9 @@ static int measure_cell(const size_t *units, size_t L, const nn_dataset *train, 
     o.epochs = 1 + (lg->fixed ? fixed_epochs : 15);
     o.on_epoch = on_epoch;
     o.user = lg;
-    double t0 = now();
+    double t0 = bench_now();
     s = nn_net_fit(net, train, &o);
-    r->wall = now() - t0;
+    r->wall = bench_now() - t0;
     nn_net_gemm_plan_info(net, &r->plan);
     nn_net_free(net);
     floor_free(&fb);

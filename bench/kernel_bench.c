@@ -20,28 +20,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_util.h"
 #include "kernels/kernels.h"
 #include "rng.h"
-
-#ifndef NN_GIT_COMMIT
-#define NN_GIT_COMMIT "unknown"
-#endif
-#ifndef NN_BENCH_CFLAGS
-#define NN_BENCH_CFLAGS "unknown"
-#endif
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
 
 /* What each bench row runs. The v2 activations are timed as the layer loop
  * uses them: forward out of place with a bias (a zero bias, so that
@@ -239,9 +220,8 @@ int main(int argc, char **argv)
     const double min_sample = quick ? 2e-4 : 1e-3;
     const char *paths[] = {"scalar", "avx2", "avx512"};
 
-    time_t t = time(NULL);
     char date[64];
-    strftime(date, sizeof date, "%Y-%m-%d %H:%M:%S UTC", gmtime(&t));
+    bench_date(date, sizeof date);
     printf("# kernel_bench: libnn %s (commit %s), default path %s\n# compiler: %s, flags: %s\n"
            "# date: %s\n",
            nn_version_string(), NN_GIT_COMMIT, nn_simd_path(), __VERSION__, NN_BENCH_CFLAGS, date);
@@ -292,22 +272,22 @@ int main(int argc, char **argv)
                 run_any(k, kf, kr, &w);
                 size_t reps = 1;
                 for (;;) {
-                    double t0 = now();
+                    double t0 = bench_now();
                     for (size_t r = 0; r < reps; r++)
                         run_any(k, kf, kr, &w);
-                    if (now() - t0 >= min_sample || reps > (1u << 24))
+                    if (bench_now() - t0 >= min_sample || reps > (1u << 24))
                         break;
                     reps *= 2;
                 }
                 double samples[15];
                 for (size_t q = 0; q < n_samples; q++) {
-                    double t0 = now();
+                    double t0 = bench_now();
                     for (size_t r = 0; r < reps; r++)
                         run_any(k, kf, kr, &w);
-                    samples[q] = (now() - t0) / (double)reps * 1e9;
+                    samples[q] = (bench_now() - t0) / (double)reps * 1e9;
                 }
-                qsort(samples, n_samples, sizeof(double), cmp_double);
-                double med = samples[n_samples / 2], lo = samples[0];
+                double med = bench_median(samples, n_samples); /* sorts the samples */
+                double lo = samples[0];
                 double p90 = samples[(n_samples * 9) / 10 < n_samples ? (n_samples * 9) / 10
                                                                       : n_samples - 1];
                 /* bytes per ns is GB/s */

@@ -58,25 +58,9 @@
 
 #include "bench_util.h"
 
-#ifndef NN_GIT_COMMIT
-#define NN_GIT_COMMIT "unknown"
-#endif
-
 static int g_rank, g_size;
 
 /* ---- helpers --------------------------------------------------------------- */
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static double median(double *t, size_t n)
-{
-    qsort(t, n, sizeof *t, cmp_double);
-    return n % 2 ? t[n / 2] : 0.5 * (t[n / 2 - 1] + t[n / 2]);
-}
 
 static void print_header(void)
 {
@@ -85,8 +69,7 @@ static void print_header(void)
     cpu_model(cpu, sizeof cpu);
     MPI_Get_library_version(mpi, &len);
     mpi[strcspn(mpi, "\n,")] = '\0';
-    time_t t = time(NULL);
-    strftime(date, sizeof date, "%Y-%m-%d %H:%M:%S UTC", gmtime(&t));
+    bench_date(date, sizeof date);
     const char *ob = getenv("OPENBLAS_NUM_THREADS");
     printf("# mpi_bench: libnn %s (commit %s), kernels %s, %d ranks\n", nn_version_string(),
            NN_GIT_COMMIT, nn_simd_path(), g_size);
@@ -239,7 +222,8 @@ static int run_cell(const char *name, const size_t *units, size_t L, const nn_da
         return 0;
     }
     /* Drop the warm-up epoch. */
-    double ep = median(t.epoch + 1, t.n_epochs - 1), red = median(t.reduce + 1, t.n_epochs - 1);
+    double ep = bench_median(t.epoch + 1, t.n_epochs - 1);
+    double red = bench_median(t.reduce + 1, t.n_epochs - 1);
     *ep_out = ep;
     *red_out = red;
     /* The share of the blocking reduction's time that overlapping hid. */
@@ -297,7 +281,7 @@ static double time_allreduce(double *buf, size_t n)
         MPI_Allreduce(MPI_IN_PLACE, &t, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
         sample[k] = t;
     }
-    return median(sample, 5);
+    return bench_median(sample, 5);
 }
 
 static void allreduce_sizes(size_t max_bytes)

@@ -617,8 +617,7 @@ static const bad_case catalog[] = {
 static int group_setup(void **state)
 {
     (void)state;
-    strcpy(F.dir, "/tmp/nn_test_bad.XXXXXX");
-    if (!mkdtemp(F.dir))
+    if (ts_temp_dir(F.dir, sizeof F.dir, "bad") != 0)
         return -1;
     write_text("good.csv", "0.5,1.5,0\n-1,2,1\n3,4,1\n");
     write_text("ragged.csv", "1,2,0\n3,4\n");
@@ -658,9 +657,7 @@ static int group_setup(void **state)
 static int group_teardown(void **state)
 {
     (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", F.dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return ts_remove_dir(F.dir);
 }
 
 /* ---- running the catalog ----------------------------------------------------- */

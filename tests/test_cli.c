@@ -17,16 +17,13 @@ static char dir[64];
 static int setup(void **state)
 {
     (void)state;
-    strcpy(dir, "/tmp/nn_test_cli.XXXXXX");
-    return mkdtemp(dir) && getenv("NN_CLI") ? 0 : -1;
+    return getenv("NN_CLI") ? ts_temp_dir(dir, sizeof dir, "cli") : -1;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return ts_remove_dir(dir);
 }
 
 static const char *path(const char *name)
@@ -56,25 +53,36 @@ static int nn(const char *args)
     return rc;
 }
 
-/* Rows of 4 features around one of three centres; label k of `rows`. The
- * features are on very different scales (so standardization matters). */
-static void features(nn__rng *r, size_t k, double *x)
+/* Row i's 4 features, around the centre of its class i % 3, into x and
+ * onto f (without a line end). The features are on very different scales
+ * (so standardization matters). */
+static void put_features(FILE *f, nn__rng *r, size_t i, double *x)
 {
     static const double scale[4] = {1000, 1, 0.01, 50};
     for (int j = 0; j < 4; j++)
-        x[j] = scale[j] * ((double)((k + (size_t)j) % 3) + 0.4 * nn__rng_normal(r));
+        x[j] = scale[j] * ((double)((i % 3 + (size_t)j) % 3) + 0.4 * nn__rng_normal(r));
+    fprintf(f, "%.17g,%.17g,%.17g,%.17g", x[0], x[1], x[2], x[3]);
+}
+
+/* A new CSV file at p, its header line written (none for NULL). */
+static FILE *create_csv(const char *p, const char *header)
+{
+    FILE *f = fopen(p, "w");
+    assert_non_null(f);
+    if (header)
+        fputs(header, f);
+    return f;
 }
 
 /* The unlabelled copy: an id column first, then the features. */
 static void write_unlabelled(const char *p, nn__rng *r, size_t n)
 {
-    FILE *f = fopen(p, "w");
-    assert_non_null(f);
-    fputs("id,a,b,c,d\n", f);
+    FILE *f = create_csv(p, "id,a,b,c,d\n");
     for (size_t i = 0; i < n; i++) {
         double x[4];
-        features(r, i % 3, x);
-        fprintf(f, "\"r,%03zu\",%.17g,%.17g,%.17g,%.17g\n", i, x[0], x[1], x[2], x[3]);
+        fprintf(f, "\"r,%03zu\",", i);
+        put_features(f, r, i, x);
+        fputc('\n', f);
     }
     fclose(f);
 }
@@ -187,13 +195,11 @@ static void test_classify_string_labels(void **state)
     static const char *const names[3] = {"Iris setosa", "versicolor", "virginica"};
     nn__rng r;
     nn__rng_seed(&r, 1);
-    FILE *f = fopen(path("train.csv"), "w");
-    assert_non_null(f);
-    fputs("a,b,c,d,species\n", f);
+    FILE *f = create_csv(path("train.csv"), "a,b,c,d,species\n");
     for (size_t i = 0; i < 300; i++) {
         double x[4];
-        features(&r, i % 3, x);
-        fprintf(f, "%.17g,%.17g,%.17g,%.17g,%s\n", x[0], x[1], x[2], x[3], names[i % 3]);
+        put_features(f, &r, i, x);
+        fprintf(f, ",%s\n", names[i % 3]);
     }
     fclose(f);
     char args[1024];
@@ -249,14 +255,11 @@ static void test_regression(void **state)
     (void)state;
     nn__rng r;
     nn__rng_seed(&r, 2);
-    FILE *f = fopen(path("reg.csv"), "w");
-    assert_non_null(f);
-    fputs("a,b,c,d,y1,y2\n", f);
+    FILE *f = create_csv(path("reg.csv"), "a,b,c,d,y1,y2\n");
     for (size_t i = 0; i < 400; i++) {
         double x[4];
-        features(&r, i % 3, x);
-        fprintf(f, "%.17g,%.17g,%.17g,%.17g,%.17g,%.17g\n", x[0], x[1], x[2], x[3],
-                1e4 + x[0] + 3 * x[1], -x[3] / 50);
+        put_features(f, &r, i, x);
+        fprintf(f, ",%.17g,%.17g\n", 1e4 + x[0] + 3 * x[1], -x[3] / 50);
     }
     fclose(f);
     char args[1024];
@@ -288,13 +291,11 @@ static void test_multilabel(void **state)
     (void)state;
     nn__rng r;
     nn__rng_seed(&r, 3);
-    FILE *f = fopen(path("ml.csv"), "w");
-    assert_non_null(f);
+    FILE *f = create_csv(path("ml.csv"), NULL);
     for (size_t i = 0; i < 300; i++) {
         double x[4];
-        features(&r, i % 3, x);
-        fprintf(f, "%.17g,%.17g,%.17g,%.17g,%d,%d,%d\n", x[0], x[1], x[2], x[3], x[0] > 1000,
-                x[1] > 1, i % 3 == 2);
+        put_features(f, &r, i, x);
+        fprintf(f, ",%d,%d,%d\n", x[0] > 1000, x[1] > 1, i % 3 == 2);
     }
     fclose(f);
     char args[1024];

@@ -22,8 +22,7 @@ static int setup(void **state)
     fixture *fx = calloc(1, sizeof *fx);
     if (!fx)
         return -1;
-    strcpy(fx->dir, "/tmp/nn_test_export_XXXXXX");
-    if (!mkdtemp(fx->dir))
+    if (ts_temp_dir(fx->dir, sizeof fx->dir, "export") != 0)
         return -1;
     snprintf(fx->path, sizeof fx->path, "%s/model.h", fx->dir);
     size_t hidden[] = {4};
@@ -39,22 +38,10 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fixture *fx = *state;
-    DIR *d = opendir(fx->dir);
-    struct dirent *e;
-    char p[512];
-    while (d && (e = readdir(d))) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        snprintf(p, sizeof p, "%s/%s", fx->dir, e->d_name);
-        if (remove(p) != 0)
-            rmdir(p);
-    }
-    if (d)
-        closedir(d);
-    rmdir(fx->dir);
+    int rc = ts_remove_dir(fx->dir);
     nn_net_free(fx->net);
     free(fx);
-    return 0;
+    return rc;
 }
 
 /* The whole file at path (NUL-terminated; *size without the NUL), or NULL. */

@@ -108,11 +108,12 @@ static void run_pair_mode(nn_optimizer kind, double wd, nn_gemm_path path, nn_ta
     nn_net_free(b);
 }
 
+/* run_pair_mode for n = 1, 3 and 13 rows. */
 static void run_pair(nn_optimizer kind, double wd, nn_gemm_path path, nn_task task,
-                     nn_activation act)
+                     nn_activation act, int unfused)
 {
     for (size_t n = 1; n <= 13; n += n == 1 ? 2 : 10)
-        run_pair_mode(kind, wd, path, task, act, 0, n);
+        run_pair_mode(kind, wd, path, task, act, unfused, n);
 }
 
 static void test_update_in_backward_matches_general(void **state)
@@ -123,9 +124,23 @@ static void test_update_in_backward_matches_general(void **state)
     for (size_t k = 0; k < 3; k++)
         for (size_t p = 0; p < 3; p++)
             for (int d = 0; d < 2; d++)
-                run_pair(kinds[k], d ? 1e-2 : 0.0, paths[p], NN_TASK_CLASSIFY, NN_ACT_TANH);
-    run_pair(NN_MOMENTUM, 1e-3, NN_GEMM_PATH_BLAS, NN_TASK_REGRESS, NN_ACT_GELU);
-    run_pair(NN_SGD, 0.0, NN_GEMM_PATH_BLAS, NN_TASK_MULTILABEL, NN_ACT_SIGMOID);
+                run_pair(kinds[k], d ? 1e-2 : 0.0, paths[p], NN_TASK_CLASSIFY, NN_ACT_TANH, 0);
+    run_pair(NN_MOMENTUM, 1e-3, NN_GEMM_PATH_BLAS, NN_TASK_REGRESS, NN_ACT_GELU, 0);
+    run_pair(NN_SGD, 0.0, NN_GEMM_PATH_BLAS, NN_TASK_MULTILABEL, NN_ACT_SIGMOID, 0);
+}
+
+/* The fused epilogues against the passes on the small path: a classifier
+ * for each optimizer, with and without weight decay, and each activation of
+ * acts; then a regression step with momentum. */
+static void sweep_epilogues(const nn_activation *acts, size_t n_acts)
+{
+    const nn_optimizer kinds[] = {NN_SGD, NN_MOMENTUM, NN_ADAM};
+    for (size_t k = 0; k < 3; k++)
+        for (size_t q = 0; q < n_acts; q++)
+            for (int d = 0; d < 2; d++)
+                run_pair(kinds[k], d ? 1e-2 : 0.0, NN_GEMM_PATH_SMALL, NN_TASK_CLASSIFY,
+                         acts[q], 1);
+    run_pair_mode(NN_MOMENTUM, 1e-3, NN_GEMM_PATH_SMALL, NN_TASK_REGRESS, NN_ACT_RELU, 1, 13);
 }
 
 /* Epilogues fused into the small gemm (SIMD builds) against the product
@@ -136,16 +151,9 @@ static void test_update_in_backward_matches_general(void **state)
 static void test_fused_epilogues_match_passes(void **state)
 {
     (void)state;
-    const nn_optimizer kinds[] = {NN_SGD, NN_MOMENTUM, NN_ADAM};
     const nn_activation acts[] = {NN_ACT_RELU, NN_ACT_LEAKY_RELU, NN_ACT_TANH, NN_ACT_SIGMOID,
                                   NN_ACT_GELU, NN_ACT_IDENTITY};
-    for (size_t k = 0; k < 3; k++)
-        for (size_t q = 0; q < 6; q++)
-            for (int d = 0; d < 2; d++)
-                for (size_t n = 1; n <= 13; n += n == 1 ? 2 : 10)
-                    run_pair_mode(kinds[k], d ? 1e-2 : 0.0, NN_GEMM_PATH_SMALL,
-                                  NN_TASK_CLASSIFY, acts[q], 1, n);
-    run_pair_mode(NN_MOMENTUM, 1e-3, NN_GEMM_PATH_SMALL, NN_TASK_REGRESS, NN_ACT_RELU, 1, 13);
+    sweep_epilogues(acts, 6);
     run_pair_mode(NN_MOMENTUM, 1e-3, NN_GEMM_PATH_SMALL, NN_TASK_REGRESS, NN_ACT_RELU, 1, 1);
     run_pair_mode(NN_SGD, 0.0, NN_GEMM_PATH_SMALL, NN_TASK_MULTILABEL, NN_ACT_LEAKY_RELU, 1, 13);
     /* Inference: hidden layers through the fused forward, or not. */
@@ -196,16 +204,9 @@ static int vw8_teardown(void **state)
 static void test_vw8_epilogues_match_passes(void **state)
 {
     (void)state;
-    const nn_optimizer kinds[] = {NN_SGD, NN_MOMENTUM, NN_ADAM};
     const nn_activation acts[] = {NN_ACT_RELU, NN_ACT_LEAKY_RELU, NN_ACT_TANH, NN_ACT_SIGMOID,
                                   NN_ACT_IDENTITY};
-    for (size_t k = 0; k < 3; k++)
-        for (size_t q = 0; q < 5; q++)
-            for (int d = 0; d < 2; d++)
-                for (size_t n = 1; n <= 13; n += n == 1 ? 2 : 10)
-                    run_pair_mode(kinds[k], d ? 1e-2 : 0.0, NN_GEMM_PATH_SMALL,
-                                  NN_TASK_CLASSIFY, acts[q], 1, n);
-    run_pair_mode(NN_MOMENTUM, 1e-3, NN_GEMM_PATH_SMALL, NN_TASK_REGRESS, NN_ACT_RELU, 1, 13);
+    sweep_epilogues(acts, 5);
 }
 
 /* A non-finite loss updates nothing. */

@@ -9,20 +9,19 @@
 #if defined(NN_HAVE_AVX2_BUILD)
 #include <immintrin.h>
 
+/* VI_(op) is the intrinsic of op for this element type: _mm256_op_ps or
+ * _mm256_op_pd. Lane masks are 32-bit words for floats, 64-bit for doubles;
+ * a lane is selected when the sign bit of its word is set. */
+#define M __m256i
+
 #if R_IS_F32
 #define V __m256
 #define W 8
-#define M __m256i
+#define VI_(op) _mm256_##op##_ps
 
-/* Lane i is selected when its 32-bit mask word has the sign bit set. */
 static inline M vmask(size_t n)
 {
     return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-}
-
-static inline V vloadf_(const float *p, M m, V f)
-{
-    return _mm256_blendv_ps(f, _mm256_maskload_ps(p, m), _mm256_castsi256_ps(m));
 }
 
 /* p * 2^k for integral k in [-252, 254] (exp uses [-150, 128], GELU down
@@ -71,52 +70,14 @@ static inline double vacc_sum(vacc a)
 }
 #define vacc0() ((vacc){_mm256_setzero_pd(), _mm256_setzero_pd()})
 
-#define vload(p) _mm256_loadu_ps(p)
-#define vstore(p, v) _mm256_storeu_ps((p), (v))
-#define vloadz(p, m) _mm256_maskload_ps((p), (m))
-#define vloadf(p, m, f) vloadf_((p), (m), (f))
-#define vstorem(p, m, v) _mm256_maskstore_ps((p), (m), (v))
-#define vset1(x) _mm256_set1_ps((float)(x))
-#define vadd(a, b) _mm256_add_ps((a), (b))
-#define vsub(a, b) _mm256_sub_ps((a), (b))
-#define vmul(a, b) _mm256_mul_ps((a), (b))
-#define vmax(a, b) _mm256_max_ps((a), (b))
-#define vmin(a, b) _mm256_min_ps((a), (b))
-#define vfma(a, b, c) _mm256_fmadd_ps((a), (b), (c))
-#define vfnma(a, b, c) _mm256_fnmadd_ps((a), (b), (c))
-#define vround(v) _mm256_round_ps((v), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)
-#define vfloor(v) _mm256_round_ps((v), _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC)
-#define vscale2(p, k) vscale2_((p), (k))
-#define vrelu(v) _mm256_and_ps(_mm256_cmp_ps((v), _mm256_setzero_ps(), _CMP_NLE_UQ), (v))
-#define vkeep_pos(g, o) _mm256_and_ps(_mm256_cmp_ps((o), _mm256_setzero_ps(), _CMP_GT_OQ), (g))
-#define vnan_from(r, x) _mm256_blendv_ps((r), (x), _mm256_cmp_ps((x), (x), _CMP_UNORD_Q))
-#define vany_nan(v) (_mm256_movemask_ps(_mm256_cmp_ps((v), (v), _CMP_UNORD_Q)) != 0)
-#define vhmax(v) hmax_(v)
-#define vhsum(v) hsum_(v)
-#define vdiv(a, b) _mm256_div_ps((a), (b))
-#define vfms(a, b, c) _mm256_fmsub_ps((a), (b), (c))
-#define vsignbit_() _mm256_set1_ps(-0.0f)
-#define vnabs(v) _mm256_or_ps((v), vsignbit_())
-#define vcopysign(mag, sgn)                                                                        \
-    _mm256_or_ps(_mm256_andnot_ps(vsignbit_(), (mag)), _mm256_and_ps(vsignbit_(), (sgn)))
-#define vsel_gt(x, y, a, b) _mm256_blendv_ps((b), (a), _mm256_cmp_ps((x), (y), _CMP_GT_OQ))
-#define vsel_ge(x, y, a, b) _mm256_blendv_ps((b), (a), _mm256_cmp_ps((x), (y), _CMP_GE_OQ))
-#define vmaskz(m, v) _mm256_and_ps(_mm256_castsi256_ps(m), (v))
-
 #else /* double */
 #define V __m256d
 #define W 4
-#define M __m256i
+#define VI_(op) _mm256_##op##_pd
 
-/* Lane i is selected when its 64-bit mask word has the sign bit set. */
 static inline M vmask(size_t n)
 {
     return _mm256_cmpgt_epi64(_mm256_set1_epi64x((long long)n), _mm256_setr_epi64x(0, 1, 2, 3));
-}
-
-static inline V vloadf_(const double *p, M m, V f)
-{
-    return _mm256_blendv_pd(f, _mm256_maskload_pd(p, m), _mm256_castsi256_pd(m));
 }
 
 /* p * 2^k for integral k in [-2044, 2046] (exp uses [-1076, 1024], GELU
@@ -146,41 +107,47 @@ static inline double hsum_(V v)
     return _mm_cvtsd_f64(_mm_add_sd(s, _mm_unpackhi_pd(s, s)));
 }
 
-#define vload(p) _mm256_loadu_pd(p)
-#define vstore(p, v) _mm256_storeu_pd((p), (v))
-#define vloadz(p, m) _mm256_maskload_pd((p), (m))
+#endif
+
+/* The operations simd.inc is written in: one intrinsic each, the same for
+ * both element types but for the suffix VI_ adds. */
+static inline V vloadf_(const real *p, M m, V f)
+{
+    return VI_(blendv)(f, VI_(maskload)(p, m), VI_(castsi256)(m));
+}
+
+#define vload(p) VI_(loadu)(p)
+#define vstore(p, v) VI_(storeu)((p), (v))
+#define vloadz(p, m) VI_(maskload)((p), (m))
 #define vloadf(p, m, f) vloadf_((p), (m), (f))
-#define vstorem(p, m, v) _mm256_maskstore_pd((p), (m), (v))
-#define vset1(x) _mm256_set1_pd(x)
-#define vadd(a, b) _mm256_add_pd((a), (b))
-#define vsub(a, b) _mm256_sub_pd((a), (b))
-#define vmul(a, b) _mm256_mul_pd((a), (b))
-#define vmax(a, b) _mm256_max_pd((a), (b))
-#define vmin(a, b) _mm256_min_pd((a), (b))
-#define vfma(a, b, c) _mm256_fmadd_pd((a), (b), (c))
-#define vfnma(a, b, c) _mm256_fnmadd_pd((a), (b), (c))
-#define vround(v) _mm256_round_pd((v), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)
-#define vfloor(v) _mm256_round_pd((v), _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC)
+#define vstorem(p, m, v) VI_(maskstore)((p), (m), (v))
+#define vset1(x) VI_(set1)((real)(x))
+#define vadd(a, b) VI_(add)((a), (b))
+#define vsub(a, b) VI_(sub)((a), (b))
+#define vmul(a, b) VI_(mul)((a), (b))
+#define vmax(a, b) VI_(max)((a), (b))
+#define vmin(a, b) VI_(min)((a), (b))
+#define vfma(a, b, c) VI_(fmadd)((a), (b), (c))
+#define vfnma(a, b, c) VI_(fnmadd)((a), (b), (c))
+#define vround(v) VI_(round)((v), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)
+#define vfloor(v) VI_(round)((v), _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC)
 #define vscale2(p, k) vscale2_((p), (k))
-#define vrelu(v) _mm256_and_pd(_mm256_cmp_pd((v), _mm256_setzero_pd(), _CMP_NLE_UQ), (v))
-#define vkeep_pos(g, o) _mm256_and_pd(_mm256_cmp_pd((o), _mm256_setzero_pd(), _CMP_GT_OQ), (g))
-#define vnan_from(r, x) _mm256_blendv_pd((r), (x), _mm256_cmp_pd((x), (x), _CMP_UNORD_Q))
-#define vany_nan(v) (_mm256_movemask_pd(_mm256_cmp_pd((v), (v), _CMP_UNORD_Q)) != 0)
+#define vrelu(v) VI_(and)(VI_(cmp)((v), VI_(setzero)(), _CMP_NLE_UQ), (v))
+#define vkeep_pos(g, o) VI_(and)(VI_(cmp)((o), VI_(setzero)(), _CMP_GT_OQ), (g))
+#define vnan_from(r, x) VI_(blendv)((r), (x), VI_(cmp)((x), (x), _CMP_UNORD_Q))
+#define vany_nan(v) (VI_(movemask)(VI_(cmp)((v), (v), _CMP_UNORD_Q)) != 0)
 #define vhmax(v) hmax_(v)
 #define vhsum(v) hsum_(v)
-#define vdiv(a, b) _mm256_div_pd((a), (b))
-#define vfms(a, b, c) _mm256_fmsub_pd((a), (b), (c))
+#define vdiv(a, b) VI_(div)((a), (b))
+#define vfms(a, b, c) VI_(fmsub)((a), (b), (c))
 /* The sign bit alone, for the bit operations below. */
-#define vsignbit_() _mm256_set1_pd(-0.0)
-#define vnabs(v) _mm256_or_pd((v), vsignbit_())
-#define vcopysign(mag, sgn)                                                                        \
-    _mm256_or_pd(_mm256_andnot_pd(vsignbit_(), (mag)), _mm256_and_pd(vsignbit_(), (sgn)))
+#define vsignbit_() vset1(-0.0)
+#define vnabs(v) VI_(or)((v), vsignbit_())
+#define vcopysign(mag, sgn) VI_(or)(VI_(andnot)(vsignbit_(), (mag)), VI_(and)(vsignbit_(), (sgn)))
 /* Ordered compares: false when x or y is NaN, so the NaN lane takes b. */
-#define vsel_gt(x, y, a, b) _mm256_blendv_pd((b), (a), _mm256_cmp_pd((x), (y), _CMP_GT_OQ))
-#define vsel_ge(x, y, a, b) _mm256_blendv_pd((b), (a), _mm256_cmp_pd((x), (y), _CMP_GE_OQ))
-#define vmaskz(m, v) _mm256_and_pd(_mm256_castsi256_pd(m), (v))
-
-#endif
+#define vsel_gt(x, y, a, b) VI_(blendv)((b), (a), VI_(cmp)((x), (y), _CMP_GT_OQ))
+#define vsel_ge(x, y, a, b) VI_(blendv)((b), (a), VI_(cmp)((x), (y), _CMP_GE_OQ))
+#define vmaskz(m, v) VI_(and)(VI_(castsi256)(m), (v))
 
 /* p * 2^k in two steps, 2^floor(k/2) then 2^(k - floor(k/2)) (see pow2i). */
 static inline V vscale2_(V p, V k)

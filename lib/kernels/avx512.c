@@ -9,15 +9,15 @@
 #if defined(NN_HAVE_AVX512_BUILD)
 #include <immintrin.h>
 
+/* VI_(op) is the intrinsic of op for this element type: _mm512_op_ps or
+ * _mm512_op_pd (VK_ for the compares into a mask register); one mask bit
+ * per lane. */
 #if R_IS_F32
 #define V __m512
 #define W 16
 #define M __mmask16
-
-static inline M vmask(size_t n)
-{
-    return (M)((1u << n) - 1u);
-}
+#define VI_(op) _mm512_##op##_ps
+#define VK_(op) _mm512_##op##_ps_mask
 
 /* The loss accumulator: the 16 lanes widened to double. */
 typedef struct vacc {
@@ -35,84 +35,55 @@ static inline vacc vacc_add(vacc a, V v)
 #define vacc0() ((vacc){_mm512_setzero_pd(), _mm512_setzero_pd()})
 #define vacc_sum(a) _mm512_reduce_add_pd(_mm512_add_pd((a).lo, (a).hi))
 
-#define vload(p) _mm512_loadu_ps(p)
-#define vstore(p, v) _mm512_storeu_ps((p), (v))
-#define vloadz(p, m) _mm512_maskz_loadu_ps((m), (p))
-#define vloadf(p, m, f) _mm512_mask_loadu_ps((f), (m), (p))
-#define vstorem(p, m, v) _mm512_mask_storeu_ps((p), (m), (v))
-#define vset1(x) _mm512_set1_ps((float)(x))
-#define vadd(a, b) _mm512_add_ps((a), (b))
-#define vsub(a, b) _mm512_sub_ps((a), (b))
-#define vmul(a, b) _mm512_mul_ps((a), (b))
-#define vmax(a, b) _mm512_max_ps((a), (b))
-#define vmin(a, b) _mm512_min_ps((a), (b))
-#define vfma(a, b, c) _mm512_fmadd_ps((a), (b), (c))
-#define vfnma(a, b, c) _mm512_fnmadd_ps((a), (b), (c))
-#define vround(v) _mm512_roundscale_ps((v), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)
-#define vscale2(p, k) _mm512_scalef_ps((p), (k))
-#define vrelu(v) _mm512_maskz_mov_ps(_mm512_cmp_ps_mask((v), _mm512_setzero_ps(), _CMP_NLE_UQ), (v))
-#define vkeep_pos(g, o) _mm512_maskz_mov_ps(_mm512_cmp_ps_mask((o), _mm512_setzero_ps(), _CMP_GT_OQ), (g))
-#define vnan_from(r, x) _mm512_mask_mov_ps((r), _mm512_cmp_ps_mask((x), (x), _CMP_UNORD_Q), (x))
-#define vany_nan(v) (_mm512_cmp_ps_mask((v), (v), _CMP_UNORD_Q) != 0)
-#define vhmax(v) _mm512_reduce_max_ps(v)
-#define vhsum(v) _mm512_reduce_add_ps(v)
-#define vdiv(a, b) _mm512_div_ps((a), (b))
-#define vfms(a, b, c) _mm512_fmsub_ps((a), (b), (c))
-#define vsignbit_() _mm512_set1_ps(-0.0f)
-#define vnabs(v) _mm512_or_ps((v), vsignbit_())
-#define vcopysign(mag, sgn)                                                                        \
-    _mm512_or_ps(_mm512_andnot_ps(vsignbit_(), (mag)), _mm512_and_ps(vsignbit_(), (sgn)))
-#define vsel_gt(x, y, a, b) _mm512_mask_blend_ps(_mm512_cmp_ps_mask((x), (y), _CMP_GT_OQ), (b), (a))
-#define vsel_ge(x, y, a, b) _mm512_mask_blend_ps(_mm512_cmp_ps_mask((x), (y), _CMP_GE_OQ), (b), (a))
-#define vmaskz(m, v) _mm512_maskz_mov_ps((m), (v))
-
 #else /* double */
 #define V __m512d
 #define W 8
 #define M __mmask8
+#define VI_(op) _mm512_##op##_pd
+#define VK_(op) _mm512_##op##_pd_mask
+#endif
 
 static inline M vmask(size_t n)
 {
     return (M)((1u << n) - 1u);
 }
 
-#define vload(p) _mm512_loadu_pd(p)
-#define vstore(p, v) _mm512_storeu_pd((p), (v))
-#define vloadz(p, m) _mm512_maskz_loadu_pd((m), (p))
-#define vloadf(p, m, f) _mm512_mask_loadu_pd((f), (m), (p))
-#define vstorem(p, m, v) _mm512_mask_storeu_pd((p), (m), (v))
-#define vset1(x) _mm512_set1_pd(x)
-#define vadd(a, b) _mm512_add_pd((a), (b))
-#define vsub(a, b) _mm512_sub_pd((a), (b))
-#define vmul(a, b) _mm512_mul_pd((a), (b))
-#define vmax(a, b) _mm512_max_pd((a), (b))
-#define vmin(a, b) _mm512_min_pd((a), (b))
-#define vfma(a, b, c) _mm512_fmadd_pd((a), (b), (c))
-#define vfnma(a, b, c) _mm512_fnmadd_pd((a), (b), (c))
-#define vround(v) _mm512_roundscale_pd((v), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)
+/* The operations simd.inc is written in: one intrinsic each, the same for
+ * both element types but for the suffix VI_ and VK_ add. */
+#define vload(p) VI_(loadu)(p)
+#define vstore(p, v) VI_(storeu)((p), (v))
+#define vloadz(p, m) VI_(maskz_loadu)((m), (p))
+#define vloadf(p, m, f) VI_(mask_loadu)((f), (m), (p))
+#define vstorem(p, m, v) VI_(mask_storeu)((p), (m), (v))
+#define vset1(x) VI_(set1)((real)(x))
+#define vadd(a, b) VI_(add)((a), (b))
+#define vsub(a, b) VI_(sub)((a), (b))
+#define vmul(a, b) VI_(mul)((a), (b))
+#define vmax(a, b) VI_(max)((a), (b))
+#define vmin(a, b) VI_(min)((a), (b))
+#define vfma(a, b, c) VI_(fmadd)((a), (b), (c))
+#define vfnma(a, b, c) VI_(fnmadd)((a), (b), (c))
+#define vround(v) VI_(roundscale)((v), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)
 /* scalef computes p * 2^floor(k) with one rounding, subnormals included. */
-#define vscale2(p, k) _mm512_scalef_pd((p), (k))
+#define vscale2(p, k) VI_(scalef)((p), (k))
 /* Not-less-or-equal, unordered: true for v > 0 and for NaN. */
-#define vrelu(v) _mm512_maskz_mov_pd(_mm512_cmp_pd_mask((v), _mm512_setzero_pd(), _CMP_NLE_UQ), (v))
-#define vkeep_pos(g, o) _mm512_maskz_mov_pd(_mm512_cmp_pd_mask((o), _mm512_setzero_pd(), _CMP_GT_OQ), (g))
-#define vnan_from(r, x) _mm512_mask_mov_pd((r), _mm512_cmp_pd_mask((x), (x), _CMP_UNORD_Q), (x))
-#define vany_nan(v) (_mm512_cmp_pd_mask((v), (v), _CMP_UNORD_Q) != 0)
-#define vhmax(v) _mm512_reduce_max_pd(v)
-#define vhsum(v) _mm512_reduce_add_pd(v)
-#define vdiv(a, b) _mm512_div_pd((a), (b))
-#define vfms(a, b, c) _mm512_fmsub_pd((a), (b), (c))
+#define vrelu(v) VI_(maskz_mov)(VK_(cmp)((v), VI_(setzero)(), _CMP_NLE_UQ), (v))
+#define vkeep_pos(g, o) VI_(maskz_mov)(VK_(cmp)((o), VI_(setzero)(), _CMP_GT_OQ), (g))
+#define vnan_from(r, x) VI_(mask_mov)((r), VK_(cmp)((x), (x), _CMP_UNORD_Q), (x))
+#define vany_nan(v) (VK_(cmp)((v), (v), _CMP_UNORD_Q) != 0)
+#define vhmax(v) VI_(reduce_max)(v)
+#define vhsum(v) VI_(reduce_add)(v)
+#define vdiv(a, b) VI_(div)((a), (b))
+#define vfms(a, b, c) VI_(fmsub)((a), (b), (c))
 /* The bit operations on doubles (and, andnot, or) are AVX-512DQ. */
-#define vsignbit_() _mm512_set1_pd(-0.0)
-#define vnabs(v) _mm512_or_pd((v), vsignbit_())
-#define vcopysign(mag, sgn)                                                                        \
-    _mm512_or_pd(_mm512_andnot_pd(vsignbit_(), (mag)), _mm512_and_pd(vsignbit_(), (sgn)))
+#define vsignbit_() vset1(-0.0)
+#define vnabs(v) VI_(or)((v), vsignbit_())
+#define vcopysign(mag, sgn) VI_(or)(VI_(andnot)(vsignbit_(), (mag)), VI_(and)(vsignbit_(), (sgn)))
 /* Ordered compares: false when x or y is NaN, so the NaN lane takes b.
  * mask_blend(k, b, a) takes a where k is set. */
-#define vsel_gt(x, y, a, b) _mm512_mask_blend_pd(_mm512_cmp_pd_mask((x), (y), _CMP_GT_OQ), (b), (a))
-#define vsel_ge(x, y, a, b) _mm512_mask_blend_pd(_mm512_cmp_pd_mask((x), (y), _CMP_GE_OQ), (b), (a))
-#define vmaskz(m, v) _mm512_maskz_mov_pd((m), (v))
-
-#endif
+#define vsel_gt(x, y, a, b) VI_(mask_blend)(VK_(cmp)((x), (y), _CMP_GT_OQ), (b), (a))
+#define vsel_ge(x, y, a, b) VI_(mask_blend)(VK_(cmp)((x), (y), _CMP_GE_OQ), (b), (a))
+#define vmaskz(m, v) VI_(maskz_mov)((m), (v))
 
 #include "simd.inc"
 

@@ -234,66 +234,15 @@ size_t nn_net_n_params(const nn_net *net)
     return net ? net->n_params : 0;
 }
 
-static nn_mat layer_view(const nn_net *net, size_t layer, const nn_mat *views)
-{
-    nn_mat empty = {NULL, 0, 0, 0};
-    if (!net || layer >= net->n_layers)
-        return empty;
-    return views[layer];
-}
-
-nn_mat nn_net_weights(nn_net *net, size_t layer)
-{
-    return layer_view(net, layer, net ? net->W : NULL);
-}
-
-nn_mat nn_net_bias(nn_net *net, size_t layer)
-{
-    return layer_view(net, layer, net ? net->b : NULL);
-}
-
-nn_mat nn_net_weight_grad(nn_net *net, size_t layer)
-{
-    return layer_view(net, layer, net ? net->dW : NULL);
-}
-
-nn_mat nn_net_bias_grad(nn_net *net, size_t layer)
-{
-    return layer_view(net, layer, net ? net->db : NULL);
-}
-
 nn_dtype nn_net_dtype(const nn_net *net)
 {
     return net ? net->spec.dtype : NN_F64;
 }
 
-static nn_matf layer_view_f32(const nn_net *net, size_t layer, const nn_matf *views)
-{
-    nn_matf empty = {NULL, 0, 0, 0};
-    if (!net || layer >= net->n_layers)
-        return empty;
-    return views[layer];
-}
-
-nn_matf nn_net_weights_f32(nn_net *net, size_t layer)
-{
-    return layer_view_f32(net, layer, net ? net->W_f32 : NULL);
-}
-
-nn_matf nn_net_bias_f32(nn_net *net, size_t layer)
-{
-    return layer_view_f32(net, layer, net ? net->b_f32 : NULL);
-}
-
-nn_matf nn_net_weight_grad_f32(nn_net *net, size_t layer)
-{
-    return layer_view_f32(net, layer, net ? net->dW_f32 : NULL);
-}
-
-nn_matf nn_net_bias_grad_f32(nn_net *net, size_t layer)
-{
-    return layer_view_f32(net, layer, net ? net->db_f32 : NULL);
-}
+/* nn_net_weights, nn_net_bias, nn_net_weight_grad, nn_net_bias_grad and
+ * their _f32 twins: one body (views.inc) for both element types. */
+#define NN__EACH_REAL "net/views.inc"
+#include "each_real.h"
 
 /* ---- what travels with the model ------------------------------------------ */
 

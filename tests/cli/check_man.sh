@@ -5,11 +5,7 @@
 # Usage: check_man.sh NN PAGE
 set -u
 nn=$1 page=$2
-fails=0
-fail() {
-    echo "FAIL: $*"
-    fails=$((fails + 1))
-}
+. "$(dirname "$0")/lib.sh"
 [ -s "$page" ] || { echo "FAIL: no man page at $page"; exit 1; }
 
 want=$("$nn" --markdown-options | grep -c '^| `')

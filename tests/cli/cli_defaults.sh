@@ -6,9 +6,8 @@
 set -u
 nn=$1
 dir=$2
-rm -rf "$dir" && mkdir -p "$dir" || exit 1
 . "$(dirname "$0")/lib.sh"
-cd "$dir" || exit 1
+workdir "$dir"
 
 # 240 rows, 3 named classes, a header
 awk 'BEGIN { srand(7); print "width,height,depth,kind"

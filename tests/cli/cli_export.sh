@@ -7,9 +7,8 @@
 # Usage: cli_export.sh NN CC DOC WORKDIR [ONNX(0|1)]
 set -u
 nn=$1 cc=$2 doc=$3 dir=$4 onnx=${5:-1}
-rm -rf "$dir" && mkdir -p "$dir" || exit 1
 . "$(dirname "$0")/lib.sh"
-cd "$dir" || exit 1
+workdir "$dir"
 
 # The fenced block that follows the marker "<!-- test: NAME -->" in the page.
 extract() {

@@ -9,9 +9,8 @@
 set -u
 nn=$1
 dir=$2
-rm -rf "$dir" && mkdir -p "$dir" || exit 1
 . "$(dirname "$0")/lib.sh"
-cd "$dir" || exit 1
+workdir "$dir"
 
 awk 'BEGIN { for (i = 0; i < 60; i++) printf "%d,%d,%s\n", i, 60 - i, i < 30 ? "left" : "right" }' > d.csv
 

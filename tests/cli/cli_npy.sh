@@ -12,14 +12,13 @@ nn=$1
 conv=$2
 npy=$3
 dir=$4
-rm -rf "$dir" && mkdir -p "$dir" || exit 1
 # NN_GEMM auto picks its GEMM path by timing, which changes a weight's last
 # bits from run to run: one fixed path makes two trainings comparable bit
 # for bit.
 NN_GEMM=small
 export NN_GEMM
 . "$(dirname "$0")/lib.sh"
-cd "$dir" || exit 1
+workdir "$dir"
 
 # Values a CSV holds exactly (multiples of 1/16), so both files give the
 # model the same doubles: 3 features, a class 0..2, two regression targets.

@@ -8,6 +8,12 @@ fail() {
     fails=$((fails + 1))
 }
 
+# workdir DIR: remove DIR, make it again, empty, and work in it (or stop
+# the test with status 1).
+workdir() {
+    rm -rf "$1" && mkdir -p "$1" && cd "$1" || exit 1
+}
+
 # expect STATUS REGEX -- ARGS...: run nn ARGS, check the status and that
 # its output (stderr and stdout) matches REGEX.
 expect() {

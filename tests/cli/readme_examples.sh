@@ -12,12 +12,8 @@ set -u
 src=$1 nn=$2 cc=$3 dir=$4 mpi=${5:-0}
 readme=$src/README.md
 section='## The `nn` tool in a few commands'
-fails=0 ran=0
-
-fail() {
-    echo "FAIL: $*"
-    fails=$((fails + 1))
-}
+ran=0
+. "$(dirname "$0")/lib.sh"
 
 # The first fenced block of language $1 in the section.
 extract() {
