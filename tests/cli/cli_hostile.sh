@@ -73,6 +73,12 @@ check 'a failed plot leaves no temporary file' sh -c '! ls | grep -q "bad.png.tm
 expect 1 '--plot /missing/dir/p.png: cannot write there' -- \
     train --plot /missing/dir/p.png --out m1.nnet
 check 'no model saved when --plot cannot be written' test ! -e m1.nnet
+# a name of 241 bytes fits NAME_MAX (255), the writer's temporary name
+# beside it does not: refused before training, not after it
+b241=$(awk 'BEGIN { for (i = 0; i < 236; i++) printf "b"; printf ".nnet" }')
+expect 1 "--out $b241: cannot write there: File name too long" -- \
+    train --data d.csv --epochs 2 --out "$b241"
+refuse 1 'test accuracy' -- train --data d.csv --epochs 2 --out "$b241"
 
 # ---- an output that is an input (or another output): refused before work
 cp d.csv keep.csv
