@@ -118,6 +118,14 @@ check 'predict --id-col exits 0' test $? -eq 0
 check 'a quoted id with a comma and quotes' grep -q '^"q,""1"" ",' ids_out.csv
 check 'a 300-byte id, whole' grep -q "^$long,left" ids_out.csv
 check 'a plain id' grep -q '^plain,' ids_out.csv
+# class names that need quotes: each header cell of --proba is one quoted
+# field, "p_" inside the quotes
+awk 'BEGIN { for (i = 0; i < 60; i++) printf "%d,%d,%s\n", i, 60 - i, i < 30 ? "\"a,b\"" : "\"say \"\"hi\"\"\"" }' > qn.csv
+expect 0 'saved qn.nnet' -- train --data qn.csv --epochs 5 --out qn.nnet
+"$nn" predict qn.nnet --data qn.csv --proba > qn_out.csv 2>&1
+check 'the --proba header quotes whole fields' \
+    test "$(head -n 1 qn_out.csv)" = 'row,label,"p_a,b","p_say ""hi"""'
+check 'a predicted class name quoted' grep -Eq '^1,"(a,b|say ""hi"")",' qn_out.csv
 printf '"a,1,2\n' > badq.csv
 expect 1 'badq.csv:1:1: unterminated quoted field' -- predict m.nnet --data badq.csv --id-col 1
 
