@@ -138,6 +138,14 @@ static int read_csv(const cli_opts *o, cli_opts *m, nn_net *net, nn_dataset *d, 
 {
     size_t n_in = nn_net_n_inputs(net);
     size_t n_lab = m->csv.task == NN_TASK_CLASSIFY ? 1 : nn_net_n_outputs(net);
+    if (cli_is_stream(o->data)) {
+        /* Its width decides how it is read: a stream would be read twice. */
+        fprintf(stderr, "nn predict: --data %s is a pipe or a device, which can be read only "
+                        "once, and nn predict reads a CSV file twice (its width, then its rows): "
+                        "save it to a file first\n",
+                o->data);
+        return CLI_EXIT_FAIL;
+    }
     size_t fields = cli_count_fields(m, o->data);
     size_t width = fields - (o->id_col > 0 && fields > 0);
     int rc = fields == 0 ? CLI_EXIT_FAIL : 0;
