@@ -42,6 +42,10 @@ expect 2 "unknown option '--nope'" -- train --nope
 expect 2 "bad value 'nope' for --lr" -- train --lr nope
 expect 2 "bad value '' for --hidden" -- train --hidden ""
 expect 2 "bad value '0' for --batch" -- train --batch 0
+expect 2 "bad value '\"' for --delimiter: expected one character other than a quote" -- \
+    train --delimiter '"'
+expect 2 "bad value '.' for --delimiter" -- predict m.nnet --data x.csv --delimiter .
+expect 2 "bad value '7' for --delimiter" -- eval m.nnet --data x.csv --delimiter 7
 expect 2 "bad value '1.5' for --test-fraction" -- train --test-fraction 1.5
 expect 2 '--epochs needs a value' -- train --epochs
 expect 2 "bad value 'swish' for --activation" -- train --activation swish
