@@ -56,6 +56,7 @@ expect 2 'is not an option of this command' -- eval m.nnet --hidden 3
 expect 2 'first argument is the MODEL' -- predict --data x.csv
 expect 2 '--data FILE is required' -- predict m.nnet
 expect 2 '--data moons is a classification' -- train --task regress
+expect 1 'moons: noise 1e\+308 is too large' -- train --noise 1e308
 expect 1 'nothing to learn' -- train --data "$dir/one_class.csv"
 expect 1 'task regress' -- train --data "$dir/real.csv"
 expect 1 'looks like a real-valued target' -- train --data "$dir/big_label.csv"
