@@ -158,6 +158,22 @@ static int read_csv(const cli_opts *o, cli_opts *m, nn_net *net, nn_dataset *d, 
         m->csv.no_labels = true;
     else if (!rc && (m->csv.no_labels || width != n_in + n_lab))
         rc = cli_check_width(m, net, o->data, o->id_col > 0);
+    /* A labelled file: its label columns are within its fields, and the
+     * ids' column is not one of them. */
+    size_t first = o->label_col > 0 ? (size_t)o->label_col : fields - n_lab + 1;
+    if (!rc && !m->csv.no_labels && first - 1 + n_lab > fields) {
+        fprintf(stderr, "nn predict: --label-col %ld%s, but %s has %zu columns\n", o->label_col,
+                n_lab == 1 ? "" : " and the label columns after it", o->data, fields);
+        rc = CLI_EXIT_USAGE;
+    }
+    if (!rc && !m->csv.no_labels && o->id_col > 0 && (size_t)o->id_col >= first &&
+        (size_t)o->id_col < first + n_lab) {
+        fprintf(stderr, "nn predict: --id-col %ld is also %s of %s (%s): the ids need a "
+                        "column of their own\n",
+                o->id_col, n_lab == 1 ? "the label column" : "a label column", o->data,
+                o->label_col > 0 ? "--label-col" : "the last, as no --label-col is given");
+        rc = CLI_EXIT_USAGE;
+    }
     if (!rc) {
         nn_csv_options c = cli_csv(m);
         c.ignore_column = (size_t)(o->id_col > 0 ? o->id_col : 0);

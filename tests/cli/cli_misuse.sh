@@ -32,6 +32,21 @@ expect 1 'wide_test.csv has 3 features but .*named.csv has 2' -- \
 expect 1 "label5_test.csv has label 5, above the training data's largest \\(1\\)" -- \
     train --data "$dir/two.csv" --test "$dir/label5_test.csv" --epochs 1
 
+# nn predict's --id-col and --label-col against the file: in the options'
+# words (the library's are ignore_column and a 0-based label_column)
+"$nn" train --data "$dir/named.csv" --epochs 1 --out "$dir/named.nnet" --quiet > /dev/null 2>&1
+awk 'BEGIN { for (i = 0; i < 4; i++) printf "r%d,%d,%d,%s\n", i, i, 4 - i, i < 2 ? "left" : "right" }' > "$dir/ids.csv"
+expect 0 '^id,label' -- predict "$dir/named.nnet" --data "$dir/ids.csv" --id-col 1
+expect 2 'id-col 4 is also the label column of .*ids.csv \(the last, as no --label-col' -- \
+    predict "$dir/named.nnet" --data "$dir/ids.csv" --id-col 4
+expect 2 'id-col 1 is also the label column of .*ids.csv \(--label-col\)' -- \
+    predict "$dir/named.nnet" --data "$dir/ids.csv" --id-col 1 --label-col 1
+expect 2 'label-col 9, but .*named.csv has 3 columns' -- \
+    predict "$dir/named.nnet" --data "$dir/named.csv" --label-col 9
+refuse 2 'ignore_column|label_column' -- predict "$dir/named.nnet" --data "$dir/ids.csv" --id-col 4
+refuse 2 'ignore_column|label_column' -- \
+    predict "$dir/named.nnet" --data "$dir/named.csv" --label-col 9
+
 expect 0 'libnn' -- --version
 expect 0 '--activation' -- train --help
 expect 0 '--proba' -- predict -h
