@@ -161,14 +161,24 @@ nn_status nn_make_moons(nn_dataset *out, size_t n_samples, double noise, uint64_
         row[1] = tmp[2 * src + 1];
         d.y[i] = src >= n_out;
     }
+    /* A finite noise can still overflow a point (1e308 times a normal
+     * draw): refused, rather than features no later step can use. */
+    size_t bad = n_samples;
     if (noise > 0.0)
         for (size_t i = 0; i < n_samples; i++) {
             double *row = d.x.data + i * d.x.ld;
             row[0] += noise * nn__rng_normal(&r);
             row[1] += noise * nn__rng_normal(&r);
+            if (bad == n_samples && !(isfinite(row[0]) && isfinite(row[1])))
+                bad = i;
         }
     free(perm);
     free(tmp);
+    if (bad < n_samples) {
+        nn_dataset_free(&d);
+        return nn__fail(NN_EINVAL, "nn_make_moons: noise %g is too large: row %zu is not finite",
+                        noise, bad);
+    }
     *out = d;
     return NN_OK;
 }

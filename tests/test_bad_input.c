@@ -298,6 +298,8 @@ static const char *long_name(void)
     X(moons_one_sample, NN_EINVAL, "n_samples 1", nn_make_moons(&O.set_a, 1, 0.1, 1))              \
     X(moons_noise_neg, NN_EINVAL, "noise -0.1", nn_make_moons(&O.set_a, 10, -0.1, 1))              \
     X(moons_noise_nan, NN_EINVAL, "noise nan", nn_make_moons(&O.set_a, 10, NAN, 1))                \
+    X(moons_noise_huge, NN_EINVAL, "noise 1e+308 is too large",                                    \
+      nn_make_moons(&O.set_a, 10, 1e308, 1))                                                       \
     X(moons_noise_inf, NN_EINVAL, "noise inf", nn_make_moons(&O.set_a, 10, INFINITY, 1))           \
     X(split_null_all, NN_EINVAL, "data set is NULL", SPLIT(NULL, 0.25))                            \
     X(split_null_test, NN_EINVAL, "must not be NULL",                                              \

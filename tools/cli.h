@@ -119,6 +119,11 @@ int cli_load_split(const cli_opts *o, nn_dataset *train, nn_dataset *test);
  * prints. */
 int cli_match_test(const cli_opts *o, const nn_dataset *train, nn_dataset *test, size_t rank,
                    size_t size);
+/* Whether path is a pipe, a terminal, a socket or another device: data
+ * that can be read only once (nn_load_csv reads it into memory). Nothing
+ * but the one load opens such a path: no width check, hint or header name
+ * reads it again (which would wait on a FIFO for a writer that is gone). */
+int cli_is_stream(const char *path);
 /* After a failure to read path (or a wrong width): a hint on stderr for
  * the usual mistakes, a file separated by another delimiter than --delimiter
  * or a header line without --header; 1 when one was printed. */
@@ -156,8 +161,9 @@ int cli_load_npy(const cli_opts *o, const char *x_path, const char *y_path, nn_d
 /* nn predict: the features of path (no labels) into d->x, checked against
  * the model's inputs; a message naming the file on failure. */
 int cli_load_npy_features(const nn_net *net, const char *path, nn_dataset *d);
-/* nn eval: whether the features and targets loaded from path (and labels)
- * fit the model; else a message naming both widths, CLI_EXIT_FAIL. */
+/* nn eval: whether the features and targets loaded from path (and labels;
+ * a .npy file, or a CSV stream read as the model's data) fit the model;
+ * else a message naming both widths, CLI_EXIT_FAIL. */
 int cli_npy_fits(nn_net *net, const nn_dataset *d, const char *path, const char *labels);
 /* Warnings about a training set (stderr), e.g. constant features. */
 void cli_warn_data(const cli_opts *o, const nn_dataset *train);

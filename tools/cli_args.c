@@ -238,11 +238,16 @@ static int p_targets(cli_opts *o, const char *v)
 {
     return to_positive(v, &o->csv.n_targets);
 }
+/* One character, but none that a number or a quoted field holds, nor a
+ * line end (the CSV loader refuses them, nn_load_csv). */
 static int p_delim(cli_opts *o, const char *v)
 {
     if (strcmp(v, "tab") == 0 || strcmp(v, "\\t") == 0)
         return (o->csv.delimiter = '\t'), 1;
-    return strlen(v) == 1 && (o->csv.delimiter = v[0], 1);
+    if (strlen(v) != 1 || strchr("\"\r\n.+-0123456789", v[0]))
+        return 0;
+    o->csv.delimiter = v[0];
+    return 1;
 }
 static int p_task(cli_opts *o, const char *v)
 {
@@ -645,7 +650,8 @@ static const char *expected(const option *op)
         {p_label_col, "a column number from 1, or last"},
         {p_id_col, "a column number from 1"},
         {p_hidden, "layer sizes above 0 separated by commas (64,32), or none"},
-        {p_delim, "one character, or tab"},
+        {p_delim, "one character other than a quote, a line end, '.', '+', '-' or a digit; or "
+                  "tab"},
         {p_task, "classify, multilabel or regress"},
         {p_init, "he, xavier, normal or orthogonal"},
         {p_dtype, "f64 or f32"},

@@ -2,6 +2,7 @@
  * meaningless training before it starts, and warnings. */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 
@@ -62,6 +63,13 @@ nn_csv_options cli_csv(const cli_opts *o)
     return c;
 }
 
+int cli_is_stream(const char *path)
+{
+    struct stat st;
+    return path && stat(path, &st) == 0 &&
+           (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode) || S_ISSOCK(st.st_mode));
+}
+
 /* ---- what nn_load_csv does not give: widths, row ids, hints -------------------- */
 
 static int is_number(const char *t)
@@ -77,7 +85,7 @@ static int is_number(const char *t)
 
 int cli_hint_format(const cli_opts *o, const char *path)
 {
-    if (!path || strcmp(path, "moons") == 0)
+    if (!path || strcmp(path, "moons") == 0 || cli_is_stream(path))
         return 0;
     nn_csv_options c = o->csv;
     c.has_header = false;
@@ -314,8 +322,9 @@ static int load(const cli_opts *o, const char *path, const char *labels, nn_data
     char error[1024];
     snprintf(error, sizeof error, "%s", nn_last_error());
     size_t fields = 0;
-    int ours = s == NN_EFORMAT && nn_csv_read_column(path, &o->csv, 0, NULL, NULL, &fields) ==
-                                      NN_OK && check_label_cols(o, path, fields);
+    int ours = s == NN_EFORMAT && !cli_is_stream(path) &&
+               nn_csv_read_column(path, &o->csv, 0, NULL, NULL, &fields) == NN_OK &&
+               check_label_cols(o, path, fields);
     if (!ours)
         fail_msg(NULL, NULL, s, error);
     if (s == NN_EFORMAT && !cli_hint_format(o, path) && !ours && c.task == NN_TASK_CLASSIFY &&
@@ -469,14 +478,15 @@ static size_t file_column(const cli_opts *o, const nn_dataset *d, size_t j)
 }
 
 /* The text of 1-based column col on the first line of path (its header),
- * allocated; NULL when it cannot be read or is not a usable name. */
+ * allocated; NULL when it cannot be read (a stream: read once, by the load)
+ * or is not a usable name. */
 static char *header_field(const cli_opts *o, const char *path, size_t col)
 {
     nn_csv_options c = o->csv;
     c.has_header = false;
     char **texts = NULL;
     size_t rows = 0;
-    if (nn_csv_read_column(path, &c, col, &texts, &rows, NULL) != NN_OK)
+    if (cli_is_stream(path) || nn_csv_read_column(path, &c, col, &texts, &rows, NULL) != NN_OK)
         return NULL;
     char *name = rows > 0 && texts[0][0] && strlen(texts[0]) <= 4096 ? strdup(texts[0]) : NULL;
     nn_csv_column_free(texts, rows);

@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "cli.h"
 
@@ -106,22 +105,23 @@ int cli_check_writable(const char *path, const char *flag)
         fprintf(stderr, "nn: %s %s: not a regular file\n", flag, path);
         return CLI_EXIT_USAGE;
     }
-    size_t len = strlen(path);
-    char *tmp = malloc(len + 16);
-    if (!tmp)
-        return CLI_EXIT_FAIL;
-    memcpy(tmp, path, len);
-    memcpy(tmp + len, ".check.XXXXXX", 14);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        fprintf(stderr, "nn: %s %s: cannot write there: %s\n", flag, path, strerror(errno));
-        free(tmp);
-        return CLI_EXIT_FAIL;
+    /* The writer that will write it, opened and abandoned: it creates the
+     * same temporary file beside path as the real write, whose name is
+     * longer than path's (a name that fits NAME_MAX may leave no room for
+     * it), so what passes here can be written after a long training. */
+    nn_atomic_file *af;
+    FILE *f;
+    nn_status s = nn_atomic_file_open(&af, path, &f);
+    if (s == NN_OK) {
+        nn_atomic_file_abort(af);
+        return 0;
     }
-    close(fd);
-    unlink(tmp);
-    free(tmp);
-    return 0;
+    /* The library's reason is its message's last part ("...: File name too
+     * long"). */
+    const char *msg = nn_last_error(), *colon = strrchr(msg, ':');
+    fprintf(stderr, "nn: %s %s: cannot write there: %s\n", flag, path,
+            colon && colon[1] == ' ' ? colon + 2 : msg);
+    return CLI_EXIT_FAIL;
 }
 
 /* ---- writing ------------------------------------------------------------------ */

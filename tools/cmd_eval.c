@@ -36,15 +36,18 @@ int cmd_eval(const cli_opts *o)
     cli_opts m = cli_as_model(o, net);
     m.allow_many_classes = true; /* the model decides the classes */
     nn_dataset train, test;
-    int npy = cli_is_npy(o->data);
-    int rc = strcmp(o->data, "moons") == 0 || npy ? 0 : cli_check_width(&m, net, o->data, 0);
+    int npy = cli_is_npy(o->data), stream = cli_is_stream(o->data);
+    /* A stream is read once, by the load: its widths are checked after. */
+    int rc = strcmp(o->data, "moons") == 0 || npy || stream
+                 ? 0
+                 : cli_check_width(&m, net, o->data, 0);
     if (rc) {
         nn_net_free(net);
         return rc;
     }
     rc = cli_load_split(&m, &train, &test);
     if (!rc) {
-        rc = npy ? cli_npy_fits(net, &test, o->data, o->labels) : 0;
+        rc = npy || stream ? cli_npy_fits(net, &test, o->data, npy ? o->labels : o->data) : 0;
         if (!rc)
             rc = labels_to_model(net, &test, o->data, o->csv.has_header);
         if (!rc && test.y && test.n_classes > nn_net_n_outputs(net)) {

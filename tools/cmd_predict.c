@@ -14,12 +14,16 @@ typedef struct sink {
     int tty;
 } sink;
 
-static void put_field(const sink *k, const char *s)
+/* head (text of our own, nothing to quote) and s as one CSV field: quoted
+ * as a whole when s needs it, so "p_" and a name "a,b" give "p_a,b" in
+ * quotes. */
+static void put_field(const sink *k, const char *head, const char *s)
 {
     FILE *f = k->f;
     int quote = strpbrk(s, ",\"\n\r") != NULL;
     if (quote)
         fputc('"', f);
+    fputs(head, f);
     for (const char *c = s; *c; c++) {
         if (*c == '"')
             fputc('"', f);
@@ -34,7 +38,8 @@ static void put_field(const sink *k, const char *s)
         fputc('"', f);
 }
 
-static void put_name(const sink *k, nn_net *net, const char *prefix, size_t c)
+/* A comma, then one field: head and class c's name (or number). */
+static void put_name(const sink *k, nn_net *net, const char *head, size_t c)
 {
     const char *name = nn_net_class_name(net, c);
     char buf[32];
@@ -42,8 +47,8 @@ static void put_name(const sink *k, nn_net *net, const char *prefix, size_t c)
         snprintf(buf, sizeof buf, "%zu", c);
         name = buf;
     }
-    fputs(prefix, k->f);
-    put_field(k, name);
+    fputc(',', k->f);
+    put_field(k, head, name);
 }
 
 /* One CSV line per row: the id, then the prediction (a class, 0/1 per
@@ -58,11 +63,11 @@ static void write_predictions(const cli_opts *o, const sink *k, nn_net *net, cha
     if (task == NN_TASK_CLASSIFY) {
         fputs(",label", f);
         for (size_t c = 0; o->proba && c < C; c++)
-            put_name(k, net, ",p_", c);
+            put_name(k, net, "p_", c);
     } else {
         for (size_t c = 0; c < C; c++) {
             if (nn_net_class_name(net, c))
-                put_name(k, net, ",", c);
+                put_name(k, net, "", c);
             else if (task == NN_TASK_REGRESS)
                 fprintf(f, C == 1 ? ",value" : ",value_%zu", c + 1);
             else
@@ -70,7 +75,7 @@ static void write_predictions(const cli_opts *o, const sink *k, nn_net *net, cha
         }
         for (size_t c = 0; task == NN_TASK_MULTILABEL && o->proba && c < C; c++) {
             if (nn_net_class_name(net, c))
-                put_name(k, net, ",p_", c);
+                put_name(k, net, "p_", c);
             else
                 fprintf(f, ",p_%zu", c + 1);
         }
@@ -78,12 +83,12 @@ static void write_predictions(const cli_opts *o, const sink *k, nn_net *net, cha
     fputc('\n', f);
     for (size_t i = 0; i < n; i++) {
         if (ids)
-            put_field(k, ids[i]);
+            put_field(k, "", ids[i]);
         else
             fprintf(f, "%zu", i + 1);
         const double *r = out.data + i * out.ld;
         if (task == NN_TASK_CLASSIFY) {
-            put_name(k, net, ",", (size_t)labels[i]);
+            put_name(k, net, "", (size_t)labels[i]);
             for (size_t c = 0; o->proba && c < C; c++)
                 fprintf(f, ",%.6g", r[c]);
         } else if (task == NN_TASK_REGRESS) {
@@ -133,6 +138,14 @@ static int read_csv(const cli_opts *o, cli_opts *m, nn_net *net, nn_dataset *d, 
 {
     size_t n_in = nn_net_n_inputs(net);
     size_t n_lab = m->csv.task == NN_TASK_CLASSIFY ? 1 : nn_net_n_outputs(net);
+    if (cli_is_stream(o->data)) {
+        /* Its width decides how it is read: a stream would be read twice. */
+        fprintf(stderr, "nn predict: --data %s is a pipe or a device, which can be read only "
+                        "once, and nn predict reads a CSV file twice (its width, then its rows): "
+                        "save it to a file first\n",
+                o->data);
+        return CLI_EXIT_FAIL;
+    }
     size_t fields = cli_count_fields(m, o->data);
     size_t width = fields - (o->id_col > 0 && fields > 0);
     int rc = fields == 0 ? CLI_EXIT_FAIL : 0;
@@ -145,6 +158,22 @@ static int read_csv(const cli_opts *o, cli_opts *m, nn_net *net, nn_dataset *d, 
         m->csv.no_labels = true;
     else if (!rc && (m->csv.no_labels || width != n_in + n_lab))
         rc = cli_check_width(m, net, o->data, o->id_col > 0);
+    /* A labelled file: its label columns are within its fields, and the
+     * ids' column is not one of them. */
+    size_t first = o->label_col > 0 ? (size_t)o->label_col : fields - n_lab + 1;
+    if (!rc && !m->csv.no_labels && first - 1 + n_lab > fields) {
+        fprintf(stderr, "nn predict: --label-col %ld%s, but %s has %zu columns\n", o->label_col,
+                n_lab == 1 ? "" : " and the label columns after it", o->data, fields);
+        rc = CLI_EXIT_USAGE;
+    }
+    if (!rc && !m->csv.no_labels && o->id_col > 0 && (size_t)o->id_col >= first &&
+        (size_t)o->id_col < first + n_lab) {
+        fprintf(stderr, "nn predict: --id-col %ld is also %s of %s (%s): the ids need a "
+                        "column of their own\n",
+                o->id_col, n_lab == 1 ? "the label column" : "a label column", o->data,
+                o->label_col > 0 ? "--label-col" : "the last, as no --label-col is given");
+        rc = CLI_EXIT_USAGE;
+    }
     if (!rc) {
         nn_csv_options c = cli_csv(m);
         c.ignore_column = (size_t)(o->id_col > 0 ? o->id_col : 0);

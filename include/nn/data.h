@@ -37,8 +37,10 @@ typedef struct nn_dataset {
  * lower one (1 - cos t, 0.5 - sin t), class 1; rows shuffled; then N(0, noise^2)
  * added to every coordinate. Deterministic for a given seed (libnn's own RNG,
  * so the points differ from scikit-learn's, the distribution does not).
- * @return NN_OK; NN_EINVAL for NULL out, n_samples < 2, or noise < 0 or not
- *         finite; NN_ENOMEM. *out is written only on success. */
+ * @return NN_OK; NN_EINVAL for NULL out, n_samples < 2, noise < 0 or not
+ *         finite, or a noise so large that a point overflows ("noise 1e+308
+ *         is too large: row 15 is not finite", the first such row);
+ *         NN_ENOMEM. *out is written only on success. */
 NN_API nn_status nn_make_moons(nn_dataset *out, size_t n_samples, double noise, uint64_t seed);
 
 /* Shuffle the rows of all (seeded) and put round(test_fraction * n) of them

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Hostile input to the nn tool, as an adversary would give it: counts that
 # would overflow an allocation, a --plot path that tries to inject gnuplot
-# commands, outputs that name an input, a full disk on stdout, row ids and
+# commands, outputs that name an input, data from a FIFO or a pipe (read
+# once, never waited on), a full disk on stdout, row ids and
 # class names with quotes, long text and escape codes. Each case checks the
 # exit status and the words that must appear, and what must (not) be on
 # disk afterwards.
@@ -72,6 +73,12 @@ check 'a failed plot leaves no temporary file' sh -c '! ls | grep -q "bad.png.tm
 expect 1 '--plot /missing/dir/p.png: cannot write there' -- \
     train --plot /missing/dir/p.png --out m1.nnet
 check 'no model saved when --plot cannot be written' test ! -e m1.nnet
+# a name of 241 bytes fits NAME_MAX (255), the writer's temporary name
+# beside it does not: refused before training, not after it
+b241=$(awk 'BEGIN { for (i = 0; i < 236; i++) printf "b"; printf ".nnet" }')
+expect 1 "--out $b241: cannot write there: File name too long" -- \
+    train --data d.csv --epochs 2 --out "$b241"
+refuse 1 'test accuracy' -- train --data d.csv --epochs 2 --out "$b241"
 
 # ---- an output that is an input (or another output): refused before work
 cp d.csv keep.csv
@@ -88,6 +95,42 @@ expect 2 '--plot d.csv is the same file as --data d.csv' -- train --data d.csv -
 expect 2 '--onnx ./x.h is the same file as --c x.h' -- export m.nnet --c x.h --onnx ./x.h
 check 'the model is intact' cmp -s m.nnet keep.nnet
 check 'the data file is intact' cmp -s d.csv keep.csv
+
+# ---- data from a FIFO or a pipe: read once, never opened again (a second
+# open of a FIFO waits for a writer that is gone)
+printf '#!/bin/sh\nexec timeout 60 "%s" "$@"\n' "$nn" > nn_60s
+chmod +x nn_60s
+awk 'BEGIN { print "a,b,target"; for (i = 0; i < 60; i++) printf "%d,%d,%d\n", i, 60 - i, 2 * i + 1 }' > reg.csv
+awk 'BEGIN { print "a,b,y"; for (i = 0; i < 60; i++) printf "5,%d,%d\n", 60 - i, i % 2 }' > const.csv
+printf '1;2;0\n3;4;1\n' > semi.csv
+awk 'BEGIN { for (i = 0; i < 60; i++) printf "%d,%d,%d,%d\n", i, 60 - i, i % 3, i % 2 }' > w3.csv
+expect 0 'saved m3.nnet' -- train --data w3.csv --epochs 2 --out m3.nnet
+# fifo FILE: a FIFO named fifo that FILE is written into, once, by the
+# process $writer
+fifo() {
+    rm -f fifo && mkfifo fifo || return 1
+    timeout 60 sh -c 'cat "$1" > fifo' sh "$1" >/dev/null 2>&1 &
+    writer=$!
+}
+nn=./nn_60s
+fifo d.csv
+expect 0 'accuracy' -- eval m.nnet --data fifo
+fifo d.csv
+expect 1 '--data fifo is a pipe or a device, .*save it to a file first' -- \
+    predict m.nnet --data fifo
+kill "$writer" 2>/dev/null
+fifo reg.csv
+expect 0 'test R\^2' -- train --data fifo --header --task regress --epochs 2
+fifo semi.csv
+expect 1 'fifo:1:1: rows have 1 field' -- train --data fifo
+fifo const.csv
+expect 0 'constant in the training rows of fifo' -- train --data fifo --header --epochs 2
+fifo d.csv
+expect 1 'fifo has 2 columns, the model takes 3 features' -- eval m3.nnet --data fifo
+wait
+nn=$nn_real
+out=$(cat d.csv | "$nn" eval m.nnet --data /dev/stdin 2>&1)
+check 'nn eval reads /dev/stdin, a pipe' sh -c 'printf "%s" "$1" | grep -q "accuracy"' sh "$out"
 
 # ---- write errors: stdout on a full disk, --out replaced atomically
 if [ -w /dev/full ]; then
@@ -111,6 +154,14 @@ check 'predict --id-col exits 0' test $? -eq 0
 check 'a quoted id with a comma and quotes' grep -q '^"q,""1"" ",' ids_out.csv
 check 'a 300-byte id, whole' grep -q "^$long,left" ids_out.csv
 check 'a plain id' grep -q '^plain,' ids_out.csv
+# class names that need quotes: each header cell of --proba is one quoted
+# field, "p_" inside the quotes
+awk 'BEGIN { for (i = 0; i < 60; i++) printf "%d,%d,%s\n", i, 60 - i, i < 30 ? "\"a,b\"" : "\"say \"\"hi\"\"\"" }' > qn.csv
+expect 0 'saved qn.nnet' -- train --data qn.csv --epochs 5 --out qn.nnet
+"$nn" predict qn.nnet --data qn.csv --proba > qn_out.csv 2>&1
+check 'the --proba header quotes whole fields' \
+    test "$(head -n 1 qn_out.csv)" = 'row,label,"p_a,b","p_say ""hi"""'
+check 'a predicted class name quoted' grep -Eq '^1,"(a,b|say ""hi"")",' qn_out.csv
 printf '"a,1,2\n' > badq.csv
 expect 1 'badq.csv:1:1: unterminated quoted field' -- predict m.nnet --data badq.csv --id-col 1
 

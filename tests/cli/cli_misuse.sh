@@ -32,6 +32,21 @@ expect 1 'wide_test.csv has 3 features but .*named.csv has 2' -- \
 expect 1 "label5_test.csv has label 5, above the training data's largest \\(1\\)" -- \
     train --data "$dir/two.csv" --test "$dir/label5_test.csv" --epochs 1
 
+# nn predict's --id-col and --label-col against the file: in the options'
+# words (the library's are ignore_column and a 0-based label_column)
+"$nn" train --data "$dir/named.csv" --epochs 1 --out "$dir/named.nnet" --quiet > /dev/null 2>&1
+awk 'BEGIN { for (i = 0; i < 4; i++) printf "r%d,%d,%d,%s\n", i, i, 4 - i, i < 2 ? "left" : "right" }' > "$dir/ids.csv"
+expect 0 '^id,label' -- predict "$dir/named.nnet" --data "$dir/ids.csv" --id-col 1
+expect 2 'id-col 4 is also the label column of .*ids.csv \(the last, as no --label-col' -- \
+    predict "$dir/named.nnet" --data "$dir/ids.csv" --id-col 4
+expect 2 'id-col 1 is also the label column of .*ids.csv \(--label-col\)' -- \
+    predict "$dir/named.nnet" --data "$dir/ids.csv" --id-col 1 --label-col 1
+expect 2 'label-col 9, but .*named.csv has 3 columns' -- \
+    predict "$dir/named.nnet" --data "$dir/named.csv" --label-col 9
+refuse 2 'ignore_column|label_column' -- predict "$dir/named.nnet" --data "$dir/ids.csv" --id-col 4
+refuse 2 'ignore_column|label_column' -- \
+    predict "$dir/named.nnet" --data "$dir/named.csv" --label-col 9
+
 expect 0 'libnn' -- --version
 expect 0 '--activation' -- train --help
 expect 0 '--proba' -- predict -h
@@ -42,6 +57,10 @@ expect 2 "unknown option '--nope'" -- train --nope
 expect 2 "bad value 'nope' for --lr" -- train --lr nope
 expect 2 "bad value '' for --hidden" -- train --hidden ""
 expect 2 "bad value '0' for --batch" -- train --batch 0
+expect 2 "bad value '\"' for --delimiter: expected one character other than a quote" -- \
+    train --delimiter '"'
+expect 2 "bad value '.' for --delimiter" -- predict m.nnet --data x.csv --delimiter .
+expect 2 "bad value '7' for --delimiter" -- eval m.nnet --data x.csv --delimiter 7
 expect 2 "bad value '1.5' for --test-fraction" -- train --test-fraction 1.5
 expect 2 '--epochs needs a value' -- train --epochs
 expect 2 "bad value 'swish' for --activation" -- train --activation swish
@@ -52,6 +71,7 @@ expect 2 'is not an option of this command' -- eval m.nnet --hidden 3
 expect 2 'first argument is the MODEL' -- predict --data x.csv
 expect 2 '--data FILE is required' -- predict m.nnet
 expect 2 '--data moons is a classification' -- train --task regress
+expect 1 'moons: noise 1e\+308 is too large' -- train --noise 1e308
 expect 1 'nothing to learn' -- train --data "$dir/one_class.csv"
 expect 1 'task regress' -- train --data "$dir/real.csv"
 expect 1 'looks like a real-valued target' -- train --data "$dir/big_label.csv"
