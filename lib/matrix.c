@@ -10,16 +10,29 @@
 
 /* ---- allocation ---------------------------------------------------------- */
 
-double *nn__alloc_doubles(size_t n)
+/* n doubles, 64-byte aligned, not zeroed, in *bytes bytes (a multiple of
+ * the alignment, as aligned_alloc wants); NULL on overflow or failure. */
+static double *alloc_doubles(size_t n, size_t *bytes)
 {
     if (n == 0 || n > SIZE_MAX / sizeof(double) - 64)
         return NULL;
-    /* aligned_alloc wants the size to be a multiple of the alignment. */
-    size_t bytes = (n * sizeof(double) + 63) & ~(size_t)63;
-    double *p = aligned_alloc(64, bytes);
+    *bytes = (n * sizeof(double) + 63) & ~(size_t)63;
+    return aligned_alloc(64, *bytes);
+}
+
+double *nn__alloc_doubles(size_t n)
+{
+    size_t bytes;
+    double *p = alloc_doubles(n, &bytes);
     if (p)
         memset(p, 0, bytes);
     return p;
+}
+
+double *nn__alloc_doubles_uninit(size_t n)
+{
+    size_t bytes;
+    return alloc_doubles(n, &bytes);
 }
 
 void nn__free(void *p)
@@ -27,7 +40,8 @@ void nn__free(void *p)
     free(p);
 }
 
-nn_status nn_mat_alloc(nn_mat *m, size_t rows, size_t cols)
+/* nn_mat_alloc, zeroed or not. */
+static nn_status mat_alloc(nn_mat *m, size_t rows, size_t cols, int zero)
 {
     if (!m)
         return nn__fail(NN_EINVAL, "nn_mat_alloc: m is NULL");
@@ -35,7 +49,7 @@ nn_status nn_mat_alloc(nn_mat *m, size_t rows, size_t cols)
         return nn__fail(NN_EINVAL, "nn_mat_alloc: zero size (%zux%zu)", rows, cols);
     if (rows > SIZE_MAX / cols)
         return nn__fail(NN_ENOMEM, "nn_mat_alloc: %zux%zu overflows size_t", rows, cols);
-    double *p = nn__alloc_doubles(rows * cols);
+    double *p = zero ? nn__alloc_doubles(rows * cols) : nn__alloc_doubles_uninit(rows * cols);
     if (!p)
         return nn__fail(NN_ENOMEM, "nn_mat_alloc: cannot allocate %zux%zu doubles", rows,
                         cols);
@@ -44,6 +58,16 @@ nn_status nn_mat_alloc(nn_mat *m, size_t rows, size_t cols)
     m->cols = cols;
     m->ld = cols;
     return NN_OK;
+}
+
+nn_status nn_mat_alloc(nn_mat *m, size_t rows, size_t cols)
+{
+    return mat_alloc(m, rows, cols, 1);
+}
+
+nn_status nn__mat_alloc_uninit(nn_mat *m, size_t rows, size_t cols)
+{
+    return mat_alloc(m, rows, cols, 0);
 }
 
 void nn_mat_free(nn_mat *m)

@@ -349,7 +349,8 @@ static int get_elem(const npy_info *info, const unsigned char *p, double *out)
 
 /* Rows [first, first + n) (within the shape) of the checked file fd into
  * *out, written only on success; n == 0 gives the empty {NULL, 0, cols,
- * cols}. */
+ * cols}. The matrix is not zeroed first: every element is written, and it
+ * is freed on failure. */
 static nn_status read_rows(int fd, const char *path, const npy_info *info, size_t first, size_t n,
                            nn_mat *out)
 {
@@ -358,7 +359,7 @@ static nn_status read_rows(int fd, const char *path, const npy_info *info, size_
         *out = m;
         return NN_OK;
     }
-    nn_status s = nn_mat_alloc(&m, n, info->cols);
+    nn_status s = nn__mat_alloc_uninit(&m, n, info->cols);
     if (s != NN_OK)
         return nn__fail(s, "%s: cannot allocate %zu x %zu doubles", path, n, info->cols);
     unsigned char *buf = malloc(NPY_CHUNK);
