@@ -11,10 +11,11 @@
  *
  * Loading checks the whole header, the shape and the file's size (fstat)
  * against each other before it allocates anything sized by the file, and
- * reads only the bytes of the rows asked for (pread), converting each
- * element to double. Non-finite floats and 64-bit integers that a double
- * does not hold exactly are refused, so that what is loaded is exactly
- * what the file says and every value is finite, as the CSV loader's are.
+ * reads only the bytes of the rows asked for (pread), a large chunk at a
+ * time straight into the new matrix, converting each element to double in
+ * place. Non-finite floats and 64-bit integers that a double does not hold
+ * exactly are refused, so that what is loaded is exactly what the file
+ * says and every value is finite, as the CSV loader's are.
  */
 #define _POSIX_C_SOURCE 200809L /* pread */
 #include <errno.h>
@@ -34,7 +35,8 @@
 #define NPY_HEADER_MAX 65536 /* bytes of header at most (numpy writes 118 for 2-D) */
 #define NPY_ALIGN 64
 #define NPY_MAX_LABEL 65535 /* as nn_load_csv */
-#define NPY_CHUNK 65536     /* bytes read (or written) at a time */
+#define NPY_CHUNK 65536     /* bytes written at a time */
+#define NPY_READ 1048576    /* bytes of doubles read at a time: checked while in cache */
 
 /* What a header says, once checked: elements of `size` bytes of `kind`
  * ('f' float, 'i' signed, 'u' unsigned, 'b' bool), big-endian or not, a
@@ -319,7 +321,8 @@ static uint64_t get_bits(const unsigned char *p, size_t n, int big)
 }
 
 /* Element p of *info's dtype as a double into *out; 0, or 1 when it is not
- * finite, 2 when it is an integer a double does not hold exactly. */
+ * finite, 2 when it is an integer a double does not hold exactly (then *out
+ * and the bytes at p are untouched). */
 static int get_elem(const npy_info *info, const unsigned char *p, double *out)
 {
     uint64_t bits = get_bits(p, info->size, info->big);
@@ -347,10 +350,78 @@ static int get_elem(const npy_info *info, const unsigned char *p, double *out)
     return 0;
 }
 
+/* Whether the n doubles at p are all finite, with no branch per element so
+ * that the loop vectorizes: a double is NaN or infinite when its 11 exponent
+ * bits are all set, and only then does adding 1 to that field carry into
+ * bit 63. Four accumulators, to keep four vectors in flight. */
+static int all_finite(const double *p, size_t n)
+{
+    const uint64_t exp = UINT64_C(0x7ff0000000000000), one = UINT64_C(1) << 52;
+    uint64_t acc[4] = {0, 0, 0, 0};
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4)
+        for (size_t k = 0; k < 4; k++) {
+            uint64_t b;
+            memcpy(&b, p + i + k, 8);
+            acc[k] |= (b & exp) + one;
+        }
+    for (; i < n; i++) {
+        uint64_t b;
+        memcpy(&b, p + i, 8);
+        acc[0] |= (b & exp) + one;
+    }
+    return ((acc[0] | acc[1] | acc[2] | acc[3]) >> 63) == 0;
+}
+
+/* Elements [e0, e0 + n) of the checked file fd (element e is row e / cols,
+ * column e % cols) as doubles into dst[0, n), each checked; on failure dst
+ * holds anything. A chunk of k elements is read (pread, one call) into the
+ * last k * size bytes of its own k doubles and converted front to back in
+ * place: the double of element i ends at byte 8 (i + 1), where the bytes of
+ * element i + 1 begin at the earliest (size <= 8), so no element is
+ * overwritten before it is read. A little-endian '<f8' file on a
+ * little-endian host (what numpy.save writes there) is the doubles already:
+ * a chunk is only checked, while it is still in cache. */
+static nn_status read_elems(int fd, const char *path, const npy_info *info, size_t e0, size_t n,
+                            double *dst)
+{
+    const uint16_t one = 1;
+    const int raw = info->kind == 'f' && info->size == 8 && !info->big &&
+                    *(const unsigned char *)&one == 1;
+    const size_t per = NPY_READ / sizeof(double);
+    off_t off = (off_t)(info->offset + e0 * info->size);
+    for (size_t e = 0; e < n; e += per) {
+        size_t k = n - e < per ? n - e : per;
+        double *out = dst + e;
+        unsigned char *src = (unsigned char *)(out + k) - k * info->size;
+        if (read_at(fd, src, k * info->size, off) != 0)
+            return nn__fail(NN_EIO, "%s: cannot read: %s", path,
+                            errno ? strerror(errno) : "the file shrank");
+        off += (off_t)(k * info->size);
+        if (raw && all_finite(out, k))
+            continue;
+        for (size_t i = 0; i < k; i++) {
+            const unsigned char *p = src + i * info->size;
+            int bad = raw ? !isfinite(out[i]) : get_elem(info, p, &out[i]);
+            if (!bad)
+                continue;
+            size_t r = (e0 + e + i) / info->cols, col = (e0 + e + i) % info->cols;
+            if (bad == 1)
+                return nn__fail(NN_ENUMERIC, "%s: row %zu, column %zu (0-based) is %s", path, r,
+                                col, isnan(out[i]) ? "NaN" : "infinite");
+            return nn__fail(NN_ENUMERIC,
+                            "%s: row %zu, column %zu (0-based) is %lld, "
+                            "beyond 2^53: a double does not hold it exactly",
+                            path, r, col, (long long)(int64_t)get_bits(p, 8, info->big));
+        }
+    }
+    return NN_OK;
+}
+
 /* Rows [first, first + n) (within the shape) of the checked file fd into
  * *out, written only on success; n == 0 gives the empty {NULL, 0, cols,
- * cols}. The matrix is not zeroed first: every element is written, and it
- * is freed on failure. */
+ * cols}. The matrix is not zeroed first: read_elems writes every element,
+ * and it is freed on failure. */
 static nn_status read_rows(int fd, const char *path, const npy_info *info, size_t first, size_t n,
                            nn_mat *out)
 {
@@ -362,45 +433,7 @@ static nn_status read_rows(int fd, const char *path, const npy_info *info, size_
     nn_status s = nn__mat_alloc_uninit(&m, n, info->cols);
     if (s != NN_OK)
         return nn__fail(s, "%s: cannot allocate %zu x %zu doubles", path, n, info->cols);
-    unsigned char *buf = malloc(NPY_CHUNK);
-    if (!buf)
-        s = nn__fail(NN_ENOMEM, "%s: out of memory", path);
-    /* Whole elements per chunk; element e of the range is m.data[e]. */
-    size_t total = n * info->cols, per = NPY_CHUNK / info->size;
-    off_t off = (off_t)(info->offset + first * info->cols * info->size);
-    /* Little-endian float64 on a little-endian host (what numpy.save writes
-     * here): the file's bytes are the doubles, read straight into the
-     * matrix (its ld is cols: the range is contiguous), then checked. */
-    const uint16_t one = 1;
-    const int raw = info->kind == 'f' && info->size == 8 && !info->big &&
-                    *(const unsigned char *)&one == 1;
-    for (size_t e = 0; s == NN_OK && e < total; e += per) {
-        size_t k = total - e < per ? total - e : per;
-        unsigned char *dst = raw ? (unsigned char *)(m.data + e) : buf;
-        if (read_at(fd, dst, k * info->size, off) != 0) {
-            s = nn__fail(NN_EIO, "%s: cannot read: %s", path,
-                         errno ? strerror(errno) : "the file shrank");
-            break;
-        }
-        off += (off_t)(k * info->size);
-        for (size_t i = 0; i < k; i++) {
-            int bad = raw ? !isfinite(m.data[e + i])
-                          : get_elem(info, buf + i * info->size, &m.data[e + i]);
-            if (!bad)
-                continue;
-            size_t r = first + (e + i) / info->cols, col = (e + i) % info->cols;
-            s = bad == 1
-                    ? nn__fail(NN_ENUMERIC, "%s: row %zu, column %zu (0-based) is %s", path, r, col,
-                               isnan(m.data[e + i]) ? "NaN" : "infinite")
-                    : nn__fail(NN_ENUMERIC,
-                               "%s: row %zu, column %zu (0-based) is %lld, "
-                               "beyond 2^53: a double does not hold it exactly",
-                               path, r, col,
-                               (long long)(int64_t)get_bits(buf + i * info->size, 8, info->big));
-            break;
-        }
-    }
-    free(buf);
+    s = read_elems(fd, path, info, first * info->cols, n * info->cols, m.data);
     if (s != NN_OK) {
         nn_mat_free(&m);
         return s;
