@@ -320,14 +320,14 @@ static uint64_t get_bits(const unsigned char *p, size_t n, int big)
     return v;
 }
 
-/* Element p of *info's dtype as a double into *out; 0, or 1 when it is not
- * finite, 2 when it is an integer a double does not hold exactly (then *out
- * and the bytes at p are untouched). */
-static int get_elem(const npy_info *info, const unsigned char *p, double *out)
+/* Element p of the dtype (kind, size, big) as a double into *out; 0, or 1
+ * when it is not finite, 2 when it is an integer a double does not hold
+ * exactly (then *out and the bytes at p are untouched). */
+static inline int get_elem(char kind, size_t size, int big, const unsigned char *p, double *out)
 {
-    uint64_t bits = get_bits(p, info->size, info->big);
-    if (info->kind == 'f') {
-        if (info->size == 8) {
+    uint64_t bits = get_bits(p, size, big);
+    if (kind == 'f') {
+        if (size == 8) {
             memcpy(out, &bits, 8);
         } else {
             uint32_t b32 = (uint32_t)bits;
@@ -337,17 +337,53 @@ static int get_elem(const npy_info *info, const unsigned char *p, double *out)
         }
         return isfinite(*out) ? 0 : 1;
     }
-    if (info->kind == 'u' || info->kind == 'b') {
-        *out = info->kind == 'b' ? (bits != 0) : (double)bits;
+    if (kind == 'u' || kind == 'b') {
+        *out = kind == 'b' ? (bits != 0) : (double)bits;
         return 0;
     }
     /* Sign-extend from size bytes. */
-    unsigned shift = (unsigned)(64 - 8 * info->size);
+    unsigned shift = (unsigned)(64 - 8 * size);
     int64_t v = (int64_t)(bits << shift) >> shift;
     if (v > (INT64_C(1) << 53) || v < -(INT64_C(1) << 53))
         return 2;
     *out = (double)v;
     return 0;
+}
+
+/* Elements [0, k) at src (laid out in place as read_elems lays them out)
+ * as doubles into out[0, k), each checked: the index of the first bad one
+ * with its get_elem code in *bad, or k. */
+static inline size_t convert_as(char kind, size_t size, int big, const unsigned char *src, size_t k,
+                                double *out, int *bad)
+{
+    for (size_t i = 0; i < k; i++)
+        if ((*bad = get_elem(kind, size, big, src + i * size, &out[i])) != 0)
+            return i;
+    return k;
+}
+
+/* convert_as for *info's dtype, with its size and byte order made
+ * constants: then get_bits is one load (and a byte swap). */
+static size_t convert(const npy_info *info, const unsigned char *src, size_t k, double *out,
+                      int *bad)
+{
+    char t = info->kind;
+    switch (info->size * 2 + (size_t)info->big) {
+    case 2:
+        return convert_as(t, 1, 0, src, k, out, bad);
+    case 4:
+        return convert_as(t, 2, 0, src, k, out, bad);
+    case 5:
+        return convert_as(t, 2, 1, src, k, out, bad);
+    case 8:
+        return convert_as(t, 4, 0, src, k, out, bad);
+    case 9:
+        return convert_as(t, 4, 1, src, k, out, bad);
+    case 16:
+        return convert_as(t, 8, 0, src, k, out, bad);
+    default:
+        return convert_as(t, 8, 1, src, k, out, bad);
+    }
 }
 
 /* Whether the n doubles at p are all finite, with no branch per element so
@@ -400,20 +436,22 @@ static nn_status read_elems(int fd, const char *path, const npy_info *info, size
         off += (off_t)(k * info->size);
         if (raw && all_finite(out, k))
             continue;
-        for (size_t i = 0; i < k; i++) {
-            const unsigned char *p = src + i * info->size;
-            int bad = raw ? !isfinite(out[i]) : get_elem(info, p, &out[i]);
-            if (!bad)
-                continue;
-            size_t r = (e0 + e + i) / info->cols, col = (e0 + e + i) % info->cols;
-            if (bad == 1)
-                return nn__fail(NN_ENUMERIC, "%s: row %zu, column %zu (0-based) is %s", path, r,
-                                col, isnan(out[i]) ? "NaN" : "infinite");
-            return nn__fail(NN_ENUMERIC,
-                            "%s: row %zu, column %zu (0-based) is %lld, "
-                            "beyond 2^53: a double does not hold it exactly",
-                            path, r, col, (long long)(int64_t)get_bits(p, 8, info->big));
-        }
+        int bad = 1;
+        size_t i = 0;
+        if (raw)
+            while (isfinite(out[i]))
+                i++;
+        else if ((i = convert(info, src, k, out, &bad)) == k)
+            continue;
+        size_t r = (e0 + e + i) / info->cols, col = (e0 + e + i) % info->cols;
+        if (bad == 1)
+            return nn__fail(NN_ENUMERIC, "%s: row %zu, column %zu (0-based) is %s", path, r, col,
+                            isnan(out[i]) ? "NaN" : "infinite");
+        return nn__fail(NN_ENUMERIC,
+                        "%s: row %zu, column %zu (0-based) is %lld, "
+                        "beyond 2^53: a double does not hold it exactly",
+                        path, r, col,
+                        (long long)(int64_t)get_bits(src + i * info->size, 8, info->big));
     }
     return NN_OK;
 }
