@@ -35,7 +35,7 @@
 #define NPY_HEADER_MAX 65536 /* bytes of header at most (numpy writes 118 for 2-D) */
 #define NPY_ALIGN 64
 #define NPY_MAX_LABEL 65535 /* as nn_load_csv */
-#define NPY_CHUNK 65536     /* bytes written at a time */
+#define NPY_CHUNK 65536     /* bytes written, or labels converted, at a time */
 #define NPY_READ 1048576    /* bytes of doubles read at a time: checked while in cache */
 
 /* What a header says, once checked: elements of `size` bytes of `kind`
@@ -480,6 +480,19 @@ static nn_status read_rows(int fd, const char *path, const npy_info *info, size_
     return NN_OK;
 }
 
+/* Open path and read and check its header into *info; *fd is the open file
+ * on success (the caller closes it). */
+static nn_status open_npy(const char *path, int *fd, npy_info *info)
+{
+    *fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (*fd < 0)
+        return nn__fail(NN_EIO, "%s: cannot open: %s", path, strerror(errno));
+    nn_status s = read_header(path, *fd, info);
+    if (s != NN_OK)
+        close(*fd);
+    return s;
+}
+
 /* Open path and read rows [first, first + n) into *out (written only on
  * success), or with `all` every row. */
 static nn_status load_rows(nn_mat *out, const char *path, int all, size_t first, size_t n,
@@ -487,14 +500,13 @@ static nn_status load_rows(nn_mat *out, const char *path, int all, size_t first,
 {
     if (!out || !path)
         return nn__fail(NN_EINVAL, "%s: %s is NULL", func, !out ? "out" : "path");
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return nn__fail(NN_EIO, "%s: cannot open: %s", path, strerror(errno));
+    int fd;
     npy_info info;
-    nn_status s = read_header(path, fd, &info);
-    if (s == NN_OK && all)
+    NN_TRY(open_npy(path, &fd, &info));
+    nn_status s = NN_OK;
+    if (all)
         n = info.rows;
-    if (s == NN_OK && (first > info.rows || n > info.rows - first))
+    if (first > info.rows || n > info.rows - first)
         s = nn__fail(NN_EINVAL, "%s: %s: %zu rows from row %zu are out of range: the file has %zu",
                      func, path, n, first, info.rows);
     if (s == NN_OK)
@@ -587,30 +599,41 @@ nn_status nn_save_npy(const char *path, nn_mat m)
 
 /* ---- data sets ------------------------------------------------------------- */
 
-/* Turn the labels column y (whole numbers in [0, NPY_MAX_LABEL]) into d's
- * y and n_classes, as nn_load_csv numbers integer labels. */
-static nn_status take_labels(nn_dataset *d, nn_mat y, const char *path)
+/* The labels column of the checked file fd, n x 1 (whole numbers in [0,
+ * NPY_MAX_LABEL]), into d's y and n_classes as nn_load_csv numbers integer
+ * labels; d is written only on success. The labels go through a block of
+ * doubles, never a whole column of them. */
+static nn_status read_labels(int fd, const char *path, const npy_info *info, nn_dataset *d)
 {
-    if (y.cols != 1)
+    if (info->cols != 1)
         return nn__fail(NN_EFORMAT,
                         "%s: classification labels must be 1-D or n x 1, found "
                         "%zu x %zu",
-                        path, y.rows, y.cols);
-    int32_t *lab = calloc(y.rows, sizeof *lab);
-    if (!lab)
-        return nn__fail(NN_ENOMEM, "%s: out of memory", path);
+                        path, info->rows, info->cols);
+    const size_t n = info->rows, per = NPY_CHUNK / sizeof(double);
+    int32_t *lab = malloc(n * sizeof *lab);
+    double *v = malloc(per * sizeof *v);
+    nn_status s = lab && v ? NN_OK : nn__fail(NN_ENOMEM, "%s: out of memory", path);
     size_t max = 0;
-    for (size_t i = 0; i < y.rows; i++) {
-        double v = y.data[i];
-        if (v != floor(v) || v < 0 || v > NPY_MAX_LABEL) {
-            free(lab);
-            return nn__fail(NN_EFORMAT,
-                            "%s: row %zu (0-based): a label must be an integer in "
-                            "[0, %d], found %.17g",
-                            path, i, NPY_MAX_LABEL, v);
+    for (size_t e = 0; s == NN_OK && e < n; e += per) {
+        size_t k = n - e < per ? n - e : per;
+        s = read_elems(fd, path, info, e, k, v);
+        for (size_t i = 0; s == NN_OK && i < k; i++) {
+            if (v[i] != floor(v[i]) || v[i] < 0 || v[i] > NPY_MAX_LABEL) {
+                s = nn__fail(NN_EFORMAT,
+                             "%s: row %zu (0-based): a label must be an integer in "
+                             "[0, %d], found %.17g",
+                             path, e + i, NPY_MAX_LABEL, v[i]);
+                break;
+            }
+            lab[e + i] = (int32_t)v[i];
+            max = (size_t)lab[e + i] > max ? (size_t)lab[e + i] : max;
         }
-        lab[i] = (int32_t)v;
-        max = (size_t)v > max ? (size_t)v : max;
+    }
+    free(v);
+    if (s != NN_OK) {
+        free(lab);
+        return s;
     }
     d->y = lab;
     d->n_classes = max + 1 < 2 ? 2 : max + 1;
@@ -629,29 +652,34 @@ nn_status nn_load_npy_dataset(nn_dataset *out, const char *x_path, const char *y
         return nn__fail(NN_EINVAL, "%s: task %d is out of range", func, (int)task);
     nn_dataset d;
     memset(&d, 0, sizeof d);
-    nn_mat y = {NULL, 0, 0, 0};
     NN_TRY(load_rows(&d.x, x_path, 1, 0, 0, func));
-    nn_status s = load_rows(&y, y_path, 1, 0, 0, func);
-    if (s == NN_OK && d.x.rows == 0)
-        s = nn__fail(NN_EFORMAT, "%s: no rows", x_path);
-    if (s == NN_OK && y.rows != d.x.rows)
-        s = nn__fail(NN_ESHAPE, "%s: %s has %zu rows but %s has %zu", func, x_path, d.x.rows,
-                     y_path, y.rows);
-    if (s == NN_OK && task == NN_TASK_CLASSIFY) {
-        s = take_labels(&d, y, y_path);
-        nn_mat_free(&y);
-    } else if (s == NN_OK) {
-        for (size_t i = 0; s == NN_OK && task == NN_TASK_MULTILABEL && i < y.rows * y.cols; i++)
-            if (y.data[i] != 0.0 && y.data[i] != 1.0)
-                s = nn__fail(NN_EFORMAT,
-                             "%s: row %zu, column %zu (0-based): expected 0 or 1 "
-                             "(a multilabel target), found %.17g",
-                             y_path, i / y.cols, i % y.cols, y.data[i]);
-        d.t = y;
-        d.n_classes = y.cols;
-        y.data = NULL;
+    /* The labels' or targets' shape is checked against x's before their
+     * elements are read. */
+    int fd;
+    npy_info yi;
+    nn_status s = open_npy(y_path, &fd, &yi);
+    if (s != NN_OK) {
+        nn_dataset_free(&d);
+        return s;
     }
-    nn_mat_free(&y);
+    if (d.x.rows == 0)
+        s = nn__fail(NN_EFORMAT, "%s: no rows", x_path);
+    else if (yi.rows != d.x.rows)
+        s = nn__fail(NN_ESHAPE, "%s: %s has %zu rows but %s has %zu", func, x_path, d.x.rows,
+                     y_path, yi.rows);
+    else if (task == NN_TASK_CLASSIFY)
+        s = read_labels(fd, y_path, &yi, &d);
+    else
+        s = read_rows(fd, y_path, &yi, 0, yi.rows, &d.t);
+    close(fd);
+    for (size_t i = 0; s == NN_OK && task == NN_TASK_MULTILABEL && i < d.t.rows * d.t.cols; i++)
+        if (d.t.data[i] != 0.0 && d.t.data[i] != 1.0)
+            s = nn__fail(NN_EFORMAT,
+                         "%s: row %zu, column %zu (0-based): expected 0 or 1 "
+                         "(a multilabel target), found %.17g",
+                         y_path, i / d.t.cols, i % d.t.cols, d.t.data[i]);
+    if (s == NN_OK && task != NN_TASK_CLASSIFY)
+        d.n_classes = d.t.cols;
     if (s != NN_OK) {
         nn_dataset_free(&d);
         return s;
