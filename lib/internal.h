@@ -42,5 +42,11 @@ nn_status nn__check_view(nn_mat m, const char *func, const char *what);
  * failure. Release with nn__free. */
 double *nn__alloc_doubles(size_t n);
 void nn__free(void *p);
+/* The same, not zeroed (and a large block advised for huge pages), for a
+ * caller that writes every element before anything reads one, such as a
+ * loader filling a new matrix; it frees the block, unread, if it fails. */
+double *nn__alloc_doubles_uninit(size_t n);
+/* nn_mat_alloc on the terms of nn__alloc_doubles_uninit; nn_mat_free frees it. */
+nn_status nn__mat_alloc_uninit(nn_mat *m, size_t rows, size_t cols);
 
 #endif /* NN_INTERNAL_H */

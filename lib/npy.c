@@ -11,10 +11,11 @@
  *
  * Loading checks the whole header, the shape and the file's size (fstat)
  * against each other before it allocates anything sized by the file, and
- * reads only the bytes of the rows asked for (pread), converting each
- * element to double. Non-finite floats and 64-bit integers that a double
- * does not hold exactly are refused, so that what is loaded is exactly
- * what the file says and every value is finite, as the CSV loader's are.
+ * reads only the bytes of the rows asked for (pread), a large chunk at a
+ * time straight into the new matrix, converting each element to double in
+ * place. Non-finite floats and 64-bit integers that a double does not hold
+ * exactly are refused, so that what is loaded is exactly what the file
+ * says and every value is finite, as the CSV loader's are.
  */
 #define _POSIX_C_SOURCE 200809L /* pread */
 #include <errno.h>
@@ -34,7 +35,8 @@
 #define NPY_HEADER_MAX 65536 /* bytes of header at most (numpy writes 118 for 2-D) */
 #define NPY_ALIGN 64
 #define NPY_MAX_LABEL 65535 /* as nn_load_csv */
-#define NPY_CHUNK 65536     /* bytes read (or written) at a time */
+#define NPY_CHUNK 65536     /* bytes written, or labels converted, at a time */
+#define NPY_READ 1048576    /* bytes of doubles read at a time: checked while in cache */
 
 /* What a header says, once checked: elements of `size` bytes of `kind`
  * ('f' float, 'i' signed, 'u' unsigned, 'b' bool), big-endian or not, a
@@ -318,13 +320,14 @@ static uint64_t get_bits(const unsigned char *p, size_t n, int big)
     return v;
 }
 
-/* Element p of *info's dtype as a double into *out; 0, or 1 when it is not
- * finite, 2 when it is an integer a double does not hold exactly. */
-static int get_elem(const npy_info *info, const unsigned char *p, double *out)
+/* Element p of the dtype (kind, size, big) as a double into *out; 0, or 1
+ * when it is not finite, 2 when it is an integer a double does not hold
+ * exactly (then *out and the bytes at p are untouched). */
+static inline int get_elem(char kind, size_t size, int big, const unsigned char *p, double *out)
 {
-    uint64_t bits = get_bits(p, info->size, info->big);
-    if (info->kind == 'f') {
-        if (info->size == 8) {
+    uint64_t bits = get_bits(p, size, big);
+    if (kind == 'f') {
+        if (size == 8) {
             memcpy(out, &bits, 8);
         } else {
             uint32_t b32 = (uint32_t)bits;
@@ -334,12 +337,12 @@ static int get_elem(const npy_info *info, const unsigned char *p, double *out)
         }
         return isfinite(*out) ? 0 : 1;
     }
-    if (info->kind == 'u' || info->kind == 'b') {
-        *out = info->kind == 'b' ? (bits != 0) : (double)bits;
+    if (kind == 'u' || kind == 'b') {
+        *out = kind == 'b' ? (bits != 0) : (double)bits;
         return 0;
     }
     /* Sign-extend from size bytes. */
-    unsigned shift = (unsigned)(64 - 8 * info->size);
+    unsigned shift = (unsigned)(64 - 8 * size);
     int64_t v = (int64_t)(bits << shift) >> shift;
     if (v > (INT64_C(1) << 53) || v < -(INT64_C(1) << 53))
         return 2;
@@ -347,9 +350,116 @@ static int get_elem(const npy_info *info, const unsigned char *p, double *out)
     return 0;
 }
 
+/* Elements [0, k) at src (laid out in place as read_elems lays them out)
+ * as doubles into out[0, k), each checked: the index of the first bad one
+ * with its get_elem code in *bad, or k. */
+static inline size_t convert_as(char kind, size_t size, int big, const unsigned char *src, size_t k,
+                                double *out, int *bad)
+{
+    for (size_t i = 0; i < k; i++)
+        if ((*bad = get_elem(kind, size, big, src + i * size, &out[i])) != 0)
+            return i;
+    return k;
+}
+
+/* convert_as for *info's dtype, with its size and byte order made
+ * constants: then get_bits is one load (and a byte swap). */
+static size_t convert(const npy_info *info, const unsigned char *src, size_t k, double *out,
+                      int *bad)
+{
+    char t = info->kind;
+    switch (info->size * 2 + (size_t)info->big) {
+    case 2:
+        return convert_as(t, 1, 0, src, k, out, bad);
+    case 4:
+        return convert_as(t, 2, 0, src, k, out, bad);
+    case 5:
+        return convert_as(t, 2, 1, src, k, out, bad);
+    case 8:
+        return convert_as(t, 4, 0, src, k, out, bad);
+    case 9:
+        return convert_as(t, 4, 1, src, k, out, bad);
+    case 16:
+        return convert_as(t, 8, 0, src, k, out, bad);
+    default:
+        return convert_as(t, 8, 1, src, k, out, bad);
+    }
+}
+
+/* Whether the n doubles at p are all finite, with no branch per element so
+ * that the loop vectorizes: a double is NaN or infinite when its 11 exponent
+ * bits are all set, and only then does adding 1 to that field carry into
+ * bit 63. Four accumulators, to keep four vectors in flight. */
+static int all_finite(const double *p, size_t n)
+{
+    const uint64_t exp = UINT64_C(0x7ff0000000000000), one = UINT64_C(1) << 52;
+    uint64_t acc[4] = {0, 0, 0, 0};
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4)
+        for (size_t k = 0; k < 4; k++) {
+            uint64_t b;
+            memcpy(&b, p + i + k, 8);
+            acc[k] |= (b & exp) + one;
+        }
+    for (; i < n; i++) {
+        uint64_t b;
+        memcpy(&b, p + i, 8);
+        acc[0] |= (b & exp) + one;
+    }
+    return ((acc[0] | acc[1] | acc[2] | acc[3]) >> 63) == 0;
+}
+
+/* Elements [e0, e0 + n) of the checked file fd (element e is row e / cols,
+ * column e % cols) as doubles into dst[0, n), each checked; on failure dst
+ * holds anything. A chunk of k elements is read (pread, one call) into the
+ * last k * size bytes of its own k doubles and converted front to back in
+ * place: the double of element i ends at byte 8 (i + 1), where the bytes of
+ * element i + 1 begin at the earliest (size <= 8), so no element is
+ * overwritten before it is read. A little-endian '<f8' file on a
+ * little-endian host (what numpy.save writes there) is the doubles already:
+ * a chunk is only checked, while it is still in cache. */
+static nn_status read_elems(int fd, const char *path, const npy_info *info, size_t e0, size_t n,
+                            double *dst)
+{
+    const uint16_t one = 1;
+    const int raw = info->kind == 'f' && info->size == 8 && !info->big &&
+                    *(const unsigned char *)&one == 1;
+    const size_t per = NPY_READ / sizeof(double);
+    off_t off = (off_t)(info->offset + e0 * info->size);
+    for (size_t e = 0; e < n; e += per) {
+        size_t k = n - e < per ? n - e : per;
+        double *out = dst + e;
+        unsigned char *src = (unsigned char *)(out + k) - k * info->size;
+        if (read_at(fd, src, k * info->size, off) != 0)
+            return nn__fail(NN_EIO, "%s: cannot read: %s", path,
+                            errno ? strerror(errno) : "the file shrank");
+        off += (off_t)(k * info->size);
+        if (raw && all_finite(out, k))
+            continue;
+        int bad = 1;
+        size_t i = 0;
+        if (raw)
+            while (isfinite(out[i]))
+                i++;
+        else if ((i = convert(info, src, k, out, &bad)) == k)
+            continue;
+        size_t r = (e0 + e + i) / info->cols, col = (e0 + e + i) % info->cols;
+        if (bad == 1)
+            return nn__fail(NN_ENUMERIC, "%s: row %zu, column %zu (0-based) is %s", path, r, col,
+                            isnan(out[i]) ? "NaN" : "infinite");
+        return nn__fail(NN_ENUMERIC,
+                        "%s: row %zu, column %zu (0-based) is %lld, "
+                        "beyond 2^53: a double does not hold it exactly",
+                        path, r, col,
+                        (long long)(int64_t)get_bits(src + i * info->size, 8, info->big));
+    }
+    return NN_OK;
+}
+
 /* Rows [first, first + n) (within the shape) of the checked file fd into
  * *out, written only on success; n == 0 gives the empty {NULL, 0, cols,
- * cols}. */
+ * cols}. The matrix is not zeroed first: read_elems writes every element,
+ * and it is freed on failure. */
 static nn_status read_rows(int fd, const char *path, const npy_info *info, size_t first, size_t n,
                            nn_mat *out)
 {
@@ -358,54 +468,29 @@ static nn_status read_rows(int fd, const char *path, const npy_info *info, size_
         *out = m;
         return NN_OK;
     }
-    nn_status s = nn_mat_alloc(&m, n, info->cols);
+    nn_status s = nn__mat_alloc_uninit(&m, n, info->cols);
     if (s != NN_OK)
         return nn__fail(s, "%s: cannot allocate %zu x %zu doubles", path, n, info->cols);
-    unsigned char *buf = malloc(NPY_CHUNK);
-    if (!buf)
-        s = nn__fail(NN_ENOMEM, "%s: out of memory", path);
-    /* Whole elements per chunk; element e of the range is m.data[e]. */
-    size_t total = n * info->cols, per = NPY_CHUNK / info->size;
-    off_t off = (off_t)(info->offset + first * info->cols * info->size);
-    /* Little-endian float64 on a little-endian host (what numpy.save writes
-     * here): the file's bytes are the doubles, read straight into the
-     * matrix (its ld is cols: the range is contiguous), then checked. */
-    const uint16_t one = 1;
-    const int raw = info->kind == 'f' && info->size == 8 && !info->big &&
-                    *(const unsigned char *)&one == 1;
-    for (size_t e = 0; s == NN_OK && e < total; e += per) {
-        size_t k = total - e < per ? total - e : per;
-        unsigned char *dst = raw ? (unsigned char *)(m.data + e) : buf;
-        if (read_at(fd, dst, k * info->size, off) != 0) {
-            s = nn__fail(NN_EIO, "%s: cannot read: %s", path,
-                         errno ? strerror(errno) : "the file shrank");
-            break;
-        }
-        off += (off_t)(k * info->size);
-        for (size_t i = 0; i < k; i++) {
-            int bad = raw ? !isfinite(m.data[e + i])
-                          : get_elem(info, buf + i * info->size, &m.data[e + i]);
-            if (!bad)
-                continue;
-            size_t r = first + (e + i) / info->cols, col = (e + i) % info->cols;
-            s = bad == 1
-                    ? nn__fail(NN_ENUMERIC, "%s: row %zu, column %zu (0-based) is %s", path, r, col,
-                               isnan(m.data[e + i]) ? "NaN" : "infinite")
-                    : nn__fail(NN_ENUMERIC,
-                               "%s: row %zu, column %zu (0-based) is %lld, "
-                               "beyond 2^53: a double does not hold it exactly",
-                               path, r, col,
-                               (long long)(int64_t)get_bits(buf + i * info->size, 8, info->big));
-            break;
-        }
-    }
-    free(buf);
+    s = read_elems(fd, path, info, first * info->cols, n * info->cols, m.data);
     if (s != NN_OK) {
         nn_mat_free(&m);
         return s;
     }
     *out = m;
     return NN_OK;
+}
+
+/* Open path and read and check its header into *info; *fd is the open file
+ * on success (the caller closes it). */
+static nn_status open_npy(const char *path, int *fd, npy_info *info)
+{
+    *fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (*fd < 0)
+        return nn__fail(NN_EIO, "%s: cannot open: %s", path, strerror(errno));
+    nn_status s = read_header(path, *fd, info);
+    if (s != NN_OK)
+        close(*fd);
+    return s;
 }
 
 /* Open path and read rows [first, first + n) into *out (written only on
@@ -415,14 +500,13 @@ static nn_status load_rows(nn_mat *out, const char *path, int all, size_t first,
 {
     if (!out || !path)
         return nn__fail(NN_EINVAL, "%s: %s is NULL", func, !out ? "out" : "path");
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return nn__fail(NN_EIO, "%s: cannot open: %s", path, strerror(errno));
+    int fd;
     npy_info info;
-    nn_status s = read_header(path, fd, &info);
-    if (s == NN_OK && all)
+    NN_TRY(open_npy(path, &fd, &info));
+    nn_status s = NN_OK;
+    if (all)
         n = info.rows;
-    if (s == NN_OK && (first > info.rows || n > info.rows - first))
+    if (first > info.rows || n > info.rows - first)
         s = nn__fail(NN_EINVAL, "%s: %s: %zu rows from row %zu are out of range: the file has %zu",
                      func, path, n, first, info.rows);
     if (s == NN_OK)
@@ -515,30 +599,41 @@ nn_status nn_save_npy(const char *path, nn_mat m)
 
 /* ---- data sets ------------------------------------------------------------- */
 
-/* Turn the labels column y (whole numbers in [0, NPY_MAX_LABEL]) into d's
- * y and n_classes, as nn_load_csv numbers integer labels. */
-static nn_status take_labels(nn_dataset *d, nn_mat y, const char *path)
+/* The labels column of the checked file fd, n x 1 (whole numbers in [0,
+ * NPY_MAX_LABEL]), into d's y and n_classes as nn_load_csv numbers integer
+ * labels; d is written only on success. The labels go through a block of
+ * doubles, never a whole column of them. */
+static nn_status read_labels(int fd, const char *path, const npy_info *info, nn_dataset *d)
 {
-    if (y.cols != 1)
+    if (info->cols != 1)
         return nn__fail(NN_EFORMAT,
                         "%s: classification labels must be 1-D or n x 1, found "
                         "%zu x %zu",
-                        path, y.rows, y.cols);
-    int32_t *lab = calloc(y.rows, sizeof *lab);
-    if (!lab)
-        return nn__fail(NN_ENOMEM, "%s: out of memory", path);
+                        path, info->rows, info->cols);
+    const size_t n = info->rows, per = NPY_CHUNK / sizeof(double);
+    int32_t *lab = malloc(n * sizeof *lab);
+    double *v = malloc(per * sizeof *v);
+    nn_status s = lab && v ? NN_OK : nn__fail(NN_ENOMEM, "%s: out of memory", path);
     size_t max = 0;
-    for (size_t i = 0; i < y.rows; i++) {
-        double v = y.data[i];
-        if (v != floor(v) || v < 0 || v > NPY_MAX_LABEL) {
-            free(lab);
-            return nn__fail(NN_EFORMAT,
-                            "%s: row %zu (0-based): a label must be an integer in "
-                            "[0, %d], found %.17g",
-                            path, i, NPY_MAX_LABEL, v);
+    for (size_t e = 0; s == NN_OK && e < n; e += per) {
+        size_t k = n - e < per ? n - e : per;
+        s = read_elems(fd, path, info, e, k, v);
+        for (size_t i = 0; s == NN_OK && i < k; i++) {
+            if (v[i] != floor(v[i]) || v[i] < 0 || v[i] > NPY_MAX_LABEL) {
+                s = nn__fail(NN_EFORMAT,
+                             "%s: row %zu (0-based): a label must be an integer in "
+                             "[0, %d], found %.17g",
+                             path, e + i, NPY_MAX_LABEL, v[i]);
+                break;
+            }
+            lab[e + i] = (int32_t)v[i];
+            max = (size_t)lab[e + i] > max ? (size_t)lab[e + i] : max;
         }
-        lab[i] = (int32_t)v;
-        max = (size_t)v > max ? (size_t)v : max;
+    }
+    free(v);
+    if (s != NN_OK) {
+        free(lab);
+        return s;
     }
     d->y = lab;
     d->n_classes = max + 1 < 2 ? 2 : max + 1;
@@ -557,29 +652,34 @@ nn_status nn_load_npy_dataset(nn_dataset *out, const char *x_path, const char *y
         return nn__fail(NN_EINVAL, "%s: task %d is out of range", func, (int)task);
     nn_dataset d;
     memset(&d, 0, sizeof d);
-    nn_mat y = {NULL, 0, 0, 0};
     NN_TRY(load_rows(&d.x, x_path, 1, 0, 0, func));
-    nn_status s = load_rows(&y, y_path, 1, 0, 0, func);
-    if (s == NN_OK && d.x.rows == 0)
-        s = nn__fail(NN_EFORMAT, "%s: no rows", x_path);
-    if (s == NN_OK && y.rows != d.x.rows)
-        s = nn__fail(NN_ESHAPE, "%s: %s has %zu rows but %s has %zu", func, x_path, d.x.rows,
-                     y_path, y.rows);
-    if (s == NN_OK && task == NN_TASK_CLASSIFY) {
-        s = take_labels(&d, y, y_path);
-        nn_mat_free(&y);
-    } else if (s == NN_OK) {
-        for (size_t i = 0; s == NN_OK && task == NN_TASK_MULTILABEL && i < y.rows * y.cols; i++)
-            if (y.data[i] != 0.0 && y.data[i] != 1.0)
-                s = nn__fail(NN_EFORMAT,
-                             "%s: row %zu, column %zu (0-based): expected 0 or 1 "
-                             "(a multilabel target), found %.17g",
-                             y_path, i / y.cols, i % y.cols, y.data[i]);
-        d.t = y;
-        d.n_classes = y.cols;
-        y.data = NULL;
+    /* The labels' or targets' shape is checked against x's before their
+     * elements are read. */
+    int fd;
+    npy_info yi;
+    nn_status s = open_npy(y_path, &fd, &yi);
+    if (s != NN_OK) {
+        nn_dataset_free(&d);
+        return s;
     }
-    nn_mat_free(&y);
+    if (d.x.rows == 0)
+        s = nn__fail(NN_EFORMAT, "%s: no rows", x_path);
+    else if (yi.rows != d.x.rows)
+        s = nn__fail(NN_ESHAPE, "%s: %s has %zu rows but %s has %zu", func, x_path, d.x.rows,
+                     y_path, yi.rows);
+    else if (task == NN_TASK_CLASSIFY)
+        s = read_labels(fd, y_path, &yi, &d);
+    else
+        s = read_rows(fd, y_path, &yi, 0, yi.rows, &d.t);
+    close(fd);
+    for (size_t i = 0; s == NN_OK && task == NN_TASK_MULTILABEL && i < d.t.rows * d.t.cols; i++)
+        if (d.t.data[i] != 0.0 && d.t.data[i] != 1.0)
+            s = nn__fail(NN_EFORMAT,
+                         "%s: row %zu, column %zu (0-based): expected 0 or 1 "
+                         "(a multilabel target), found %.17g",
+                         y_path, i / d.t.cols, i % d.t.cols, d.t.data[i]);
+    if (s == NN_OK && task != NN_TASK_CLASSIFY)
+        d.n_classes = d.t.cols;
     if (s != NN_OK) {
         nn_dataset_free(&d);
         return s;

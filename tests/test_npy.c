@@ -2,7 +2,10 @@
  * writes them (tests/data/npy/, made by make_npy.py with numpy), row
  * ranges, nn_save_npy's output against numpy's byte for byte, data sets,
  * and every malformed file refused with the file and the reason named and
- * the output untouched. */
+ * the output untouched; files of every dtype over several of the reader's
+ * 1 MiB chunks, whose boundaries fall inside a row, read element for
+ * element, and labels over several of its blocks. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,22 +73,34 @@ static void spit(const char *path, const void *b, size_t len)
 }
 
 /* A file made of a format 1.0 preamble and the header text h (padded as
- * numpy pads), then n_data bytes of zeros. */
-static const char *with_header(const char *name, const char *h, size_t n_data)
+ * numpy pads), then the n_data bytes at data, or zeros when data is NULL. */
+static const char *with_data(const char *name, const char *h, const void *data, size_t n_data)
 {
     unsigned char b[512];
     size_t hl = strlen(h), total = 10 + hl;
     size_t pad = (64 - (total + 1) % 64) % 64;
+    assert_true(total + pad + 1 <= sizeof b);
     memcpy(b, "\x93NUMPY\x01\x00", 8);
     b[8] = (unsigned char)((hl + pad + 1) & 0xff);
     b[9] = (unsigned char)((hl + pad + 1) >> 8);
     memcpy(b + 10, h, hl);
     memset(b + total, ' ', pad);
     b[total + pad] = '\n';
-    memset(b + total + pad + 1, 0, n_data);
     const char *p = tmp(name);
-    spit(p, b, total + pad + 1 + n_data);
+    FILE *f = fopen(p, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(b, 1, total + pad + 1, f), total + pad + 1);
+    if (data)
+        assert_int_equal(fwrite(data, 1, n_data, f), n_data);
+    for (size_t i = 0; !data && i < n_data; i++)
+        assert_int_equal(fputc(0, f), 0);
+    assert_int_equal(fclose(f), 0);
     return p;
+}
+
+static const char *with_header(const char *name, const char *h, size_t n_data)
+{
+    return with_data(name, h, NULL, n_data);
 }
 
 static const double BASE[3][2] = {{0, 1}, {-2, 3}, {4, -5}};
@@ -502,6 +517,223 @@ static void test_dataset_refuses(void **state)
     expect_dataset_fail(e, e1, (nn_task)7, NN_EINVAL, "nn_load_npy_dataset", "task 7");
 }
 
+/* ---- files over several chunks ------------------------------------------- */
+
+/* 174763 x 3 = 524289 elements: one past 4 MiB of doubles (from where the
+ * loader's matrix is advised huge pages) and over four of the reader's
+ * chunks of 131072 elements (1 MiB of doubles); 131072 is not a multiple
+ * of 3, so every chunk boundary falls inside a row. Labels files have
+ * BIG_ROWS rows, over 21 of the label reader's blocks of 8192. */
+#define BIG_ROWS 174763
+#define BIG_COLS 3
+#define BIG_N ((size_t)BIG_ROWS * BIG_COLS)
+#define CHUNK 131072
+#define NO_POKE SIZE_MAX
+
+static size_t dsize(const char *descr)
+{
+    return (size_t)(descr[2] - '0');
+}
+
+/* Element e of a features file of dtype descr: values that fill every byte
+ * of the type and that it (and a double) holds exactly. */
+static double big_value(const char *descr, size_t e)
+{
+    uint64_t h = (uint64_t)e * UINT64_C(0x9E3779B97F4A7C15);
+    size_t n = dsize(descr);
+    if (descr[1] == 'f')
+        return n == 8 ? ((double)(h >> 11) - 0x1p52) * 0x1p-20
+                      : ((double)(h >> 40) - 0x1p23) * 0x1p-8;
+    if (descr[1] == 'b')
+        return (double)(h >> 63);
+    if (descr[1] == 'u')
+        return (double)(h >> 56);
+    if (n == 8)
+        return (double)((int64_t)(h >> 10) - (INT64_C(1) << 53));
+    /* The top n bytes of h as a signed n-byte integer. */
+    int64_t top = (int64_t)(h >> (64 - 8 * n));
+    return (double)(top >= (INT64_C(1) << (8 * n - 1)) ? top - (INT64_C(1) << (8 * n)) : top);
+}
+
+/* Element e of a labels file: 0 to 6, 0 or 1 for booleans. */
+static double label_value(const char *descr, size_t e)
+{
+    return (double)(e % (descr[1] == 'b' ? 2 : 7));
+}
+
+/* The bits of v in descr's kind and size (two's complement for integers),
+ * in the low bytes. */
+static uint64_t to_bits(const char *descr, double v)
+{
+    uint64_t bits;
+    if (descr[1] == 'f' && dsize(descr) == 4) {
+        float f = (float)v;
+        uint32_t u;
+        memcpy(&u, &f, 4);
+        return u;
+    }
+    if (descr[1] == 'f') {
+        memcpy(&bits, &v, 8);
+        return bits;
+    }
+    return (uint64_t)(int64_t)v;
+}
+
+/* name: rows x cols elements (1-D when cols is 0) of dtype descr, element
+ * e value(descr, e), but element `at` (NO_POKE: none) the bits poke. */
+static const char *write_big(const char *name, const char *descr, size_t rows, size_t cols,
+                             double (*value)(const char *, size_t), size_t at, uint64_t poke)
+{
+    size_t n = rows * (cols ? cols : 1), w = dsize(descr);
+    unsigned char *b = malloc(n * w);
+    assert_non_null(b);
+    for (size_t e = 0; e < n; e++) {
+        uint64_t bits = e == at ? poke : to_bits(descr, value(descr, e));
+        for (size_t i = 0; i < w; i++)
+            b[e * w + (descr[0] == '>' ? w - 1 - i : i)] = (unsigned char)(bits >> (8 * i));
+    }
+    char h[128];
+    if (cols)
+        snprintf(h, sizeof h, "{'descr': '%s', 'fortran_order': False, 'shape': (%zu, %zu), }",
+                 descr, rows, cols);
+    else
+        snprintf(h, sizeof h, "{'descr': '%s', 'fortran_order': False, 'shape': (%zu,), }", descr,
+                 rows);
+    const char *p = with_data(name, h, b, n * w);
+    free(b);
+    return p;
+}
+
+static const char *const DTYPES[] = {"<f8", ">f8", "<f4", ">f4", "<i8", ">i8", "<i4",
+                                     ">i4", "<i2", ">i2", "|i1", "|u1", "|b1"};
+
+/* m holds rows [first, first + m.rows) of a big features file of descr. */
+static void expect_big(nn_mat m, const char *descr, size_t first)
+{
+    assert_int_equal(m.cols, BIG_COLS);
+    assert_int_equal(m.ld, BIG_COLS);
+    for (size_t e = 0; e < m.rows * BIG_COLS; e++)
+        if (m.data[e] != big_value(descr, first * BIG_COLS + e))
+            fail_msg("%s: element %zu is %.17g, expected %.17g", descr, first * BIG_COLS + e,
+                     m.data[e], big_value(descr, first * BIG_COLS + e));
+}
+
+static void test_big_every_dtype(void **state)
+{
+    (void)state;
+    for (size_t k = 0; k < sizeof DTYPES / sizeof *DTYPES; k++) {
+        const char *p = write_big("big.npy", DTYPES[k], BIG_ROWS, BIG_COLS, big_value, NO_POKE, 0);
+        nn_mat m;
+        assert_int_equal(nn_load_npy(&m, p), NN_OK);
+        assert_int_equal(m.rows, BIG_ROWS);
+        expect_big(m, DTYPES[k], 0);
+        nn_mat_free(&m);
+        /* A range whose own chunks start at element 3: boundaries inside rows. */
+        assert_int_equal(nn_load_npy_rows(&m, p, 1, BIG_ROWS - 2), NN_OK);
+        assert_int_equal(m.rows, BIG_ROWS - 2);
+        expect_big(m, DTYPES[k], 1);
+        nn_mat_free(&m);
+        /* The row across the file's first chunk boundary (elements 131070-2). */
+        assert_int_equal(nn_load_npy_rows(&m, p, CHUNK / BIG_COLS, 1), NN_OK);
+        expect_big(m, DTYPES[k], CHUNK / BIG_COLS);
+        nn_mat_free(&m);
+    }
+}
+
+/* A bad element in a later chunk (or at a chunk's edge) is named by its row
+ * and column, with the output untouched. */
+static void test_big_refused(void **state)
+{
+    (void)state;
+    const uint64_t nan8 = UINT64_C(0x7ff8000000000001), ninf4 = 0xff800000u, nan4 = 0x7fc00000u,
+                   over = (UINT64_C(1) << 53) + 1;
+    const struct {
+        const char *descr;
+        size_t at;
+        uint64_t bits;
+        const char *what;
+    } bad[] = {
+        {"<f8", 2 * CHUNK + 1, nan8, "NaN"},
+        {">f8", CHUNK, UINT64_C(0x7ff0000000000000), "infinite"},
+        {">f4", CHUNK - 1, ninf4, "infinite"},
+        {"<f4", BIG_N - 1, nan4, "NaN"},
+        {">i8", CHUNK, over, "9007199254740993, beyond 2^53"},
+        {"<i8", 3 * CHUNK - 1, UINT64_C(0) - (over + 2), "-9007199254740995, beyond 2^53"},
+    };
+    for (size_t k = 0; k < sizeof bad / sizeof *bad; k++) {
+        const char *p = write_big("bad.npy", bad[k].descr, BIG_ROWS, BIG_COLS, big_value, bad[k].at,
+                                  bad[k].bits);
+        char reason[128];
+        snprintf(reason, sizeof reason, "row %zu, column %zu (0-based) is %s", bad[k].at / BIG_COLS,
+                 bad[k].at % BIG_COLS, bad[k].what);
+        expect_fail(p, NN_ENUMERIC, reason);
+        /* The rows before it read. */
+        nn_mat m;
+        assert_int_equal(nn_load_npy_rows(&m, p, 0, bad[k].at / BIG_COLS), NN_OK);
+        expect_big(m, bad[k].descr, 0);
+        nn_mat_free(&m);
+    }
+}
+
+/* Labels over many of the label reader's blocks, of every integer dtype and
+ * float; a bad one in a later block named by its row, the output untouched;
+ * a rows mismatch named before the bad element it also has. */
+static void test_big_labels(void **state)
+{
+    (void)state;
+    char x[600]; /* tmp()'s buffers are reused */
+    snprintf(x, sizeof x, "%s",
+             write_big("bx.npy", "<f4", BIG_ROWS, BIG_COLS, big_value, NO_POKE, 0));
+    const char *types[] = {"<i4", ">i4", ">i2", "|i1", "|u1", "|b1", "<f8", ">f4", ">i8"};
+    for (size_t k = 0; k < sizeof types / sizeof *types; k++) {
+        const char *y = write_big("by.npy", types[k], BIG_ROWS, 0, label_value, NO_POKE, 0);
+        nn_dataset d;
+        assert_int_equal(nn_load_npy_dataset(&d, x, y, NN_TASK_CLASSIFY), NN_OK);
+        expect_big(d.x, "<f4", 0);
+        assert_int_equal(d.n_classes, types[k][1] == 'b' ? 2 : 7);
+        for (size_t i = 0; i < BIG_ROWS; i++)
+            if (d.y[i] != (int32_t)label_value(types[k], i))
+                fail_msg("%s: label %zu is %d", types[k], i, (int)d.y[i]);
+        nn_dataset_free(&d);
+        /* The same file as targets. */
+        assert_int_equal(nn_load_npy_dataset(&d, x, y, NN_TASK_REGRESS), NN_OK);
+        assert_int_equal(d.t.rows, BIG_ROWS);
+        assert_int_equal(d.t.cols, 1);
+        for (size_t i = 0; i < BIG_ROWS; i++)
+            assert_true(d.t.data[i] == label_value(types[k], i));
+        nn_dataset_free(&d);
+    }
+    double half = 0.5;
+    uint64_t half_bits;
+    memcpy(&half_bits, &half, 8);
+    const struct {
+        const char *descr;
+        size_t at;
+        uint64_t bits;
+        nn_status want;
+        const char *what;
+    } bad[] = {
+        {"<i4", 100000, 0xffffffffu, NN_EFORMAT,
+         "row 100000 (0-based): a label must be an integer in [0, 65535], found -1"},
+        {"<f8", 8192, half_bits, NN_EFORMAT, "row 8192 (0-based): a label must be an integer"},
+        {"<f8", BIG_ROWS - 1, UINT64_C(0x7ff8000000000000), NN_ENUMERIC,
+         "row 174762, column 0 (0-based) is NaN"},
+        {">i8", 8191, (UINT64_C(1) << 53) + 1, NN_ENUMERIC,
+         "row 8191, column 0 (0-based) is 9007199254740993"},
+    };
+    for (size_t k = 0; k < sizeof bad / sizeof *bad; k++) {
+        const char *y =
+            write_big("bad_y.npy", bad[k].descr, BIG_ROWS, 0, label_value, bad[k].at, bad[k].bits);
+        expect_dataset_fail(x, y, NN_TASK_CLASSIFY, bad[k].want, y, bad[k].what);
+    }
+    const char *y = write_big("short_y.npy", "<f8", BIG_ROWS - 1, 0, label_value, 5,
+                              UINT64_C(0x7ff8000000000000));
+    char msg[1400];
+    snprintf(msg, sizeof msg, "%s has %d rows but %s has %d", x, BIG_ROWS, y, BIG_ROWS - 1);
+    expect_dataset_fail(x, y, NN_TASK_CLASSIFY, NN_ESHAPE, "nn_load_npy_dataset", msg);
+    expect_dataset_fail(x, y, NN_TASK_REGRESS, NN_ESHAPE, "nn_load_npy_dataset", msg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -515,6 +747,9 @@ int main(void)
         cmocka_unit_test(test_malformed),
         cmocka_unit_test(test_dataset),
         cmocka_unit_test(test_dataset_refuses),
+        cmocka_unit_test(test_big_every_dtype),
+        cmocka_unit_test(test_big_refused),
+        cmocka_unit_test(test_big_labels),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
