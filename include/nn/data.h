@@ -80,7 +80,7 @@ typedef struct nn_csv_options {
 } nn_csv_options;
 
 /* { label_column = -1, has_header = false, delimiter = ',', CLASSIFY,
- *   n_targets = 1, no_labels = false } */
+ *   n_targets = 1, no_labels = false, ignore_column = 0 (none) } */
 NN_API nn_csv_options nn_csv_defaults(void);
 
 /* Load a CSV: one row per line, the same number of fields on every line.

@@ -19,8 +19,8 @@ extern "C" {
  * gives back a net of the file's dtype. docs/model-format.md has the format.
  *
  * The save is atomic: the content goes to a temporary file beside the
- * destination (path + ".tmp." + 6 characters), which is flushed to disk
- * (fsync) and renamed over path; the directory is then synced. path
+ * destination (path.tmp.PID-HOST-XXXXXX), which is flushed to disk (fsync)
+ * and renamed over path; the directory is then synced. path
  * therefore always holds either its old content or the complete new one,
  * and on every failure the old file is intact and no temporary file remains.
  * What path may be:

@@ -272,7 +272,7 @@ typedef struct nn_train_options {
  * 1e-8, batch 32, 40 epochs, no weight decay, momentum 0.9 (used only by
  * NN_MOMENTUM), seed 0, no validation, no callback. With He init they train
  * the tutorial's 2-64-2 moons net to >= 99.8 % test accuracy for each of
- * 100 seeds tried (mean 99.98 %). */
+ * 100 seeds tried (mean 99.9 %: examples/seed_replication). */
 NN_API nn_train_options nn_train_defaults(void);
 
 /* Minibatch training: each epoch shuffles the rows of train, walks them in
