@@ -207,6 +207,11 @@ int nn__csv_next_line(nn__csv *c, char **line, char **end, nn_status *s)
     c->next = eol ? eol + 1 : c->limit;
     if (e > p && e[-1] == '\r')
         e--;
+    /* A UTF-8 byte order mark (what spreadsheets put before "CSV UTF-8")
+     * is not part of the file's first field. */
+    int at_start = c->fd >= 0 ? c->off + (uint64_t)(p - c->buf) == 0 : p == c->limit - c->size;
+    if (at_start && e - p >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
+        p += 3;
     c->line_no++;
     *line = p;
     *end = e;

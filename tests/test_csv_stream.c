@@ -205,12 +205,56 @@ static void test_ranges(void **state)
     assert_non_null(strstr(nn_last_error(), "no data rows after the header"));
 }
 
+/* A UTF-8 byte order mark before the first line is not data: the header's
+ * first name, or the first row's first number, is read as without it,
+ * through the file window, through a stream's text and through MPI's
+ * byte ranges, and a mark anywhere else is still a field's text. */
+static void test_bom(void **state)
+{
+    (void)state;
+    nn_csv_options o = nn_csv_defaults();
+    nn_dataset plain, bom;
+    const char *p = write_file("plain.csv", "1.5,2,0\n3,4,1\n");
+    assert_int_equal(nn_load_csv(&plain, p, &o), NN_OK);
+    p = write_file("bom.csv", "\xEF\xBB\xBF" "1.5,2,0\n3,4,1\n");
+    assert_int_equal(nn_load_csv(&bom, p, &o), NN_OK);
+    assert_same(&plain, &bom);
+    nn_dataset_free(&bom);
+    /* Cut anywhere, the first part included: the rows are the plain ones. */
+    for (uint64_t k = 1; k <= 16; k++) {
+        const uint64_t cut[] = {0, k, UINT64_MAX};
+        check_parts(p, &o, cut, 3, 0, &plain);
+        check_parts(p, &o, cut, 3, 2, &plain);
+    }
+    nn_dataset_free(&plain);
+
+    o.has_header = true;
+    p = write_file("bomh.csv", "\xEF\xBB\xBF" "sepal,petal,species\n1,2,a\n3,4,b\n");
+    char **texts = NULL;
+    size_t rows = 0, fields = 0;
+    assert_int_equal(nn_csv_read_column(p, &o, 1, &texts, &rows, &fields), NN_OK);
+    assert_int_equal(fields, 3);
+    nn_csv_column_free(texts, rows);
+    o.has_header = false;
+    assert_int_equal(nn_csv_read_column(p, &o, 1, &texts, &rows, NULL), NN_OK);
+    assert_int_equal(rows, 3);
+    assert_string_equal(texts[0], "sepal");
+    nn_csv_column_free(texts, rows);
+
+    /* Not at the file's start: the mark is text, so not a number. */
+    o = nn_csv_defaults();
+    p = write_file("bom2.csv", "1,2,0\n\xEF\xBB\xBF" "3,4,1\n");
+    assert_int_equal(nn_load_csv(&bom, p, &o), NN_EFORMAT);
+    assert_non_null(strstr(nn_last_error(), ":2:1:"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_small_windows),
         cmocka_unit_test(test_long_line),
         cmocka_unit_test(test_ranges),
+        cmocka_unit_test(test_bom),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -102,7 +102,8 @@ NN_API nn_csv_options nn_csv_defaults(void);
  * NN_EINVAL checks below still apply). ignore_column skips one column of
  * any text (row ids) everywhere; it must not be a label column. There must
  * be at least one feature column. Blank lines are skipped (the header
- * is the first line that is not blank); CRLF line ends are accepted; blanks
+ * is the first line that is not blank); CRLF line ends are accepted, and a
+ * UTF-8 byte order mark at the file's start is skipped; blanks
  * around fields are ignored. A field may be double-quoted, as in RFC 4180:
  * the delimiter is then part of the field, "" stands for one quote, blanks
  * inside the quotes are kept, but a quoted field cannot span lines. opt may
