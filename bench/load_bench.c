@@ -39,13 +39,6 @@ typedef struct opts {
     int header, runs, csv_format, mpi;
 } opts;
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 /* An order-free checksum of the rows: the sum of an FNV-1a hash of each
  * row's bytes (features, then label or targets). */
 static uint64_t rows_checksum(const nn_dataset *d)
@@ -88,13 +81,13 @@ static void load_in_child(const opts *o, int which, result *r)
     nn_dataset d;
     nn_csv_options c = nn_csv_defaults();
     c.has_header = o->header;
-    double t0 = now();
+    double t0 = bench_now();
     nn_status s = NN_OK;
     if (which == 1)
         s = nn_load_csv(&d, o->csv, &c);
     else if (which == 2)
         s = nn_load_npy_dataset(&d, o->npy_x, o->npy_y, NN_TASK_CLASSIFY);
-    r->seconds = now() - t0;
+    r->seconds = bench_now() - t0;
     r->ok = s == NN_OK;
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
@@ -138,12 +131,6 @@ static int run_child(const opts *o, int which, result *r, size_t *peak)
     return 1;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
 static size_t file_bytes(const char *path)
 {
     struct stat st;
@@ -178,9 +165,9 @@ static int bench(const opts *o)
             t[k] = r.seconds;
             peak = p > peak ? p : peak;
         }
-        qsort(t, (size_t)n, sizeof *t, cmp_double);
+        double med = bench_median(t, (size_t)n); /* t sorted: t[0] min, t[n - 1] max */
         const char *name = which == 1 ? "nn_load_csv" : "nn_load_npy_dataset";
-        double med = t[n / 2], mbps = (double)in / 1e6 / med, ratio = (double)peak / (double)r.bytes;
+        double mbps = (double)in / 1e6 / med, ratio = (double)peak / (double)r.bytes;
         if (o->csv_format)
             printf("%s,%.1f,%d,%.3f,%.3f,%.3f,%.1f,%zu,%zu,%.1f,%.1f,%.1f,%.3f,%016llx\n", name,
                    (double)in / 1e6, n, med, t[0], t[n - 1], mbps, r.rows, r.cols,
@@ -207,9 +194,9 @@ static int bench_mpi(const opts *o)
     c.has_header = o->header;
     nn_dataset d;
     MPI_Barrier(MPI_COMM_WORLD);
-    double t0 = now();
+    double t0 = bench_now();
     nn_status s = nn_load_csv_mpi(&d, o->csv, &c, MPI_COMM_WORLD);
-    double sec = now() - t0;
+    double sec = bench_now() - t0;
     if (s != NN_OK) {
         if (rank == 0)
             fprintf(stderr, "load_bench: %s\n", nn_last_error());
@@ -254,9 +241,8 @@ static void header(const opts *o)
 {
     char cpu[256];
     cpu_model(cpu, sizeof cpu);
-    time_t t = time(NULL);
     char date[64];
-    strftime(date, sizeof date, "%Y-%m-%d %H:%M:%S UTC", gmtime(&t));
+    bench_date(date, sizeof date);
     const char *ct = getenv("OPENBLAS_CORETYPE");
     fprintf(o->csv_format ? stderr : stdout,
             "# load_bench: libnn %s (%s), %s, cpu %s, OpenBLAS core %s (OPENBLAS_CORETYPE=%s), "
