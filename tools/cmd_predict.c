@@ -16,11 +16,14 @@ typedef struct sink {
 
 /* head (text of our own, nothing to quote) and s as one CSV field: quoted
  * as a whole when s needs it, so "p_" and a name "a,b" give "p_a,b" in
- * quotes. */
+ * quotes. A blank at either end needs it too: a CSV reader (ours) trims
+ * blanks around an unquoted field and keeps them inside quotes. */
 static void put_field(const sink *k, const char *head, const char *s)
 {
     FILE *f = k->f;
-    int quote = strpbrk(s, ",\"\n\r") != NULL;
+    size_t n = strlen(s);
+    int quote = strpbrk(s, ",\"\n\r") != NULL ||
+                (n > 0 && strchr(" \t", s[0]) != NULL) || (n > 0 && strchr(" \t", s[n - 1]) != NULL);
     if (quote)
         fputc('"', f);
     fputs(head, f);

@@ -148,12 +148,13 @@ check 'no temporary file left' sh -c '! ls | grep -q "\.tmp\."'
 
 # ---- row ids: the CSV loader's quoting, no length cut
 long=$(awk 'BEGIN { for (i = 0; i < 300; i++) printf "x" }')
-printf 'id,a,b\n"q,""1"" ",1,2\n %s ,3,4\nplain,5,6\n' "$long" > ids.csv
+printf 'id,a,b\n"q,""1"" ",1,2\n %s ,3,4\nplain,5,6\n"  pad ",7,8\n' "$long" > ids.csv
 "$nn" predict m.nnet --data ids.csv --header --id-col 1 > ids_out.csv 2>&1
 check 'predict --id-col exits 0' test $? -eq 0
 check 'a quoted id with a comma and quotes' grep -q '^"q,""1"" ",' ids_out.csv
 check 'a 300-byte id, whole' grep -q "^$long,left" ids_out.csv
 check 'a plain id' grep -q '^plain,' ids_out.csv
+check 'an id with blanks at its ends, quoted as read' grep -q '^"  pad ",' ids_out.csv
 # class names that need quotes: each header cell of --proba is one quoted
 # field, "p_" inside the quotes
 awk 'BEGIN { for (i = 0; i < 60; i++) printf "%d,%d,%s\n", i, 60 - i, i < 30 ? "\"a,b\"" : "\"say \"\"hi\"\"\"" }' > qn.csv
