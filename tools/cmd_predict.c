@@ -22,8 +22,8 @@ static void put_field(const sink *k, const char *head, const char *s)
 {
     FILE *f = k->f;
     size_t n = strlen(s);
-    int quote = strpbrk(s, ",\"\n\r") != NULL ||
-                (n > 0 && strchr(" \t", s[0]) != NULL) || (n > 0 && strchr(" \t", s[n - 1]) != NULL);
+    int edge = n > 0 && (s[0] == ' ' || s[0] == '\t' || s[n - 1] == ' ' || s[n - 1] == '\t');
+    int quote = edge || strpbrk(s, ",\"\n\r") != NULL;
     if (quote)
         fputc('"', f);
     fputs(head, f);
